@@ -1,0 +1,58 @@
+//! `GET /api/v1/channels`: the merged feeds and their URLs.
+
+use actix_web::{web, HttpResponse};
+use serde::Serialize;
+
+use super::AppState;
+
+#[derive(Serialize)]
+struct ChannelView {
+    name: String,
+    title: String,
+    feeds: FeedUrls,
+}
+
+#[derive(Serialize)]
+struct FeedUrls {
+    rss: String,
+    atom: String,
+    json: String,
+}
+
+fn channel_views(state: &AppState) -> Vec<ChannelView> {
+    let base = state
+        .config
+        .server
+        .public_url
+        .as_str()
+        .trim_end_matches('/')
+        .to_owned();
+    state
+        .config
+        .all_channels()
+        .into_iter()
+        .map(|c| ChannelView {
+            feeds: FeedUrls {
+                rss: format!("{base}/feeds/{}.rss", c.name),
+                atom: format!("{base}/feeds/{}.atom", c.name),
+                json: format!("{base}/feeds/{}.json", c.name),
+            },
+            name: c.name,
+            title: c.title,
+        })
+        .collect()
+}
+
+pub async fn list(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok().json(serde_json::json!({ "items": channel_views(&state) }))
+}
+
+/// `GET /`: where to go from here (the river page comes later).
+pub async fn index(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok().json(serde_json::json!({
+        "name": "Tributary",
+        "version": env!("CARGO_PKG_VERSION"),
+        "channels": channel_views(&state),
+        "api": "/api/v1/entries",
+    }))
+}

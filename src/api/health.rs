@@ -1,0 +1,28 @@
+//! Liveness and readiness.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+
+use super::error::problem;
+use super::AppState;
+
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(serde_json::json!({ "status": "ok" }))
+}
+
+/// Ready when the database answers and every migration is applied.
+pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    match crate::db::is_migrated(&state.pool).await {
+        Ok(true) => HttpResponse::Ok().json(serde_json::json!({ "status": "ready" })),
+        Ok(false) => problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "migrations are pending".into(),
+            None,
+        ),
+        Err(e) => problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("database unreachable: {e}"),
+            None,
+        ),
+    }
+}

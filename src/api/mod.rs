@@ -1,0 +1,55 @@
+//! The HTTP surface: merged feeds, the REST API under `/api/v1`, and health.
+//! Handlers parse the request, call one function, render the answer.
+
+pub mod auth;
+pub mod channels;
+pub mod entries;
+pub mod error;
+pub mod feeds;
+pub mod health;
+pub mod params;
+pub mod sources;
+
+use std::sync::Arc;
+
+use actix_web::{web, HttpResponse};
+use sqlx::PgPool;
+
+use crate::config::Config;
+use crate::poller::Poller;
+
+/// Shared by every handler.
+pub struct AppState {
+    pub pool: PgPool,
+    pub config: Arc<Config>,
+    /// Polls a source on demand (`POST /api/v1/sources/{id}/refresh`).
+    pub poller: Arc<Poller>,
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/healthz", web::get().to(health::healthz))
+        .route("/readyz", web::get().to(health::readyz))
+        .route("/feeds/{file}", web::get().to(feeds::feed))
+        .route("/api/v1/entries", web::get().to(entries::list))
+        .route("/api/v1/entries/{id}", web::get().to(entries::one))
+        .route("/api/v1/stories/{id}", web::get().to(entries::story))
+        .route("/api/v1/sources", web::get().to(sources::list))
+        .route("/api/v1/sources", web::post().to(sources::add))
+        .route("/api/v1/sources/{id}", web::get().to(sources::one))
+        .route("/api/v1/sources/{id}", web::delete().to(sources::remove))
+        .route(
+            "/api/v1/sources/{id}/refresh",
+            web::post().to(sources::refresh),
+        )
+        .route("/api/v1/channels", web::get().to(channels::list))
+        .route("/", web::get().to(channels::index));
+}
+
+/// Unknown paths and methods: a problem, not an empty 404.
+pub async fn not_found(req: actix_web::HttpRequest) -> HttpResponse {
+    error::problem(
+        actix_web::http::StatusCode::NOT_FOUND,
+        format!("no resource at {} {}", req.method(), req.path()),
+        None,
+    )
+}

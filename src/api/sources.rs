@@ -1,0 +1,167 @@
+//! `/api/v1/sources`: list with health, add, remove, refresh.
+
+use std::net::IpAddr;
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::auth::require_token;
+use super::error::ApiError;
+use super::params;
+use super::AppState;
+use crate::sources::{self, NewSource, SourceUrl, MAX_TAGS, MAX_TAG_LEN, MAX_TITLE_LEN};
+
+pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let items = sources::list(&state.pool).await?;
+    Ok(HttpResponse::Ok().json(json!({ "items": items })))
+}
+
+pub async fn one(
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let id = params::id("id", &path)?;
+    Ok(HttpResponse::Ok().json(sources::get(&state.pool, id).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AddSource {
+    url: String,
+    title: Option<String>,
+    #[serde(default)]
+    tags: Vec<String>,
+}
+
+pub async fn add(
+    req: HttpRequest,
+    body: web::Bytes,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    require_token(&req, &state.config)?;
+    let input: AddSource = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::BadRequest(format!("invalid JSON body: {e}")))?;
+    let url = SourceUrl::parse(&input.url)?.into_url();
+    if !state.config.poller.allow_private_networks && is_private_host(&url) {
+        return Err(ApiError::bad(
+            "url",
+            "points at a loopback or private network address (set poller.allow_private_networks to allow)",
+        ));
+    }
+    let title = input
+        .title
+        .map(|t| crate::text::nfc(t.trim()))
+        .filter(|t| !t.is_empty());
+    if title
+        .as_ref()
+        .is_some_and(|t| t.chars().count() > MAX_TITLE_LEN)
+    {
+        return Err(ApiError::bad(
+            "title",
+            format!("longer than {MAX_TITLE_LEN} characters"),
+        ));
+    }
+    if input.tags.len() > MAX_TAGS {
+        return Err(ApiError::bad("tags", format!("more than {MAX_TAGS} tags")));
+    }
+    let mut tags = Vec::new();
+    for t in input.tags {
+        let t = crate::text::nfc(t.trim());
+        if t.is_empty() || t.chars().count() > MAX_TAG_LEN {
+            return Err(ApiError::bad(
+                "tags",
+                format!("each tag must be 1 to {MAX_TAG_LEN} characters"),
+            ));
+        }
+        if !tags.contains(&t) {
+            tags.push(t);
+        }
+    }
+    let source = sources::add(
+        &state.pool,
+        &NewSource {
+            url,
+            title,
+            tags,
+            origin: "api",
+        },
+    )
+    .await?;
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", format!("/api/v1/sources/{}", source.id)))
+        .json(source))
+}
+
+pub async fn remove(
+    req: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    require_token(&req, &state.config)?;
+    let id = params::id("id", &path)?;
+    sources::remove(&state.pool, id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+pub async fn refresh(
+    req: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    require_token(&req, &state.config)?;
+    let id = params::id("id", &path)?;
+    let source = sources::get(&state.pool, id).await?;
+    if !source.enabled {
+        return Err(ApiError::Conflict(format!(
+            "source {id} is disabled: {}",
+            source
+                .disabled_reason
+                .as_deref()
+                .unwrap_or("no reason recorded")
+        )));
+    }
+    let report = state.poller.poll_source(id).await?;
+    let source = sources::get(&state.pool, id).await?;
+    let status = if report.is_some() { "polled" } else { "busy" };
+    Ok(HttpResponse::Ok().json(json!({ "status": status, "source": source })))
+}
+
+/// Literal loopback, private, link-local and unspecified addresses, and
+/// `localhost`. (Names that resolve to such addresses are the poller's to refuse.)
+fn is_private_host(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => is_private_ip(IpAddr::V4(ip)),
+        Some(url::Host::Ipv6(ip)) => is_private_ip(IpAddr::V6(ip)),
+        Some(url::Host::Domain(d)) => {
+            let d = d.trim_end_matches('.').to_ascii_lowercase();
+            d == "localhost"
+                || d.ends_with(".localhost")
+                || d.ends_with(".local")
+                || d.ends_with(".internal")
+        }
+        None => true,
+    }
+}
+
+pub fn is_private_ip(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.octets()[0] == 100 && (64..128).contains(&v4.octets()[1])
+        }
+        IpAddr::V6(v6) => {
+            v6.is_loopback()
+                || v6.is_unspecified()
+                || (v6.segments()[0] & 0xfe00) == 0xfc00
+                || (v6.segments()[0] & 0xffc0) == 0xfe80
+                || v6
+                    .to_ipv4_mapped()
+                    .is_some_and(|v4| is_private_ip(IpAddr::V4(v4)))
+        }
+    }
+}

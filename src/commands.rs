@@ -1,0 +1,403 @@
+//! What each CLI command does. Errors carry context for the operator
+//! (`anyhow` at this edge); the library modules below have typed errors.
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+
+use crate::config::Config;
+use crate::db::Database;
+use crate::ingest::{Ingestor, PollOutcome, PollReport};
+use crate::poller::{Poller, Selection};
+use crate::sources::{self, NewSource, SourceUrl};
+use crate::startup::{Application, Role};
+
+/// Opens the database (starting the embedded cluster if needed), applies
+/// migrations and syncs the config file's sources.
+async fn open(config: &Config, sync_sources: bool) -> Result<Database> {
+    let max = (config.poller.concurrency as u32 / 2).clamp(8, 32);
+    let db = Database::open(&config.database, max)
+        .await
+        .context("cannot open the database")?;
+    if let Err(e) = db.migrate().await {
+        db.close().await;
+        return Err(e).context("cannot apply migrations");
+    }
+    if sync_sources {
+        match sources::sync_config(&db.pool, &config.sources).await {
+            Ok(r) => tracing::info!(
+                added = r.added,
+                updated = r.updated,
+                disabled = r.disabled,
+                "config sources synced"
+            ),
+            Err(e) => {
+                db.close().await;
+                return Err(e).context("cannot sync the config file's sources");
+            }
+        }
+    }
+    Ok(db)
+}
+
+pub async fn serve(config: Config, role: Role) -> Result<()> {
+    let config = Arc::new(config);
+    let db = open(&config, true).await?;
+    let app = match Application::start(config.clone(), db.pool.clone(), role).await {
+        Ok(app) => app,
+        Err(e) => {
+            db.close().await;
+            return Err(e).context("cannot start");
+        }
+    };
+    if let Some(addr) = app.address() {
+        eprintln!(
+            "Tributary is serving on http://{addr} — try {}/feeds/all.rss",
+            config.server.public_url.as_str().trim_end_matches('/')
+        );
+    }
+    wait_for_signal().await;
+    tracing::info!("shutting down: finishing in-flight polls and requests");
+    // A second signal means "now".
+    tokio::spawn(async {
+        wait_for_signal().await;
+        eprintln!("second signal: exiting at once");
+        std::process::exit(130);
+    });
+    app.shutdown().await;
+    db.close().await;
+    Ok(())
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+pub async fn poll(config: Config, all: bool) -> Result<()> {
+    let db = open(&config, true).await?;
+    let result = poll_with(&config, &db, all).await;
+    db.close().await;
+    let summary = result?;
+    print!("{summary}");
+    Ok(())
+}
+
+async fn poll_with(config: &Config, db: &Database, all: bool) -> Result<String> {
+    let ingestor =
+        Ingestor::new(db.pool.clone(), &config.poller).context("cannot set up the HTTP client")?;
+    let poller = Poller::new(ingestor, &config.poller);
+    let started = Instant::now();
+    let selection = if all {
+        Selection::AllEnabled
+    } else {
+        Selection::Due
+    };
+    let mut reports = poller
+        .poll_once(selection)
+        .await
+        .context("cannot claim sources to poll")?;
+    reports.sort_by_key(|r| r.source_id);
+    Ok(poll_summary(&reports, started.elapsed()))
+}
+
+/// One line per source and a total, as `tributary poll --once` prints them.
+pub fn poll_summary(reports: &[PollReport], elapsed: std::time::Duration) -> String {
+    let mut out = String::new();
+    let (mut ok, mut not_modified, mut failed) = (0, 0, 0);
+    let (mut new, mut updated) = (0u64, 0u64);
+    for r in reports {
+        let what = match &r.outcome {
+            PollOutcome::NotModified => {
+                not_modified += 1;
+                "not modified".to_owned()
+            }
+            PollOutcome::Fetched {
+                new: n,
+                updated: u,
+                unchanged,
+                new_stories,
+            } => {
+                ok += 1;
+                new += n;
+                updated += u;
+                format!(
+                    "ok: {n} new, {u} updated, {unchanged} unchanged, {new_stories} new stories"
+                )
+            }
+            PollOutcome::Failed { error, .. } => {
+                failed += 1;
+                format!("FAILED: {error}")
+            }
+        };
+        let _ = writeln!(
+            out,
+            "source {:>4}  {}  {what} ({:.2} s)",
+            r.source_id,
+            r.url,
+            r.elapsed.as_secs_f64()
+        );
+    }
+    let secs = elapsed.as_secs_f64().max(0.001);
+    let _ = writeln!(
+        out,
+        "total: {} sources ({ok} ok, {not_modified} not modified, {failed} failed); {new} new and {updated} updated entries in {secs:.2} s ({:.0} entries/s)",
+        reports.len(),
+        (new + updated) as f64 / secs
+    );
+    out
+}
+
+pub async fn migrate(config: Config) -> Result<()> {
+    let db = open(&config, false).await?;
+    db.close().await;
+    println!("migrations applied");
+    Ok(())
+}
+
+pub async fn sources_list(config: Config) -> Result<()> {
+    with_db(&config, |pool| async move {
+        let list = sources::list(&pool).await?;
+        let mut out = format!(
+            "{:>5}  {:<8}  {:>6}  {:>4}  {:>7}  {:<30}  {}\n",
+            "id", "enabled", "status", "fail", "entries", "title", "url"
+        );
+        for s in &list {
+            let _ = writeln!(
+                out,
+                "{:>5}  {:<8}  {:>6}  {:>4}  {:>7}  {:<30}  {}",
+                s.id,
+                if s.enabled { "yes" } else { "no" },
+                s.last_status
+                    .map(|x| x.to_string())
+                    .unwrap_or_else(|| "-".into()),
+                s.consecutive_failures,
+                s.entry_count,
+                truncate(&s.display_title(), 30),
+                s.url
+            );
+        }
+        print!("{out}");
+        Ok(())
+    })
+    .await
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_owned()
+    } else {
+        format!("{}…", s.chars().take(n - 1).collect::<String>())
+    }
+}
+
+pub async fn sources_add(
+    config: Config,
+    url: String,
+    title: Option<String>,
+    tags: Vec<String>,
+) -> Result<()> {
+    let url = SourceUrl::parse(&url)?.into_url();
+    with_db(&config, |pool| async move {
+        let s = sources::add(
+            &pool,
+            &NewSource {
+                url,
+                title: title
+                    .map(|t| crate::text::nfc(t.trim()))
+                    .filter(|t| !t.is_empty()),
+                tags: tags
+                    .iter()
+                    .map(|t| crate::text::nfc(t.trim()))
+                    .filter(|t| !t.is_empty())
+                    .collect(),
+                origin: "cli",
+            },
+        )
+        .await?;
+        println!("added source {} {}", s.id, s.url);
+        Ok(())
+    })
+    .await
+}
+
+pub async fn sources_remove(config: Config, id: i64) -> Result<()> {
+    with_db(&config, |pool| async move {
+        sources::remove(&pool, id).await?;
+        println!("removed source {id} and its entries");
+        Ok(())
+    })
+    .await
+}
+
+pub async fn sources_import(config: Config, file: &Path) -> Result<()> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let outlines =
+        crate::opml::parse(&text).with_context(|| format!("cannot import {}", file.display()))?;
+    with_db(&config, |pool| async move {
+        let (mut added, mut existing, mut invalid) = (0, 0, 0);
+        for o in outlines {
+            let url = match SourceUrl::parse(&o.url) {
+                Ok(u) => u.into_url(),
+                Err(e) => {
+                    eprintln!("skipped {}: {e}", o.url);
+                    invalid += 1;
+                    continue;
+                }
+            };
+            match sources::add(
+                &pool,
+                &NewSource {
+                    url,
+                    title: o.title,
+                    tags: o.tags,
+                    origin: "cli",
+                },
+            )
+            .await
+            {
+                Ok(_) => added += 1,
+                Err(sources::SourceError::Duplicate { .. }) => existing += 1,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        println!("imported: {added} added, {existing} already present, {invalid} skipped");
+        Ok(())
+    })
+    .await
+}
+
+pub async fn sources_export(config: Config) -> Result<()> {
+    with_db(&config, |pool| async move {
+        let list = sources::list(&pool).await?;
+        print!("{}", crate::opml::render(&list, "Tributary sources"));
+        Ok(())
+    })
+    .await
+}
+
+async fn with_db<F, Fut>(config: &Config, f: F) -> Result<()>
+where
+    F: FnOnce(sqlx::PgPool) -> Fut,
+    Fut: std::future::Future<Output = Result<()>>,
+{
+    let db = open(config, true).await?;
+    let result = f(db.pool.clone()).await;
+    db.close().await;
+    result
+}
+
+/// What `check-config` prints: the configuration as understood.
+pub fn describe_config(c: &Config) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "config file: {}", c.path.display());
+    let _ = writeln!(
+        out,
+        "[server] listen = {}, public_url = {}",
+        c.server.listen, c.server.public_url
+    );
+    let _ = writeln!(
+        out,
+        "         write API token ({}): {}",
+        c.server.api_token_env,
+        if c.server.api_token.is_some() {
+            "set"
+        } else {
+            "not set (write endpoints disabled)"
+        }
+    );
+    match &c.database.url {
+        Some(url) => {
+            let _ = writeln!(out, "[database] url = {}", mask_password(url));
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "[database] embedded PostgreSQL in {}",
+                c.database.data_dir.join("postgres").display()
+            );
+        }
+    }
+    let p = &c.poller;
+    let _ = writeln!(
+        out,
+        "[poller] interval {} (min {}, max {}), timeout {}, concurrency {} ({} per host), max body {} bytes, private networks {}",
+        humantime::format_duration(p.default_interval),
+        humantime::format_duration(p.min_interval),
+        humantime::format_duration(p.max_interval),
+        humantime::format_duration(p.timeout),
+        p.concurrency,
+        p.per_host_concurrency,
+        p.max_body_bytes,
+        if p.allow_private_networks { "allowed" } else { "refused" }
+    );
+    let _ = writeln!(out, "         user agent: {}", p.user_agent);
+    let _ = writeln!(
+        out,
+        "[retention] max_age_days = {}",
+        c.retention.max_age_days
+    );
+    let _ = writeln!(out, "{} sources:", c.sources.len());
+    for s in &c.sources {
+        let mut extra = Vec::new();
+        if let Some(t) = &s.title {
+            extra.push(format!("title {t:?}"));
+        }
+        if !s.tags.is_empty() {
+            extra.push(format!("tags {:?}", s.tags));
+        }
+        if let Some(tz) = s.timezone {
+            extra.push(format!("timezone {tz}"));
+        }
+        if let Some(i) = s.interval {
+            extra.push(format!("interval {}", humantime::format_duration(i)));
+        }
+        let _ = writeln!(out, "  {} {}", s.url, extra.join(", "));
+    }
+    let _ = writeln!(out, "channels: all (every source)");
+    for ch in &c.channels {
+        let _ = writeln!(
+            out,
+            "  {} ({:?}): tags_any {:?}, {} explicit sources, include {:?}, exclude {:?}, limit {}",
+            ch.name,
+            ch.title,
+            ch.tags_any,
+            ch.sources.len(),
+            ch.include.as_ref().map(|r| r.as_str()),
+            ch.exclude.as_ref().map(|r| r.as_str()),
+            ch.limit
+        );
+    }
+    out
+}
+
+fn mask_password(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("****"));
+            u.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}

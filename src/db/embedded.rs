@@ -1,0 +1,535 @@
+//! The embedded default: a PostgreSQL cluster of our own in
+//! `<data_dir>/postgres`, made and run with the binaries already installed,
+//! listening on a unix socket inside that directory only.
+//!
+//! PostgreSQL refuses to run as root, so when we are root the cluster's
+//! processes run as the `postgres` system user (or `nobody`), with the
+//! privileges dropped in the child before exec.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{Read, Seek, SeekFrom};
+use std::os::unix::fs::{chown, MetadataExt, PermissionsExt};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Stdio};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use sqlx::postgres::PgConnectOptions;
+use sqlx::{ConnectOptions, Connection};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClusterError {
+    #[error(
+        "no PostgreSQL server binaries (initdb, postgres) were found in `pg_config --bindir`, PATH, \
+         /usr/lib/postgresql/*/bin or /usr/local/opt/postgresql*/bin. Install PostgreSQL \
+         (Debian/Ubuntu: `apt-get install postgresql`; macOS: `brew install postgresql`), \
+         or set DATABASE_URL to an existing server, or run `docker compose up`"
+    )]
+    BinariesNotFound,
+    #[error("{0}")]
+    Setup(String),
+    #[error("initdb failed ({status}): {output}")]
+    Initdb { status: String, output: String },
+    #[error("PostgreSQL did not start within {seconds} s; its log ({log}) ends with:\n{tail}")]
+    StartTimeout {
+        seconds: u64,
+        log: String,
+        tail: String,
+    },
+    #[error("PostgreSQL exited while starting ({status}); its log ({log}) ends with:\n{tail}")]
+    Exited {
+        status: String,
+        log: String,
+        tail: String,
+    },
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        source: std::io::Error,
+    },
+}
+
+fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> ClusterError {
+    let context = context.into();
+    move |source| ClusterError::Io { context, source }
+}
+
+const SUPERUSER: &str = "tributary";
+pub const DATABASE: &str = "tributary";
+const START_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// A running cluster; stopped with [`EmbeddedCluster::stop`] (fast shutdown).
+#[derive(Debug)]
+pub struct EmbeddedCluster {
+    dir: PathBuf,
+    /// `None` when another process of ours already runs the cluster and we
+    /// only connect to it (e.g. `tributary sources list` beside `serve`).
+    postmaster: Option<Postmaster>,
+}
+
+/// The postmaster child, waited on by a thread of its own: that thread lives
+/// exactly as long as PostgreSQL, which matters because the parent-death
+/// signal we ask for fires when the *thread* that spawned the child ends.
+#[derive(Debug)]
+struct Postmaster {
+    pid: libc::pid_t,
+    keeper: JoinHandle<Option<ExitStatus>>,
+}
+
+/// The user the cluster's processes run as, when not ourselves.
+#[derive(Debug, Clone, Copy)]
+struct RunAs {
+    uid: u32,
+    gid: u32,
+}
+
+impl EmbeddedCluster {
+    /// Creates the cluster on first use, starts it (or joins the one already
+    /// running on this directory) and makes sure the `tributary` database exists.
+    pub async fn start(dir: &Path) -> Result<EmbeddedCluster, ClusterError> {
+        let dir = absolute(dir)?;
+        let cluster = {
+            let dir = dir.clone();
+            tokio::task::spawn_blocking(move || start_blocking(&dir))
+                .await
+                .map_err(|e| ClusterError::Setup(format!("cluster start task failed: {e}")))??
+        };
+        if let Err(e) = cluster.wait_ready().await {
+            cluster.stop_quietly();
+            return Err(e);
+        }
+        cluster.ensure_database().await?;
+        Ok(cluster)
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The postmaster's pid when this process started it.
+    pub fn postmaster_pid(&self) -> Option<i32> {
+        self.postmaster.as_ref().map(|p| p.pid)
+    }
+
+    /// Connection options for the `tributary` database over the socket.
+    pub fn connect_options(&self) -> PgConnectOptions {
+        self.connect_options_for(DATABASE)
+    }
+
+    pub fn connect_options_for(&self, database: &str) -> PgConnectOptions {
+        PgConnectOptions::new()
+            .socket(&self.dir)
+            .username(SUPERUSER)
+            .database(database)
+            .log_statements(tracing::log::LevelFilter::Trace)
+    }
+
+    async fn wait_ready(&self) -> Result<(), ClusterError> {
+        let deadline = Instant::now() + START_TIMEOUT;
+        let opts = self.connect_options_for("postgres");
+        loop {
+            match sqlx::PgConnection::connect_with(&opts).await {
+                Ok(conn) => {
+                    let _ = conn.close().await;
+                    return Ok(());
+                }
+                Err(e) => {
+                    if let Some(status) = self.child_exit_status() {
+                        return Err(ClusterError::Exited {
+                            status,
+                            log: self.log_path().display().to_string(),
+                            tail: log_tail(&self.log_path()),
+                        });
+                    }
+                    if Instant::now() > deadline {
+                        tracing::debug!(error = %e, "last connection attempt");
+                        return Err(ClusterError::StartTimeout {
+                            seconds: START_TIMEOUT.as_secs(),
+                            log: self.log_path().display().to_string(),
+                            tail: log_tail(&self.log_path()),
+                        });
+                    }
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            }
+        }
+    }
+
+    fn child_exit_status(&self) -> Option<String> {
+        let pm = self.postmaster.as_ref()?;
+        pm.keeper.is_finished().then(|| "exited".to_owned())
+    }
+
+    async fn ensure_database(&self) -> Result<(), ClusterError> {
+        let setup = |e: sqlx::Error| {
+            ClusterError::Setup(format!("cannot create the tributary database: {e}"))
+        };
+        let mut conn = sqlx::PgConnection::connect_with(&self.connect_options_for("postgres"))
+            .await
+            .map_err(setup)?;
+        let exists: Option<(i32,)> = sqlx::query_as("SELECT 1 FROM pg_database WHERE datname = $1")
+            .bind(DATABASE)
+            .fetch_optional(&mut conn)
+            .await
+            .map_err(setup)?;
+        if exists.is_none() {
+            sqlx::query(&format!("CREATE DATABASE {DATABASE}"))
+                .execute(&mut conn)
+                .await
+                .map_err(setup)?;
+        }
+        let _ = conn.close().await;
+        Ok(())
+    }
+
+    fn log_path(&self) -> PathBuf {
+        log_path(&self.dir)
+    }
+
+    /// Fast shutdown (SIGINT): active sessions are ended, everything written is
+    /// kept, no crash recovery at the next start.
+    pub fn stop(mut self) {
+        self.stop_inner();
+    }
+
+    fn stop_quietly(mut self) {
+        self.stop_inner();
+    }
+
+    fn stop_inner(&mut self) {
+        let Some(pm) = self.postmaster.take() else {
+            return;
+        };
+        // SAFETY: signalling our own child process.
+        unsafe { libc::kill(pm.pid, libc::SIGINT) };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !pm.keeper.is_finished() {
+            if Instant::now() > deadline {
+                // SAFETY: as above; immediate shutdown as a last resort.
+                unsafe { libc::kill(pm.pid, libc::SIGQUIT) };
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = pm.keeper.join();
+        tracing::info!(dir = %self.dir.display(), "embedded PostgreSQL stopped");
+    }
+}
+
+impl Drop for EmbeddedCluster {
+    fn drop(&mut self) {
+        self.stop_inner();
+    }
+}
+
+fn log_path(cluster_dir: &Path) -> PathBuf {
+    cluster_dir.with_extension("log")
+}
+
+fn absolute(dir: &Path) -> Result<PathBuf, ClusterError> {
+    if dir.is_absolute() {
+        Ok(dir.to_path_buf())
+    } else {
+        Ok(std::env::current_dir()
+            .map_err(io("cannot read the current directory"))?
+            .join(dir))
+    }
+}
+
+fn start_blocking(dir: &Path) -> Result<EmbeddedCluster, ClusterError> {
+    let bin = find_binaries()?;
+    // The socket path must fit in sockaddr_un (108 bytes, PostgreSQL adds ".s.PGSQL.5432").
+    if dir.as_os_str().len() > 90 {
+        return Err(ClusterError::Setup(format!(
+            "the data directory path {} is too long for a unix socket (at most 90 bytes); \
+             set [database] data_dir to a shorter path",
+            dir.display()
+        )));
+    }
+    let run_as = run_as_user()?;
+    let parent = dir.parent().unwrap_or(Path::new("/"));
+    fs::create_dir_all(parent).map_err(io(format!("cannot create {}", parent.display())))?;
+
+    if let Some(pid) = running_postmaster(dir) {
+        tracing::info!(pid, dir = %dir.display(), "joining the embedded PostgreSQL already running");
+        return Ok(EmbeddedCluster {
+            dir: dir.to_path_buf(),
+            postmaster: None,
+        });
+    }
+
+    if !dir.join("PG_VERSION").exists() {
+        initdb(&bin, dir, run_as)?;
+    } else if let Some(ra) = run_as {
+        check_reachable(dir, ra)?;
+    }
+
+    let log = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log_path(dir))
+        .map_err(io(format!("cannot open {}", log_path(dir).display())))?;
+    let log_err = log
+        .try_clone()
+        .map_err(io("cannot duplicate the log handle"))?;
+    let mut cmd = Command::new(bin.join("postgres"));
+    cmd.arg("-D")
+        .arg(dir)
+        .args(["-c", "listen_addresses="])
+        .arg("-c")
+        .arg(format!("unix_socket_directories={}", dir.display()))
+        .args(["-c", "unix_socket_permissions=0700"])
+        .args(["-c", "max_connections=200"])
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(log)
+        .stderr(log_err);
+    // Terminal Ctrl-C goes to the whole process group; we stop PostgreSQL
+    // ourselves, after the server has drained, so keep it out of our group.
+    cmd.process_group(0);
+    apply_run_as(&mut cmd, run_as);
+    // SAFETY: prctl is async-signal-safe. If Tributary dies without stopping
+    // the cluster (SIGKILL, panic abort), PostgreSQL gets a fast shutdown
+    // instead of running on as an orphan.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGINT);
+            Ok(())
+        });
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    let keeper = std::thread::Builder::new()
+        .name("embedded-postgres".into())
+        .spawn(move || match cmd.spawn() {
+            Ok(mut child) => {
+                let _ = tx.send(Ok(child.id() as libc::pid_t));
+                child.wait().ok()
+            }
+            Err(e) => {
+                let _ = tx.send(Err(e));
+                None
+            }
+        })
+        .map_err(io("cannot start a thread"))?;
+    let pid = rx
+        .recv()
+        .map_err(|_| ClusterError::Setup("the PostgreSQL keeper thread died".into()))?
+        .map_err(io(format!("cannot run {}", bin.join("postgres").display())))?;
+    tracing::info!(dir = %dir.display(), pid, "embedded PostgreSQL starting");
+    Ok(EmbeddedCluster {
+        dir: dir.to_path_buf(),
+        postmaster: Some(Postmaster { pid, keeper }),
+    })
+}
+
+fn initdb(bin: &Path, dir: &Path, run_as: Option<RunAs>) -> Result<(), ClusterError> {
+    fs::create_dir_all(dir).map_err(io(format!("cannot create {}", dir.display())))?;
+    fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
+        .map_err(io(format!("cannot set permissions on {}", dir.display())))?;
+    if let Some(ra) = run_as {
+        chown(dir, Some(ra.uid), Some(ra.gid)).map_err(io(format!(
+            "cannot hand {} to uid {}",
+            dir.display(),
+            ra.uid
+        )))?;
+        check_reachable(dir, ra)?;
+    }
+    let mut cmd = Command::new(bin.join("initdb"));
+    cmd.arg("-D")
+        .arg(dir)
+        .args([
+            "-U",
+            SUPERUSER,
+            "--auth=trust",
+            "--encoding=UTF8",
+            "--no-locale",
+            "--no-instructions",
+        ])
+        .current_dir(dir)
+        .stdin(Stdio::null());
+    apply_run_as(&mut cmd, run_as);
+    let out = cmd
+        .output()
+        .map_err(io(format!("cannot run {}", bin.join("initdb").display())))?;
+    if !out.status.success() {
+        let mut output = String::from_utf8_lossy(&out.stderr).into_owned();
+        output.push_str(&String::from_utf8_lossy(&out.stdout));
+        // A half-made cluster would stop the next attempt; leave the dir empty.
+        if let Ok(entries) = fs::read_dir(dir) {
+            for e in entries.flatten() {
+                let p = e.path();
+                let _ = if p.is_dir() {
+                    fs::remove_dir_all(&p)
+                } else {
+                    fs::remove_file(&p)
+                };
+            }
+        }
+        return Err(ClusterError::Initdb {
+            status: out.status.to_string(),
+            output: output.trim().to_owned(),
+        });
+    }
+    tracing::info!(dir = %dir.display(), "created the embedded PostgreSQL cluster");
+    Ok(())
+}
+
+fn apply_run_as(cmd: &mut Command, run_as: Option<RunAs>) {
+    if let Some(ra) = run_as {
+        // std calls setgroups(0) and setgid before setuid in the child.
+        cmd.uid(ra.uid).gid(ra.gid);
+        cmd.env("HOME", "/");
+    }
+}
+
+/// Every directory above the cluster must be searchable by the user it runs as.
+fn check_reachable(dir: &Path, ra: RunAs) -> Result<(), ClusterError> {
+    for ancestor in dir.ancestors().skip(1) {
+        let Ok(meta) = fs::metadata(ancestor) else {
+            continue;
+        };
+        let mode = meta.permissions().mode();
+        let searchable = mode & 0o001 != 0
+            || (meta.uid() == ra.uid && mode & 0o100 != 0)
+            || (meta.gid() == ra.gid && mode & 0o010 != 0);
+        if !searchable {
+            return Err(ClusterError::Setup(format!(
+                "the embedded PostgreSQL runs as uid {} (PostgreSQL refuses to run as root), and that user \
+                 cannot reach {} because {} is not searchable by it. Set [database] data_dir to a place it \
+                 can reach (e.g. /var/lib/tributary), `chmod o+x {}`, or set DATABASE_URL",
+                ra.uid,
+                dir.display(),
+                ancestor.display(),
+                ancestor.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The postmaster already running on `dir`, if any (postmaster.pid's first line).
+fn running_postmaster(dir: &Path) -> Option<i32> {
+    let text = fs::read_to_string(dir.join("postmaster.pid")).ok()?;
+    let pid: i32 = text.lines().next()?.trim().parse().ok()?;
+    // SAFETY: signal 0 only checks that the process exists.
+    let alive = unsafe { libc::kill(pid, 0) } == 0
+        || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM);
+    let is_postgres = fs::read_to_string(format!("/proc/{pid}/comm"))
+        .map(|c| c.trim().starts_with("postgres"))
+        .unwrap_or(true);
+    (alive && is_postgres).then_some(pid)
+}
+
+fn run_as_user() -> Result<Option<RunAs>, ClusterError> {
+    // SAFETY: geteuid cannot fail.
+    if unsafe { libc::geteuid() } != 0 {
+        return Ok(None);
+    }
+    for name in ["postgres", "nobody"] {
+        if let Some(ra) = lookup_user(name) {
+            if ra.uid != 0 {
+                return Ok(Some(ra));
+            }
+        }
+    }
+    Err(ClusterError::Setup(
+        "running as root, and there is neither a `postgres` nor a `nobody` user to run PostgreSQL as \
+         (PostgreSQL refuses to run as root); create one (`useradd --system postgres`) or set DATABASE_URL"
+            .into(),
+    ))
+}
+
+fn lookup_user(name: &str) -> Option<RunAs> {
+    let cname = std::ffi::CString::new(name).ok()?;
+    let mut buf = vec![0 as libc::c_char; 16 * 1024];
+    // SAFETY: getpwnam_r writes into our buffer and passwd struct only.
+    unsafe {
+        let mut pwd: libc::passwd = std::mem::zeroed();
+        let mut result: *mut libc::passwd = std::ptr::null_mut();
+        let rc = libc::getpwnam_r(
+            cname.as_ptr(),
+            &mut pwd,
+            buf.as_mut_ptr(),
+            buf.len(),
+            &mut result,
+        );
+        if rc != 0 || result.is_null() {
+            return None;
+        }
+        Some(RunAs {
+            uid: pwd.pw_uid,
+            gid: pwd.pw_gid,
+        })
+    }
+}
+
+/// Finds a directory holding both `initdb` and `postgres`.
+pub fn find_binaries() -> Result<PathBuf, ClusterError> {
+    let has_both = |d: &Path| d.join("initdb").is_file() && d.join("postgres").is_file();
+    let mut candidates: Vec<PathBuf> = Vec::new();
+    if let Ok(out) = Command::new("pg_config")
+        .arg("--bindir")
+        .stderr(Stdio::null())
+        .output()
+    {
+        if out.status.success() {
+            candidates.push(PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()));
+        }
+    }
+    if let Some(path) = std::env::var_os("PATH") {
+        for d in std::env::split_paths(&path) {
+            // Debian puts symlinks in /usr/local/bin or wrappers in /usr/bin;
+            // resolve to the real directory so initdb finds its share files.
+            let real = fs::canonicalize(d.join("initdb"))
+                .ok()
+                .and_then(|p| p.parent().map(Path::to_path_buf));
+            candidates.extend(real);
+            candidates.push(d);
+        }
+    }
+    for pattern_dir in ["/usr/lib/postgresql", "/usr/local/opt"] {
+        let mut versions: Vec<PathBuf> = fs::read_dir(pattern_dir)
+            .map(|rd| {
+                rd.flatten()
+                    .map(|e| e.path())
+                    .filter(|p| {
+                        pattern_dir != "/usr/local/opt"
+                            || p.file_name()
+                                .and_then(|n| n.to_str())
+                                .is_some_and(|n| n.starts_with("postgresql"))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        // Newest version first.
+        versions.sort_by_key(|p| std::cmp::Reverse(version_key(p)));
+        candidates.extend(versions.into_iter().map(|p| p.join("bin")));
+    }
+    candidates
+        .into_iter()
+        .find(|d| has_both(d))
+        .ok_or(ClusterError::BinariesNotFound)
+}
+
+fn version_key(p: &Path) -> Vec<u32> {
+    p.file_name()
+        .and_then(|n| n.to_str())
+        .map(|n| {
+            n.split(|c: char| !c.is_ascii_digit())
+                .filter_map(|s| s.parse().ok())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn log_tail(path: &Path) -> String {
+    let Ok(mut f) = File::open(path) else {
+        return "(no log)".into();
+    };
+    let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+    let _ = f.seek(SeekFrom::Start(len.saturating_sub(2000)));
+    let mut s = String::new();
+    let _ = f.read_to_string(&mut s);
+    s.trim().to_owned()
+}

@@ -1,0 +1,429 @@
+//! Reading entries and stories back for the API and the merged feeds:
+//! filtered listings with keyset pagination (never OFFSET), single entries,
+//! stories with all their versions, and each item's alternates.
+
+use std::collections::HashMap;
+
+use base64::Engine;
+use chrono::{DateTime, TimeZone, Utc};
+use serde::Serialize;
+use sqlx::{PgPool, Postgres, QueryBuilder};
+
+use crate::ingest::normalize::Enclosure;
+
+pub const MAX_LIMIT: i64 = 500;
+pub const DEFAULT_LIMIT: i64 = 50;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceRef {
+    pub id: i64,
+    pub title: String,
+    pub url: String,
+    #[serde(skip)]
+    pub site_url: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Alternate {
+    pub source_id: i64,
+    pub url: Option<String>,
+}
+
+/// An entry as the API and the feeds show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct EntryView {
+    pub id: i64,
+    pub story_id: Option<i64>,
+    pub source: SourceRef,
+    pub guid: Option<String>,
+    pub url: Option<String>,
+    pub title: String,
+    pub summary: Option<String>,
+    pub content_html: Option<String>,
+    pub authors: Vec<String>,
+    pub categories: Vec<String>,
+    pub enclosures: Vec<Enclosure>,
+    pub language: Option<String>,
+    pub published_at: Option<DateTime<Utc>>,
+    pub updated_at: Option<DateTime<Utc>>,
+    pub fetched_at: DateTime<Utc>,
+    pub alternates: Vec<Alternate>,
+    /// The ordering key (published, or first seen).
+    #[serde(skip)]
+    pub sort_at: DateTime<Utc>,
+    /// For story listings: the story's own ordering key.
+    #[serde(skip)]
+    pub story_sort_at: Option<DateTime<Utc>>,
+}
+
+#[derive(sqlx::FromRow)]
+struct EntryRow {
+    id: i64,
+    story_id: Option<i64>,
+    source_id: i64,
+    source_title: Option<String>,
+    source_feed_title: Option<String>,
+    source_url: String,
+    source_site_url: Option<String>,
+    guid: Option<String>,
+    url: Option<String>,
+    title: String,
+    summary: Option<String>,
+    content_html: Option<String>,
+    authors: Vec<String>,
+    categories: Vec<String>,
+    enclosures: sqlx::types::Json<Vec<Enclosure>>,
+    language: Option<String>,
+    published_at: Option<DateTime<Utc>>,
+    updated_at: Option<DateTime<Utc>>,
+    fetched_at: DateTime<Utc>,
+    sort_at: DateTime<Utc>,
+    story_sort_at: Option<DateTime<Utc>>,
+}
+
+impl From<EntryRow> for EntryView {
+    fn from(r: EntryRow) -> Self {
+        let title = r.source_title.or(r.source_feed_title).unwrap_or_else(|| {
+            url::Url::parse(&r.source_url)
+                .ok()
+                .and_then(|u| u.host_str().map(str::to_owned))
+                .unwrap_or_else(|| r.source_url.clone())
+        });
+        EntryView {
+            id: r.id,
+            story_id: r.story_id,
+            source: SourceRef {
+                id: r.source_id,
+                title,
+                url: r.source_url,
+                site_url: r.source_site_url,
+            },
+            guid: r.guid,
+            url: r.url,
+            title: r.title,
+            summary: r.summary,
+            content_html: r.content_html,
+            authors: r.authors,
+            categories: r.categories,
+            enclosures: r.enclosures.0,
+            language: r.language,
+            published_at: r.published_at,
+            updated_at: r.updated_at,
+            fetched_at: r.fetched_at,
+            alternates: Vec::new(),
+            sort_at: r.sort_at,
+            story_sort_at: r.story_sort_at,
+        }
+    }
+}
+
+const ENTRY_COLUMNS: &str = "e.id, e.story_id, e.source_id, src.title AS source_title,
+    src.feed_title AS source_feed_title, src.url AS source_url, src.site_url AS source_site_url,
+    e.guid, e.url, e.title, e.summary, e.content_html, e.authors, e.categories, e.enclosures,
+    e.language, e.published_at, e.updated_at, e.fetched_at, e.sort_at";
+
+/// A position in a newest-first listing: the last item's ordering key and id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cursor {
+    pub at: DateTime<Utc>,
+    pub id: i64,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("not a cursor this server issued")]
+pub struct BadCursor;
+
+impl Cursor {
+    const PREFIX: &'static str = "c1.";
+
+    pub fn encode(&self) -> String {
+        let raw = format!("{}.{}", self.at.timestamp_micros(), self.id);
+        let check = checksum(&raw);
+        format!(
+            "{}{}",
+            Self::PREFIX,
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{raw}.{check}"))
+        )
+    }
+
+    pub fn decode(text: &str) -> Result<Cursor, BadCursor> {
+        let body = text.strip_prefix(Self::PREFIX).ok_or(BadCursor)?;
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(body)
+            .map_err(|_| BadCursor)?;
+        let s = String::from_utf8(bytes).map_err(|_| BadCursor)?;
+        let mut parts = s.split('.');
+        let (Some(micros), Some(id), Some(check), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(BadCursor);
+        };
+        if checksum(&format!("{micros}.{id}")) != check {
+            return Err(BadCursor);
+        }
+        let micros: i64 = micros.parse().map_err(|_| BadCursor)?;
+        let id: i64 = id.parse().map_err(|_| BadCursor)?;
+        let at = Utc.timestamp_micros(micros).single().ok_or(BadCursor)?;
+        Ok(Cursor { at, id })
+    }
+}
+
+/// Detects accidental edits and truncation; not a secret.
+fn checksum(raw: &str) -> String {
+    use sha2::Digest;
+    let d = sha2::Sha256::digest(raw.as_bytes());
+    crate::ingest::identity::hex(&d[..4])
+}
+
+/// Filters of an entry listing; all optional, combined with AND.
+#[derive(Debug, Clone, Default)]
+pub struct EntryFilter {
+    pub sources: Vec<i64>,
+    /// Restricts to these sources (a channel's selection); `None` is all.
+    pub within_sources: Option<Vec<i64>>,
+    pub tag: Option<String>,
+    pub since: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+    /// Free text; folded here exactly as the stored lexemes were.
+    pub q: Option<String>,
+    pub cursor: Option<Cursor>,
+    pub limit: i64,
+}
+
+/// A page of a listing.
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub items: Vec<EntryView>,
+    pub next_cursor: Option<Cursor>,
+}
+
+/// Entries newest first (by publication), one row per entry.
+pub async fn list_entries(pool: &PgPool, f: &EntryFilter) -> Result<Page, sqlx::Error> {
+    let limit = f.limit.clamp(1, MAX_LIMIT);
+    let mut qb: QueryBuilder<Postgres> = QueryBuilder::new(format!(
+        "SELECT {ENTRY_COLUMNS}, NULL::timestamptz AS story_sort_at FROM entries e JOIN sources src ON src.id = e.source_id WHERE TRUE"
+    ));
+    if !f.sources.is_empty() {
+        qb.push(" AND e.source_id = ANY(")
+            .push_bind(f.sources.clone())
+            .push(")");
+    }
+    if let Some(within) = &f.within_sources {
+        qb.push(" AND e.source_id = ANY(")
+            .push_bind(within.clone())
+            .push(")");
+    }
+    if let Some(tag) = &f.tag {
+        qb.push(" AND ")
+            .push_bind(tag.clone())
+            .push(" = ANY(src.tags)");
+    }
+    if let Some(since) = f.since {
+        qb.push(" AND e.sort_at >= ").push_bind(since);
+    }
+    if let Some(until) = f.until {
+        qb.push(" AND e.sort_at < ").push_bind(until);
+    }
+    if let Some(q) = &f.q {
+        match search_query(q) {
+            Some(tsquery) => {
+                qb.push(" AND e.search @@ ")
+                    .push_bind(tsquery)
+                    .push("::tsquery");
+            }
+            // Nothing searchable in q (only punctuation): nothing matches.
+            None => {
+                qb.push(" AND FALSE");
+            }
+        }
+    }
+    if let Some(c) = f.cursor {
+        qb.push(" AND (e.sort_at, e.id) < (")
+            .push_bind(c.at)
+            .push(", ")
+            .push_bind(c.id)
+            .push(")");
+    }
+    qb.push(" ORDER BY e.sort_at DESC, e.id DESC LIMIT ")
+        .push_bind(limit + 1);
+    let rows: Vec<EntryRow> = qb.build_query_as().fetch_all(pool).await?;
+    let mut items: Vec<EntryView> = rows.into_iter().map(EntryView::from).collect();
+    let next_cursor = if items.len() as i64 > limit {
+        items.truncate(limit as usize);
+        items.last().map(|e| Cursor {
+            at: e.sort_at,
+            id: e.id,
+        })
+    } else {
+        None
+    };
+    attach_alternates(pool, &mut items).await?;
+    Ok(Page { items, next_cursor })
+}
+
+/// Builds a tsquery from free text: folded words ANDed, the last one as a prefix.
+pub fn search_query(q: &str) -> Option<String> {
+    let folded = crate::text::fold(q);
+    let words: Vec<&str> = crate::text::words(&folded)
+        .filter(|w| w.len() <= 100)
+        .take(32)
+        .collect();
+    let (last, rest) = words.split_last()?;
+    let mut parts: Vec<String> = rest.iter().map(|w| format!("'{w}'")).collect();
+    parts.push(format!("'{last}':*"));
+    Some(parts.join(" & "))
+}
+
+/// Stories newest first: one item per story, its earliest version within
+/// the selected sources, with the other versions as alternates.
+pub async fn list_stories(
+    pool: &PgPool,
+    within_sources: Option<&[i64]>,
+    cursor: Option<Cursor>,
+    limit: i64,
+) -> Result<Page, sqlx::Error> {
+    let limit = limit.clamp(1, MAX_LIMIT);
+    let mut qb: QueryBuilder<Postgres> = QueryBuilder::new(format!(
+        "SELECT {ENTRY_COLUMNS}, st.sort_at AS story_sort_at FROM stories st "
+    ));
+    match within_sources {
+        None => {
+            qb.push("JOIN entries e ON e.id = st.head_entry_id ");
+        }
+        Some(ids) => {
+            qb.push(
+                "JOIN LATERAL (SELECT * FROM entries x WHERE x.story_id = st.id AND x.source_id = ANY(",
+            )
+            .push_bind(ids.to_vec())
+            .push(") ORDER BY x.sort_at, x.id LIMIT 1) e ON TRUE ");
+        }
+    }
+    qb.push("JOIN sources src ON src.id = e.source_id WHERE TRUE");
+    if let Some(c) = cursor {
+        qb.push(" AND (st.sort_at, st.id) < (")
+            .push_bind(c.at)
+            .push(", ")
+            .push_bind(c.id)
+            .push(")");
+    }
+    qb.push(" ORDER BY st.sort_at DESC, st.id DESC LIMIT ")
+        .push_bind(limit + 1);
+    let rows: Vec<EntryRow> = qb.build_query_as().fetch_all(pool).await?;
+    let mut items: Vec<EntryView> = rows.into_iter().map(EntryView::from).collect();
+    let next_cursor = if items.len() as i64 > limit {
+        items.truncate(limit as usize);
+        items.last().and_then(|e| {
+            Some(Cursor {
+                at: e.story_sort_at?,
+                id: e.story_id?,
+            })
+        })
+    } else {
+        None
+    };
+    attach_alternates(pool, &mut items).await?;
+    Ok(Page { items, next_cursor })
+}
+
+pub async fn get_entry(pool: &PgPool, id: i64) -> Result<Option<EntryView>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {ENTRY_COLUMNS}, NULL::timestamptz AS story_sort_at FROM entries e JOIN sources src ON src.id = e.source_id WHERE e.id = $1"
+    );
+    let row: Option<EntryRow> = sqlx::query_as(&sql).bind(id).fetch_optional(pool).await?;
+    let mut items: Vec<EntryView> = row.into_iter().map(EntryView::from).collect();
+    attach_alternates(pool, &mut items).await?;
+    Ok(items.pop())
+}
+
+/// Every version of a story, oldest first.
+pub async fn get_story(pool: &PgPool, id: i64) -> Result<Option<Vec<EntryView>>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {ENTRY_COLUMNS}, NULL::timestamptz AS story_sort_at FROM entries e JOIN sources src ON src.id = e.source_id
+         WHERE e.story_id = $1 ORDER BY e.sort_at, e.id"
+    );
+    let rows: Vec<EntryRow> = sqlx::query_as(&sql).bind(id).fetch_all(pool).await?;
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    let mut items: Vec<EntryView> = rows.into_iter().map(EntryView::from).collect();
+    attach_alternates(pool, &mut items).await?;
+    Ok(Some(items))
+}
+
+/// Fills each item's `alternates`: the other entries of its story.
+async fn attach_alternates(pool: &PgPool, items: &mut [EntryView]) -> Result<(), sqlx::Error> {
+    let story_ids: Vec<i64> = items.iter().filter_map(|e| e.story_id).collect();
+    if story_ids.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<(i64, i64, i64, Option<String>)> = sqlx::query_as(
+        "SELECT story_id, id, source_id, url FROM entries WHERE story_id = ANY($1) ORDER BY sort_at, id",
+    )
+    .bind(&story_ids)
+    .fetch_all(pool)
+    .await?;
+    let mut by_story: HashMap<i64, Vec<(i64, Alternate)>> = HashMap::new();
+    for (story, id, source_id, url) in rows {
+        by_story
+            .entry(story)
+            .or_default()
+            .push((id, Alternate { source_id, url }));
+    }
+    for item in items.iter_mut() {
+        let Some(versions) = item.story_id.and_then(|s| by_story.get(&s)) else {
+            continue;
+        };
+        item.alternates = versions
+            .iter()
+            .filter(|(id, _)| *id != item.id)
+            .map(|(_, a)| a.clone())
+            .collect();
+    }
+    Ok(())
+}
+
+/// Source ids selected by tags or explicit URLs (a channel's selection).
+pub async fn sources_matching(
+    pool: &PgPool,
+    tags_any: &[String],
+    urls: &[String],
+) -> Result<Vec<i64>, sqlx::Error> {
+    let rows: Vec<(i64,)> =
+        sqlx::query_as("SELECT id FROM sources WHERE tags && $1 OR url = ANY($2) ORDER BY id")
+            .bind(tags_any)
+            .bind(urls)
+            .fetch_all(pool)
+            .await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursor_round_trips_and_rejects_tampering() {
+        let c = Cursor {
+            at: Utc.timestamp_micros(1_790_000_000_123_456).unwrap(),
+            id: 42,
+        };
+        let text = c.encode();
+        assert_eq!(Cursor::decode(&text), Ok(c));
+        assert_eq!(Cursor::decode("garbage"), Err(BadCursor));
+        let forged = format!(
+            "c1.{}",
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode("1790000000123456.41.00000000")
+        );
+        assert_eq!(Cursor::decode(&forged), Err(BadCursor));
+    }
+
+    #[test]
+    fn search_query_folds_and_prefixes() {
+        assert_eq!(
+            search_query("Hải Phòng").as_deref(),
+            Some("'hai' & 'phong':*")
+        );
+        assert_eq!(search_query("đảng ủy").as_deref(), Some("'dang' & 'uy':*"));
+        assert_eq!(search_query(" !!! "), None);
+    }
+}

@@ -1,0 +1,121 @@
+//! Parsing with feed-rs (RSS 0.9x/1.0/2.0, Atom, JSON Feed), with our own
+//! date parser and without feed-rs's invented ids: an entry without a guid
+//! comes back with an empty id and `identity` decides what it is.
+
+use chrono_tz::Tz;
+use feed_rs::model::Feed;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ParseError {
+    #[error("not a feed we can read: {0}")]
+    Invalid(String),
+}
+
+/// Parses decoded feed text. Relative links are left for `normalize`, which
+/// resolves them against the site (explicit `xml:base` is honoured here).
+pub fn parse_feed(text: &str, tz: Option<Tz>) -> Result<Feed, ParseError> {
+    match parse_once(text, tz) {
+        Ok(feed) => Ok(feed),
+        Err(first) => {
+            // One bare `&` ("Q&A", "AT&T") makes the whole document invalid XML;
+            // browsers and most readers shrug it off, so do we.
+            if text.contains('&') {
+                let repaired = escape_bare_ampersands(text);
+                if repaired != text {
+                    if let Ok(feed) = parse_once(&repaired, tz) {
+                        return Ok(feed);
+                    }
+                }
+            }
+            Err(first)
+        }
+    }
+}
+
+fn parse_once(text: &str, tz: Option<Tz>) -> Result<Feed, ParseError> {
+    let parser = feed_rs::parser::Builder::new()
+        .id_generator(|_links, _title, _uri| String::new())
+        .timestamp_parser(move |s| super::dates::parse_date(s, tz))
+        // We sanitize with our own ammonia settings in normalize.
+        .sanitize_content(false)
+        .build();
+    parser
+        .parse(text.as_bytes())
+        .map_err(|e| ParseError::Invalid(e.to_string()))
+}
+
+/// Replaces `&` that does not start an entity or character reference with
+/// `&amp;`, leaving CDATA sections alone.
+pub fn escape_bare_ampersands(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 64);
+    let mut rest = text;
+    while !rest.is_empty() {
+        if let Some(after) = rest.strip_prefix("<![CDATA[") {
+            let end = after.find("]]>").map(|i| i + 3).unwrap_or(after.len());
+            out.push_str("<![CDATA[");
+            out.push_str(&after[..end]);
+            rest = &after[end..];
+            continue;
+        }
+        let Some(c) = rest.chars().next() else { break };
+        if c == '&' && !starts_reference(&rest[1..]) {
+            out.push_str("&amp;");
+        } else {
+            out.push(c);
+        }
+        rest = &rest[c.len_utf8()..];
+    }
+    out
+}
+
+fn starts_reference(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    let end = bytes.iter().take(34).position(|b| *b == b';');
+    let Some(end) = end else { return false };
+    let name = &s[..end];
+    if let Some(num) = name.strip_prefix('#') {
+        if let Some(hex) = num.strip_prefix(['x', 'X']) {
+            return !hex.is_empty() && hex.bytes().all(|b| b.is_ascii_hexdigit());
+        }
+        return !num.is_empty() && num.bytes().all(|b| b.is_ascii_digit());
+    }
+    name.bytes().next().is_some_and(|b| b.is_ascii_alphabetic())
+        && name.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bare_ampersands_are_escaped_but_references_and_cdata_kept() {
+        assert_eq!(
+            escape_bare_ampersands(
+                "Q&A &amp; AT&T &#7843; &#x1EA3; &nbsp; <![CDATA[a & b]]> & end"
+            ),
+            "Q&amp;A &amp; AT&amp;T &#7843; &#x1EA3; &nbsp; <![CDATA[a & b]]> &amp; end"
+        );
+    }
+
+    #[test]
+    fn feed_with_a_bare_ampersand_still_parses() {
+        let xml = r#"<?xml version="1.0"?><rss version="2.0"><channel><title>Tin & Bài</title>
+            <item><title>Hỏi & đáp</title><link>https://a.example/1</link></item></channel></rss>"#;
+        let feed = parse_feed(xml, None).unwrap();
+        assert_eq!(feed.entries.len(), 1);
+        assert_eq!(feed.entries[0].title.as_ref().unwrap().content, "Hỏi & đáp");
+    }
+
+    #[test]
+    fn entries_without_guid_get_no_invented_id() {
+        let xml = r#"<rss version="2.0"><channel><title>t</title><item><title>x</title></item></channel></rss>"#;
+        let feed = parse_feed(xml, None).unwrap();
+        assert_eq!(feed.entries[0].id, "");
+    }
+
+    #[test]
+    fn garbage_is_an_error() {
+        assert!(parse_feed("<html><body>nope</body></html>", None).is_err());
+        assert!(parse_feed("", None).is_err());
+    }
+}

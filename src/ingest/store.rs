@@ -1,0 +1,168 @@
+//! Writing one fetched feed: one transaction, one statement for all its new
+//! and changed entries, the source's health, and story grouping.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
+
+use super::fetch::Validators;
+use super::normalize::{FeedMeta, NewEntry};
+
+/// The stored raw hash of each of `identities` that this source already has.
+pub async fn existing_hashes(
+    pool: &PgPool,
+    source_id: i64,
+    identities: &[String],
+) -> Result<HashMap<String, Vec<u8>>, sqlx::Error> {
+    if identities.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(String, Vec<u8>)> = sqlx::query_as(
+        "SELECT identity, raw_hash FROM entries WHERE source_id = $1 AND identity = ANY($2)",
+    )
+    .bind(source_id)
+    .bind(identities)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// Everything one successful fetch writes.
+pub struct FetchWrite<'a> {
+    pub source_id: i64,
+    pub entries: &'a [NewEntry],
+    pub fetched_at: DateTime<Utc>,
+    pub meta: &'a FeedMeta,
+    pub validators: &'a Validators,
+    pub status: u16,
+    pub guid_is_unreliable: bool,
+    pub next_poll_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct WriteStats {
+    pub inserted: u64,
+    pub updated: u64,
+    pub new_stories: u64,
+}
+
+const UPSERT: &str = r#"
+WITH incoming AS (
+    SELECT * FROM jsonb_to_recordset($2::jsonb) AS x(
+        identity text, guid text, url text, canonical_url text, title text, summary text,
+        content_html text, authors text[], categories text[], enclosures jsonb, language text,
+        published_at timestamptz, updated_at timestamptz, raw_hash text, fingerprint text,
+        lexemes text[])
+)
+INSERT INTO entries AS e (
+    source_id, identity, guid, url, canonical_url, title, summary, content_html, authors,
+    categories, enclosures, language, published_at, updated_at, fetched_at, sort_at, raw_hash,
+    fingerprint, search)
+SELECT $1, identity, guid, url, canonical_url, coalesce(title, ''), summary, content_html,
+       coalesce(authors, '{}'), coalesce(categories, '{}'), coalesce(enclosures, '[]'), language,
+       published_at, updated_at, $3,
+       -- a date in the future (clock skew, scheduled posts) sorts as first seen
+       LEAST(coalesce(published_at, $3), $3),
+       decode(raw_hash, 'hex'), decode(fingerprint, 'hex'),
+       array_to_tsvector(coalesce(lexemes, '{}'))
+FROM incoming
+ON CONFLICT (source_id, identity) DO UPDATE SET
+    guid = EXCLUDED.guid, url = EXCLUDED.url, canonical_url = EXCLUDED.canonical_url,
+    title = EXCLUDED.title, summary = EXCLUDED.summary, content_html = EXCLUDED.content_html,
+    authors = EXCLUDED.authors, categories = EXCLUDED.categories,
+    enclosures = EXCLUDED.enclosures, language = EXCLUDED.language,
+    published_at = coalesce(EXCLUDED.published_at, e.published_at),
+    updated_at = CASE WHEN EXCLUDED.updated_at > coalesce(e.updated_at, '-infinity')
+                      THEN EXCLUDED.updated_at ELSE $3 END,
+    raw_hash = EXCLUDED.raw_hash, fingerprint = EXCLUDED.fingerprint, search = EXCLUDED.search
+WHERE e.raw_hash IS DISTINCT FROM EXCLUDED.raw_hash
+RETURNING (xmax = 0) AS inserted
+"#;
+
+pub async fn write_fetch(pool: &PgPool, w: FetchWrite<'_>) -> Result<WriteStats, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let mut stats = WriteStats::default();
+    if !w.entries.is_empty() {
+        let payload =
+            serde_json::to_string(w.entries).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+        let rows: Vec<(bool,)> = sqlx::query_as(UPSERT)
+            .bind(w.source_id)
+            .bind(payload)
+            .bind(w.fetched_at)
+            .fetch_all(&mut *tx)
+            .await?;
+        stats.inserted = rows.iter().filter(|(i,)| *i).count() as u64;
+        stats.updated = rows.len() as u64 - stats.inserted;
+    }
+    sqlx::query(
+        "UPDATE sources SET feed_title = coalesce($2, feed_title), site_url = coalesce($3, site_url),
+            language = coalesce($4, language), etag = $5, last_modified = $6, last_polled_at = $7,
+            last_status = $8, last_error = NULL, consecutive_failures = 0, next_poll_at = $9,
+            guid_is_unreliable = $10, lease_until = NULL
+         WHERE id = $1",
+    )
+    .bind(w.source_id)
+    .bind(&w.meta.title)
+    .bind(&w.meta.site_url)
+    .bind(&w.meta.language)
+    .bind(&w.validators.etag)
+    .bind(&w.validators.last_modified)
+    .bind(w.fetched_at)
+    .bind(w.status as i32)
+    .bind(w.next_poll_at)
+    .bind(w.guid_is_unreliable)
+    .execute(&mut *tx)
+    .await?;
+    if stats.inserted > 0 {
+        stats.new_stories = crate::stories::group::assign_stories(&mut tx, w.source_id).await?;
+    }
+    tx.commit().await?;
+    Ok(stats)
+}
+
+/// A 304 (or an unchanged file): only the schedule moves.
+pub async fn record_not_modified(
+    pool: &PgPool,
+    source_id: i64,
+    at: DateTime<Utc>,
+    status: u16,
+    next_poll_at: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE sources SET last_polled_at = $2, last_status = $3, last_error = NULL,
+            consecutive_failures = 0, next_poll_at = $4, lease_until = NULL
+         WHERE id = $1",
+    )
+    .bind(source_id)
+    .bind(at)
+    .bind(status as i32)
+    .bind(next_poll_at)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// A failed poll: recorded on the source, which is retried later.
+pub async fn record_failure(
+    pool: &PgPool,
+    source_id: i64,
+    at: DateTime<Utc>,
+    status: Option<u16>,
+    error: &str,
+    next_poll_at: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE sources SET last_polled_at = $2, last_status = $3, last_error = $4,
+            consecutive_failures = consecutive_failures + 1, next_poll_at = $5, lease_until = NULL
+         WHERE id = $1",
+    )
+    .bind(source_id)
+    .bind(at)
+    .bind(status.map(i32::from))
+    .bind(error)
+    .bind(next_poll_at)
+    .execute(pool)
+    .await?;
+    Ok(())
+}

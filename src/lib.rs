@@ -1,0 +1,33 @@
+//! Tributary: a feed aggregator server.
+//!
+//! Data flows one way:
+//!
+//! ```text
+//! fetch → decode → parse → normalize → identify → store → group into stories
+//!                                                    ↓
+//!                           publish (rss / atom / json feed)   api (rest)
+//! ```
+//!
+//! - [`config`]: the TOML file and environment, read once.
+//! - [`db`]: the pool, migrations and the embedded PostgreSQL cluster.
+//! - [`ingest`]: one source's pipeline, from fetch to store.
+//! - [`stories`]: canonical URLs, fingerprints, grouping into stories.
+//! - [`poller`]: leases, limits and the polling loop.
+//! - [`entries`]: reading entries and stories back, with keyset pagination.
+//! - [`publish`]: RSS 2.0, Atom 1.0 and JSON Feed 1.1 renderers.
+//! - [`api`]: HTTP handlers; [`startup`] wires the application together.
+
+pub mod api;
+pub mod commands;
+pub mod config;
+pub mod db;
+pub mod entries;
+pub mod ingest;
+pub mod opml;
+pub mod poller;
+pub mod publish;
+pub mod sources;
+pub mod startup;
+pub mod stories;
+pub mod telemetry;
+pub mod text;

@@ -1,0 +1,60 @@
+//! Leases: a due source is claimed with `FOR UPDATE SKIP LOCKED` and a lease
+//! expiry, so no two pollers fetch it at once, and a dead poller's sources
+//! return to the pool when their leases run out.
+
+use std::time::Duration;
+
+use sqlx::PgPool;
+
+use super::Selection;
+use crate::ingest::PollTarget;
+
+const RETURNING: &str =
+    "RETURNING s.id, s.url, s.etag, s.last_modified, s.timezone, s.interval_seconds,
+    s.consecutive_failures, s.guid_is_unreliable";
+
+pub async fn claim(
+    pool: &PgPool,
+    selection: Selection,
+    limit: i64,
+    lease: Duration,
+) -> Result<Vec<PollTarget>, sqlx::Error> {
+    let sql = format!(
+        "UPDATE sources s SET lease_until = now() + make_interval(secs => $2)
+         WHERE s.id IN (
+            SELECT id FROM sources
+            WHERE enabled AND ($3 OR next_poll_at <= now())
+              AND (lease_until IS NULL OR lease_until < now())
+            ORDER BY next_poll_at, id LIMIT $1
+            FOR UPDATE SKIP LOCKED)
+         {RETURNING}"
+    );
+    sqlx::query_as::<_, PollTarget>(&sql)
+        .bind(limit)
+        .bind(lease.as_secs_f64())
+        .bind(selection == Selection::AllEnabled)
+        .fetch_all(pool)
+        .await
+}
+
+/// Claims one source regardless of its schedule; `None` when it does not
+/// exist, is disabled, or another poller holds it.
+pub async fn claim_one(
+    pool: &PgPool,
+    source_id: i64,
+    lease: Duration,
+) -> Result<Option<PollTarget>, sqlx::Error> {
+    let sql = format!(
+        "UPDATE sources s SET lease_until = now() + make_interval(secs => $2)
+         WHERE s.id = (
+            SELECT id FROM sources WHERE id = $1 AND enabled
+              AND (lease_until IS NULL OR lease_until < now())
+            FOR UPDATE SKIP LOCKED)
+         {RETURNING}"
+    );
+    sqlx::query_as::<_, PollTarget>(&sql)
+        .bind(source_id)
+        .bind(lease.as_secs_f64())
+        .fetch_optional(pool)
+        .await
+}

@@ -1,0 +1,127 @@
+//! The poller: claims due sources with a lease (so several pollers can share
+//! one database), fetches them within a global and a per-host concurrency
+//! limit, and loops until told to stop.
+
+pub mod lease;
+pub mod limits;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::stream::{FuturesUnordered, StreamExt};
+use tokio::sync::watch;
+
+use crate::config::PollerConfig;
+use crate::ingest::{Ingestor, PollReport, PollTarget};
+use limits::HostLimits;
+
+/// Which sources one pass polls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Selection {
+    Due,
+    AllEnabled,
+}
+
+pub struct Poller {
+    ingestor: Ingestor,
+    config: PollerConfig,
+    limits: Arc<HostLimits>,
+}
+
+impl Poller {
+    pub fn new(ingestor: Ingestor, config: &PollerConfig) -> Poller {
+        Poller {
+            limits: Arc::new(HostLimits::new(
+                config.concurrency,
+                config.per_host_concurrency,
+            )),
+            ingestor,
+            config: config.clone(),
+        }
+    }
+
+    /// Claims and polls every selected source once; returns one report each.
+    pub async fn poll_once(&self, selection: Selection) -> Result<Vec<PollReport>, sqlx::Error> {
+        let lease = self.lease_duration();
+        let targets = lease::claim(self.ingestor.pool(), selection, i64::MAX, lease).await?;
+        Ok(self.poll_targets(targets).await)
+    }
+
+    /// Polls one source now, whatever its schedule (API "refresh").
+    pub async fn poll_source(&self, source_id: i64) -> Result<Option<PollReport>, sqlx::Error> {
+        let Some(target) =
+            lease::claim_one(self.ingestor.pool(), source_id, self.lease_duration()).await?
+        else {
+            return Ok(None);
+        };
+        Ok(self.poll_targets(vec![target]).await.pop())
+    }
+
+    async fn poll_targets(&self, targets: Vec<PollTarget>) -> Vec<PollReport> {
+        let mut running: FuturesUnordered<_> = targets
+            .into_iter()
+            .map(|t| {
+                let ingestor = self.ingestor.clone();
+                let limits = self.limits.clone();
+                async move {
+                    let _permit = limits.acquire(&t.url).await;
+                    ingestor.poll(&t).await
+                }
+            })
+            .collect();
+        let mut reports = Vec::new();
+        while let Some(r) = running.next().await {
+            reports.push(r);
+        }
+        reports
+    }
+
+    /// Runs until `stop` turns true: claims due sources as capacity frees up.
+    pub async fn run(self, mut stop: watch::Receiver<bool>) {
+        let this = Arc::new(self);
+        let mut in_flight: FuturesUnordered<tokio::task::JoinHandle<PollReport>> =
+            FuturesUnordered::new();
+        loop {
+            if *stop.borrow() {
+                break;
+            }
+            let free = this.config.concurrency.saturating_sub(in_flight.len());
+            if free > 0 {
+                match lease::claim(
+                    this.ingestor.pool(),
+                    Selection::Due,
+                    free as i64,
+                    this.lease_duration(),
+                )
+                .await
+                {
+                    Ok(targets) => {
+                        for t in targets {
+                            let ingestor = this.ingestor.clone();
+                            let limits = this.limits.clone();
+                            in_flight.push(tokio::spawn(async move {
+                                let _permit = limits.acquire(&t.url).await;
+                                ingestor.poll(&t).await
+                            }));
+                        }
+                    }
+                    Err(e) => tracing::warn!(error = %e, "cannot claim due sources; retrying"),
+                }
+            }
+            let idle = Duration::from_secs(if in_flight.is_empty() { 5 } else { 1 });
+            tokio::select! {
+                _ = stop.changed() => {}
+                Some(_) = in_flight.next(), if !in_flight.is_empty() => {}
+                _ = tokio::time::sleep(idle) => {}
+            }
+        }
+        // Let in-flight polls finish; their leases are released as they record.
+        while in_flight.next().await.is_some() {}
+    }
+
+    /// Longer than any poll can take, so a lease outlives its poll, short
+    /// enough that a dead poller's sources come back soon.
+    fn lease_duration(&self) -> Duration {
+        self.config.timeout * 3 + Duration::from_secs(60)
+    }
+}

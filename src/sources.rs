@@ -1,0 +1,301 @@
+//! Sources: the feeds Tributary polls. Parsing of source URLs, and the SQL
+//! that owns the `sources` table (administration and health).
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sqlx::PgPool;
+use url::Url;
+
+use crate::config::SourceConfig;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    #[error("{0:?} is not a valid URL")]
+    InvalidUrl(String),
+    #[error("only http and https URLs can be subscribed to, not {0:?}")]
+    UnsupportedScheme(String),
+    #[error("the URL is longer than {MAX_URL_LEN} characters")]
+    TooLong,
+    #[error("source {id} already has the URL {url}")]
+    Duplicate { id: i64, url: String },
+    #[error("no source with id {0}")]
+    NotFound(i64),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+pub const MAX_URL_LEN: usize = 2048;
+pub const MAX_TITLE_LEN: usize = 300;
+pub const MAX_TAG_LEN: usize = 64;
+pub const MAX_TAGS: usize = 32;
+
+/// A URL that Tributary may poll: http or https, no credentials in the clear
+/// needed to be kept, at most [`MAX_URL_LEN`] long.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceUrl(Url);
+
+impl SourceUrl {
+    pub fn parse(text: &str) -> Result<SourceUrl, SourceError> {
+        let text = text.trim();
+        if text.len() > MAX_URL_LEN {
+            return Err(SourceError::TooLong);
+        }
+        let mut url = Url::parse(text).map_err(|_| SourceError::InvalidUrl(text.to_owned()))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(SourceError::UnsupportedScheme(url.scheme().to_owned()));
+        }
+        if url.host_str().is_none_or(str::is_empty) {
+            return Err(SourceError::InvalidUrl(text.to_owned()));
+        }
+        url.set_fragment(None);
+        Ok(SourceUrl(url))
+    }
+
+    pub fn into_url(self) -> Url {
+        self.0
+    }
+
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+}
+
+/// A source as stored, with its health.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct Source {
+    pub id: i64,
+    pub url: String,
+    pub title: Option<String>,
+    #[serde(skip)]
+    pub feed_title: Option<String>,
+    #[serde(skip)]
+    pub site_url: Option<String>,
+    pub tags: Vec<String>,
+    #[serde(skip)]
+    pub timezone: Option<String>,
+    #[serde(skip)]
+    pub interval_seconds: Option<i32>,
+    #[serde(skip)]
+    pub origin: String,
+    pub enabled: bool,
+    pub disabled_reason: Option<String>,
+    #[serde(skip)]
+    pub guid_is_unreliable: bool,
+    #[serde(skip)]
+    pub etag: Option<String>,
+    #[serde(skip)]
+    pub last_modified: Option<String>,
+    pub last_polled_at: Option<DateTime<Utc>>,
+    pub last_status: Option<i32>,
+    pub last_error: Option<String>,
+    pub consecutive_failures: i32,
+    pub next_poll_at: DateTime<Utc>,
+    pub entry_count: i64,
+}
+
+impl Source {
+    /// The title readers see: the operator's, else the feed's own, else the host.
+    pub fn display_title(&self) -> String {
+        self.title
+            .clone()
+            .or_else(|| self.feed_title.clone())
+            .unwrap_or_else(|| {
+                Url::parse(&self.url)
+                    .ok()
+                    .and_then(|u| u.host_str().map(str::to_owned))
+                    .unwrap_or_else(|| self.url.clone())
+            })
+    }
+}
+
+// `title` is what readers see: the operator's title, else the feed's own.
+const SELECT_SOURCE: &str = "SELECT s.id, s.url, coalesce(s.title, s.feed_title) AS title, s.feed_title, s.site_url, s.tags, s.timezone,
+        s.interval_seconds, s.origin, s.enabled, s.disabled_reason, s.guid_is_unreliable,
+        s.etag, s.last_modified, s.last_polled_at, s.last_status, s.last_error,
+        s.consecutive_failures, s.next_poll_at,
+        (SELECT count(*) FROM entries e WHERE e.source_id = s.id) AS entry_count
+    FROM sources s";
+
+pub async fn list(pool: &PgPool) -> Result<Vec<Source>, SourceError> {
+    let sql = format!("{SELECT_SOURCE} ORDER BY s.id");
+    Ok(sqlx::query_as::<_, Source>(&sql).fetch_all(pool).await?)
+}
+
+pub async fn get(pool: &PgPool, id: i64) -> Result<Source, SourceError> {
+    let sql = format!("{SELECT_SOURCE} WHERE s.id = $1");
+    sqlx::query_as::<_, Source>(&sql)
+        .bind(id)
+        .fetch_optional(pool)
+        .await?
+        .ok_or(SourceError::NotFound(id))
+}
+
+pub async fn find_by_url(pool: &PgPool, url: &str) -> Result<Option<Source>, SourceError> {
+    let sql = format!("{SELECT_SOURCE} WHERE s.url = $1");
+    Ok(sqlx::query_as::<_, Source>(&sql)
+        .bind(url)
+        .fetch_optional(pool)
+        .await?)
+}
+
+/// What an operator asks to add.
+#[derive(Debug, Clone)]
+pub struct NewSource {
+    pub url: Url,
+    pub title: Option<String>,
+    pub tags: Vec<String>,
+    pub origin: &'static str,
+}
+
+pub async fn add(pool: &PgPool, new: &NewSource) -> Result<Source, SourceError> {
+    let inserted: Option<(i64,)> = sqlx::query_as(
+        "INSERT INTO sources (url, title, tags, origin) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (url) DO NOTHING RETURNING id",
+    )
+    .bind(new.url.as_str())
+    .bind(&new.title)
+    .bind(&new.tags)
+    .bind(new.origin)
+    .fetch_optional(pool)
+    .await?;
+    match inserted {
+        Some((id,)) => get(pool, id).await,
+        None => {
+            let existing = find_by_url(pool, new.url.as_str()).await?;
+            Err(SourceError::Duplicate {
+                id: existing.map(|s| s.id).unwrap_or_default(),
+                url: new.url.to_string(),
+            })
+        }
+    }
+}
+
+/// Removes a source; its entries go with it, and stories they headed get a
+/// new head (or disappear when nothing is left in them).
+pub async fn remove(pool: &PgPool, id: i64) -> Result<(), SourceError> {
+    let mut tx = pool.begin().await?;
+    let stories: Vec<(i64,)> = sqlx::query_as(
+        "SELECT DISTINCT story_id FROM entries WHERE source_id = $1 AND story_id IS NOT NULL",
+    )
+    .bind(id)
+    .fetch_all(&mut *tx)
+    .await?;
+    let deleted = sqlx::query("DELETE FROM sources WHERE id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if deleted == 0 {
+        return Err(SourceError::NotFound(id));
+    }
+    let ids: Vec<i64> = stories.into_iter().map(|(s,)| s).collect();
+    crate::stories::group::refresh_heads(&mut tx, &ids).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Makes the database agree with the `[[sources]]` of the config file: new
+/// ones are added, changed ones updated, and config sources that left the
+/// file are disabled (not deleted: their entries stay until an operator
+/// removes them).
+pub async fn sync_config(
+    pool: &PgPool,
+    configured: &[SourceConfig],
+) -> Result<SyncReport, SourceError> {
+    let mut tx = pool.begin().await?;
+    let mut report = SyncReport::default();
+    let mut urls = Vec::with_capacity(configured.len());
+    for s in configured {
+        urls.push(s.url.to_string());
+        // Update first: an INSERT ... ON CONFLICT would burn a sequence value on
+        // every start, and source ids would jump.
+        let updated = sqlx::query(
+            "UPDATE sources SET title = $2, tags = $3, timezone = $4, interval_seconds = $5, origin = 'config',
+                enabled = CASE WHEN disabled_reason = $6 THEN TRUE ELSE enabled END,
+                disabled_reason = CASE WHEN disabled_reason = $6 THEN NULL ELSE disabled_reason END
+             WHERE url = $1",
+        )
+        .bind(s.url.as_str())
+        .bind(&s.title)
+        .bind(&s.tags)
+        .bind(s.timezone.map(|t| t.name().to_owned()))
+        .bind(s.interval.map(|d| d.as_secs().min(i32::MAX as u64) as i32))
+        .bind(REMOVED_FROM_CONFIG)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        let inserted = updated == 0;
+        if inserted {
+            sqlx::query(
+                "INSERT INTO sources (url, title, tags, timezone, interval_seconds, origin)
+                 VALUES ($1, $2, $3, $4, $5, 'config')",
+            )
+            .bind(s.url.as_str())
+            .bind(&s.title)
+            .bind(&s.tags)
+            .bind(s.timezone.map(|t| t.name().to_owned()))
+            .bind(s.interval.map(|d| d.as_secs().min(i32::MAX as u64) as i32))
+            .execute(&mut *tx)
+            .await?;
+        }
+        if inserted {
+            report.added += 1;
+        } else {
+            report.updated += 1;
+        }
+    }
+    report.disabled = sqlx::query(
+        "UPDATE sources SET enabled = FALSE, disabled_reason = $2
+         WHERE origin = 'config' AND enabled AND NOT (url = ANY($1))",
+    )
+    .bind(&urls)
+    .bind(REMOVED_FROM_CONFIG)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    tx.commit().await?;
+    Ok(report)
+}
+
+const REMOVED_FROM_CONFIG: &str = "removed from the config file";
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct SyncReport {
+    pub added: u64,
+    pub updated: u64,
+    pub disabled: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn source_url_accepts_http_and_https_only() {
+        assert!(SourceUrl::parse("https://vnexpress.net/rss/tin-moi-nhat.rss").is_ok());
+        assert!(matches!(
+            SourceUrl::parse("ftp://x.example/f"),
+            Err(SourceError::UnsupportedScheme(_))
+        ));
+        assert!(matches!(
+            SourceUrl::parse("file:///etc/passwd"),
+            Err(SourceError::UnsupportedScheme(_))
+        ));
+        assert!(matches!(
+            SourceUrl::parse("not a url"),
+            Err(SourceError::InvalidUrl(_))
+        ));
+        let long = format!("https://a.example/{}", "x".repeat(MAX_URL_LEN));
+        assert!(matches!(SourceUrl::parse(&long), Err(SourceError::TooLong)));
+    }
+
+    #[test]
+    fn source_url_drops_the_fragment() {
+        assert_eq!(
+            SourceUrl::parse("https://a.example/feed#top")
+                .unwrap()
+                .as_str(),
+            "https://a.example/feed"
+        );
+    }
+}

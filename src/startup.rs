@@ -1,0 +1,116 @@
+//! The application: an HTTP server bound to a listener (port 0 in tests)
+//! and, by role, the polling loop.
+
+use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
+
+use actix_web::dev::ServerHandle;
+use actix_web::{middleware, web, App, HttpServer};
+use sqlx::PgPool;
+use tokio::sync::watch;
+
+use crate::api::{self, AppState};
+use crate::config::Config;
+use crate::ingest::Ingestor;
+use crate::poller::Poller;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Role {
+    /// HTTP server and poller.
+    #[default]
+    All,
+    /// HTTP server only.
+    Web,
+    /// Poller only.
+    Poller,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("cannot set up the HTTP client: {0}")]
+    Client(#[from] crate::ingest::fetch::FetchError),
+}
+
+pub struct Application {
+    address: Option<SocketAddr>,
+    server: Option<(ServerHandle, tokio::task::JoinHandle<std::io::Result<()>>)>,
+    poller: Option<tokio::task::JoinHandle<()>>,
+    stop: watch::Sender<bool>,
+}
+
+impl Application {
+    /// Binds the listener and starts serving and/or polling.
+    pub async fn start(
+        config: Arc<Config>,
+        pool: PgPool,
+        role: Role,
+    ) -> Result<Application, StartupError> {
+        let (stop, stop_rx) = watch::channel(false);
+        let ingestor = Ingestor::new(pool.clone(), &config.poller)?;
+        let poller_for_api = Arc::new(Poller::new(ingestor.clone(), &config.poller));
+
+        let mut address = None;
+        let mut server = None;
+        if role != Role::Poller {
+            let addr = config.server.listen;
+            let listener =
+                TcpListener::bind(addr).map_err(|source| StartupError::Bind { addr, source })?;
+            address = listener.local_addr().ok();
+            let state = web::Data::new(AppState {
+                pool: pool.clone(),
+                config: config.clone(),
+                poller: poller_for_api,
+            });
+            let http = HttpServer::new(move || {
+                App::new()
+                    .app_data(state.clone())
+                    .wrap(middleware::Compress::default())
+                    .wrap(middleware::Logger::new("%r %s %b %Dms").log_target("tributary::http"))
+                    .configure(api::configure)
+                    .default_service(web::to(api::not_found))
+            })
+            .listen(listener)
+            .map_err(|source| StartupError::Bind { addr, source })?
+            .disable_signals()
+            .shutdown_timeout(10)
+            .run();
+            let handle = http.handle();
+            server = Some((handle, tokio::spawn(http)));
+            tracing::info!(address = ?address, "HTTP server listening");
+        }
+
+        let poller = (role != Role::Web).then(|| {
+            let poller = Poller::new(ingestor, &config.poller);
+            tokio::spawn(poller.run(stop_rx))
+        });
+
+        Ok(Application {
+            address,
+            server,
+            poller,
+            stop,
+        })
+    }
+
+    /// The bound address (port 0 resolved), when serving HTTP.
+    pub fn address(&self) -> Option<SocketAddr> {
+        self.address
+    }
+
+    /// Stops claiming polls, lets in-flight ones finish, drains HTTP.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        if let Some(p) = self.poller {
+            let _ = p.await;
+        }
+        if let Some((handle, task)) = self.server {
+            handle.stop(true).await;
+            let _ = task.await;
+        }
+    }
+}

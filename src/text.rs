@@ -1,0 +1,174 @@
+//! Text normalization shared by ingest, fingerprints and search: Unicode NFC
+//! for everything stored, and a diacritic-free fold for matching only.
+
+use unicode_normalization::char::is_combining_mark;
+use unicode_normalization::UnicodeNormalization;
+
+/// Unicode NFC, with characters that are invalid in XML (C0 controls other
+/// than tab/newline, U+FFFE/U+FFFF) removed: feeds carry them (a `\x01` in a
+/// title passes through feed-rs) and they would make our own output invalid.
+pub fn nfc(s: &str) -> String {
+    let clean = s.chars().filter(|c| is_xml_char(*c));
+    if unicode_normalization::is_nfc_quick(s.chars()) == unicode_normalization::IsNormalized::Yes {
+        clean.collect()
+    } else {
+        clean.nfc().collect()
+    }
+}
+
+fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}')
+}
+
+/// Collapses runs of whitespace into one space and trims.
+pub fn collapse_whitespace(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for word in s.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}
+
+/// Case- and diacritic-folded form used by fingerprints and search:
+/// `Đảng ủy Hải Phòng` → `dang uy hai phong`. Never stored as display text.
+pub fn fold(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.nfd() {
+        if is_combining_mark(c) {
+            continue;
+        }
+        match c {
+            // Đ/đ are letters of their own, not D plus a mark, so NFD keeps them.
+            'Đ' | 'đ' | 'Ð' | 'ð' => out.push('d'),
+            'Ł' | 'ł' => out.push('l'),
+            'Ø' | 'ø' => out.push('o'),
+            'ß' => out.push_str("ss"),
+            'Æ' | 'æ' => out.push_str("ae"),
+            'Œ' | 'œ' => out.push_str("oe"),
+            _ => out.extend(c.to_lowercase()),
+        }
+    }
+    out
+}
+
+/// Folded words: maximal runs of alphanumeric characters.
+pub fn words(folded: &str) -> impl Iterator<Item = &str> {
+    folded
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+}
+
+/// Search lexemes for a text: folded, deduplicated, bounded in length
+/// (PostgreSQL rejects lexemes over 2 KB; nobody searches for such words).
+pub fn search_lexemes(text: &str) -> Vec<String> {
+    let folded = fold(text);
+    let mut lexemes: Vec<String> = words(&folded)
+        .filter(|w| w.len() <= 100)
+        .map(str::to_owned)
+        .collect();
+    lexemes.sort_unstable();
+    lexemes.dedup();
+    lexemes
+}
+
+/// Plain text of an HTML fragment: tags dropped, entities decoded,
+/// whitespace collapsed.
+pub fn html_to_text(html: &str) -> String {
+    if !html.contains(['<', '&']) {
+        return collapse_whitespace(html);
+    }
+    // ammonia with no allowed tags parses like a browser and serializes only
+    // text, escaping just & < > " and U+00A0; decode those back.
+    // Block boundaries separate words ("<p>a</p><p>b</p>" is "a b", not "ab").
+    let spaced = BLOCK_TAG.replace_all(html, " <$1");
+    let escaped = TEXT_ONLY.with(|b| b.clean(&spaced).to_string());
+    let decoded = escaped
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&nbsp;", " ")
+        .replace("&amp;", "&");
+    collapse_whitespace(&decoded)
+}
+
+static BLOCK_TAG: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"(?i)<(/?(?:p|div|br|li|h[1-6]|tr|td|th|blockquote|section|article|figure|figcaption|ul|ol|table|hr|pre|dd|dt)\b)")
+        .expect("static regex")
+});
+
+thread_local! {
+    static TEXT_ONLY: ammonia::Builder<'static> = {
+        let mut b = ammonia::Builder::empty();
+        b.clean_content_tags(["script", "style", "template", "noscript"].into_iter().collect());
+        b
+    };
+}
+
+/// Shortens to at most `max_chars` characters at a word boundary, adding "…".
+pub fn truncate_words(s: &str, max_chars: usize) -> String {
+    if s.chars().count() <= max_chars {
+        return s.to_owned();
+    }
+    let cut: String = s.chars().take(max_chars).collect();
+    let trimmed = match cut.rfind(char::is_whitespace) {
+        Some(i) if i > cut.len() / 2 => &cut[..i],
+        _ => &cut[..],
+    };
+    format!(
+        "{}…",
+        trimmed.trim_end_matches(|c: char| c.is_whitespace() || c.is_ascii_punctuation())
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nfc_composes_vietnamese_tone_marks() {
+        let decomposed = "Ha\u{309}i Pho\u{300}ng";
+        assert_eq!(nfc(decomposed), "Hải Phòng");
+        assert_eq!(nfc("Hải Phòng").len(), "Hải Phòng".len());
+    }
+
+    #[test]
+    fn nfc_drops_control_characters() {
+        assert_eq!(nfc("Tin\u{1} nóng\u{b}"), "Tin nóng");
+        assert_eq!(nfc("a\tb\nc"), "a\tb\nc");
+    }
+
+    #[test]
+    fn fold_strips_diacritics_and_d_with_stroke() {
+        assert_eq!(fold("Đảng ủy Hải Phòng"), "dang uy hai phong");
+        assert_eq!(fold("TRƯỜNG SA"), "truong sa");
+        assert_eq!(fold("Ha\u{309}i"), "hai");
+        assert_eq!(fold("Crème Brûlée"), "creme brulee");
+    }
+
+    #[test]
+    fn lexemes_are_folded_and_unique() {
+        assert_eq!(
+            search_lexemes("Hải Phòng, hai phong: HẢI!"),
+            vec!["hai", "phong"]
+        );
+    }
+
+    #[test]
+    fn html_to_text_decodes_entities_and_drops_scripts() {
+        assert_eq!(
+            html_to_text("<p>Mưa &amp; gió<script>alert(1)</script> tại <b>Hà&nbsp;Nội</b></p>"),
+            "Mưa & gió tại Hà Nội"
+        );
+        assert_eq!(html_to_text("a &lt;b&gt; c"), "a <b> c");
+        assert_eq!(html_to_text("<p>một</p><p>hai<br>ba</p>"), "một hai ba");
+    }
+
+    #[test]
+    fn truncation_keeps_whole_words() {
+        assert_eq!(truncate_words("một hai ba bốn năm", 9), "một hai…");
+        assert_eq!(truncate_words("ngắn", 10), "ngắn");
+    }
+}

@@ -1,0 +1,333 @@
+//! The REST API: listings, keyset pagination, errors as problems, health.
+
+use std::collections::HashSet;
+
+use crate::support::{data, sources_toml, FeedServer, Route, TestApp, TOKEN};
+
+async fn app_with_entries() -> (FeedServer, TestApp) {
+    let server = FeedServer::start().await;
+    server.route(
+        "/vi.rss",
+        Route::feed(data("vi-news.rss"), "application/rss+xml"),
+    );
+    server.route(
+        "/wire.atom",
+        Route::feed(data("wire-en.atom"), "application/atom+xml"),
+    );
+    let toml = format!(
+        "{}tags = [\"vi\"]\n{}",
+        sources_toml(&[server.url("/vi.rss")]),
+        sources_toml(&[server.url("/wire.atom")])
+    );
+    let app = TestApp::spawn(&toml).await;
+    app.poll_all().await;
+    (server, app)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn entries_filter_by_source_time_tag_and_search() {
+    let (_server, app) = app_with_entries().await;
+    let all = app.get_json("/api/v1/entries").await;
+    assert_eq!(all["items"].as_array().unwrap().len(), 6);
+    assert!(all["next_cursor"].is_null());
+    let first = &all["items"][0];
+    for field in [
+        "id",
+        "story_id",
+        "source",
+        "guid",
+        "url",
+        "title",
+        "summary",
+        "content_html",
+        "authors",
+        "categories",
+        "enclosures",
+        "published_at",
+        "updated_at",
+        "fetched_at",
+        "alternates",
+    ] {
+        assert!(first.get(field).is_some(), "missing field {field}");
+    }
+
+    let by_source = app.get_json("/api/v1/entries?source=2").await;
+    assert_eq!(by_source["items"].as_array().unwrap().len(), 2);
+    let both = app.get_json("/api/v1/entries?source=1&source=2").await;
+    assert_eq!(both["items"].as_array().unwrap().len(), 6);
+    let tagged = app.get_json("/api/v1/entries?tag=vi").await;
+    assert_eq!(tagged["items"].as_array().unwrap().len(), 4);
+
+    let since = app
+        .get_json("/api/v1/entries?since=2026-11-25T00:00:00Z")
+        .await;
+    let until = app
+        .get_json("/api/v1/entries?until=2026-11-25T00:00:00Z")
+        .await;
+    assert_eq!(
+        since["items"].as_array().unwrap().len() + until["items"].as_array().unwrap().len(),
+        6,
+        "since is inclusive, until exclusive"
+    );
+
+    for q in ["hai phong", "Hai Phong", "hải phòng", "dang uy", "ĐẢNG ỦY"] {
+        let found = app
+            .get_json(&format!("/api/v1/entries?q={}", urlencode(q)))
+            .await;
+        let titles: Vec<&str> = found["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["title"].as_str().unwrap())
+            .collect();
+        assert!(
+            titles
+                .iter()
+                .any(|t| t.contains("Đảng ủy thành phố Hải Phòng")),
+            "q={q}: {titles:?}"
+        );
+    }
+    let none = app.get_json("/api/v1/entries?q=khongcotu").await;
+    assert!(none["items"].as_array().unwrap().is_empty());
+    app.shutdown().await;
+}
+
+fn urlencode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn keyset_pages_yield_every_entry_once_while_new_entries_arrive() {
+    let (server, app) = app_with_entries().await;
+    let mut seen = Vec::new();
+    let first = app.get_json("/api/v1/entries?limit=2").await;
+    for i in first["items"].as_array().unwrap() {
+        seen.push(i["id"].as_i64().unwrap());
+    }
+    // New entries land between pages: they are newer, so they do not shift the walk.
+    server.route(
+        "/delta.rss",
+        Route::feed(data("wire-republished.rss"), "application/rss+xml"),
+    );
+    tributary::sources::add(
+        &app.db.pool,
+        &tributary::sources::NewSource {
+            url: url::Url::parse(&server.url("/delta.rss")).unwrap(),
+            title: None,
+            tags: vec![],
+            origin: "api",
+        },
+    )
+    .await
+    .unwrap();
+    app.poll_all().await;
+    let mut cursor = first["next_cursor"].as_str().map(str::to_owned);
+    while let Some(c) = cursor {
+        let page = app
+            .get_json(&format!("/api/v1/entries?limit=2&cursor={c}"))
+            .await;
+        for i in page["items"].as_array().unwrap() {
+            seen.push(i["id"].as_i64().unwrap());
+        }
+        cursor = page["next_cursor"].as_str().map(str::to_owned);
+    }
+    let unique: HashSet<_> = seen.iter().collect();
+    assert_eq!(unique.len(), seen.len(), "no entry twice: {seen:?}");
+    let (older,): (i64,) = sqlx::query_as(
+        "SELECT count(*) FROM entries WHERE sort_at <= (SELECT sort_at FROM entries WHERE id = $1)",
+    )
+    .bind(seen[1])
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        seen.len() as i64,
+        older + 1,
+        "every entry at or below the first page, exactly once"
+    );
+    app.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_parameters_are_400_problems_naming_the_parameter() {
+    let (_server, app) = app_with_entries().await;
+    for (query, param) in [
+        ("limit=0", "limit"),
+        ("limit=501", "limit"),
+        ("limit=abc", "limit"),
+        ("cursor=bogus", "cursor"),
+        ("since=yesterday", "since"),
+        ("until=2026-13-01", "until"),
+        ("source=x", "source"),
+        ("source=-1", "source"),
+        ("channel=nope", "channel"),
+        ("limit=1&limit=2", "limit"),
+    ] {
+        let r = app.get(&format!("/api/v1/entries?{query}")).await;
+        assert_eq!(r.status(), 400, "{query}");
+        assert_eq!(r.headers()["content-type"], "application/problem+json");
+        let body: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(body["status"], 400);
+        assert_eq!(body["parameter"], param, "{query}: {body}");
+        assert!(
+            body["detail"].as_str().unwrap().contains(param),
+            "{query}: {body}"
+        );
+    }
+    let r = app.get("/api/v1/entries/abc").await;
+    assert_eq!(r.status(), 400);
+    let r = app.get("/api/v1/entries/999999").await;
+    assert_eq!(r.status(), 404);
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+    assert_eq!(app.get("/api/v1/stories/999999").await.status(), 404);
+    assert_eq!(app.get("/no/such/path").await.status(), 404);
+    app.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sources_report_health_and_writes_need_the_token() {
+    let (server, app) = app_with_entries().await;
+    let list = app.get_json("/api/v1/sources").await;
+    let items = list["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    assert_eq!(items[0]["title"], "Tin Nhanh Hải Phòng");
+    assert_eq!(items[0]["last_status"], 200);
+    assert_eq!(items[0]["entry_count"], 4);
+    for field in [
+        "id",
+        "url",
+        "tags",
+        "enabled",
+        "disabled_reason",
+        "last_polled_at",
+        "last_error",
+        "consecutive_failures",
+        "next_poll_at",
+    ] {
+        assert!(items[0].get(field).is_some(), "missing {field}");
+    }
+
+    let url = format!("{}/api/v1/sources", app.address);
+    let body = serde_json::json!({ "url": "https://news.example/rss", "title": "Báo Mới", "tags": ["vi"] });
+    let r = app.http.post(&url).json(&body).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    let r = app
+        .http
+        .post(&url)
+        .bearer_auth("wrong")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    let r = app
+        .http
+        .post(&url)
+        .bearer_auth(TOKEN)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let created: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(created["title"], "Báo Mới");
+    let r = app
+        .http
+        .post(&url)
+        .bearer_auth(TOKEN)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 409);
+    let problem: serde_json::Value = r.json().await.unwrap();
+    assert!(problem["detail"]
+        .as_str()
+        .unwrap()
+        .contains(&created["id"].to_string()));
+    for bad in [
+        serde_json::json!({ "url": "ftp://x.example/" }),
+        serde_json::json!({ "url": "http://127.0.0.1:9/feed" }),
+        serde_json::json!({ "url": "file:///etc/passwd" }),
+        serde_json::json!({ "nope": 1 }),
+    ] {
+        let r = app
+            .http
+            .post(&url)
+            .bearer_auth(TOKEN)
+            .json(&bad)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400, "{bad}");
+    }
+    let r = app
+        .http
+        .post(&url)
+        .bearer_auth(TOKEN)
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+
+    // Refresh polls now; delete takes the entries along.
+    server.route(
+        "/vi.rss",
+        Route::feed(data("vi-news-edited.rss"), "application/rss+xml"),
+    );
+    let r = app
+        .http
+        .post(format!("{url}/1/refresh"))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let (title,): (String,) =
+        sqlx::query_as("SELECT title FROM entries WHERE identity = 'g:tn-1001'")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert!(title.ends_with("(cập nhật)"));
+    let r = app.http.delete(format!("{url}/1")).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    let r = app
+        .http
+        .delete(format!("{url}/1"))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    let (count,): (i64,) = sqlx::query_as("SELECT count(*) FROM entries WHERE source_id = 1")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(count, 0);
+    assert_eq!(
+        app.http
+            .delete(format!("{url}/1"))
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    app.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn health_readiness_and_channels() {
+    let (_server, app) = app_with_entries().await;
+    assert_eq!(app.get("/healthz").await.status(), 200);
+    assert_eq!(app.get("/readyz").await.status(), 200);
+    let channels = app.get_json("/api/v1/channels").await;
+    assert_eq!(channels["items"][0]["name"], "all");
+    assert_eq!(
+        channels["items"][0]["feeds"]["atom"],
+        "http://tributary.test/feeds/all.atom"
+    );
+    app.shutdown().await;
+}

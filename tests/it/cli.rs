@@ -1,0 +1,180 @@
+//! The `tributary` binary as an operator uses it.
+
+use std::process::Command;
+
+use crate::support::{data, FeedServer, Route, TestDb};
+
+fn tributary() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tributary"));
+    cmd.env_remove("DATABASE_URL").env("RUST_LOG", "warn");
+    cmd
+}
+
+/// A config file in a directory of its own, removed when dropped.
+struct TempConfig(std::path::PathBuf);
+
+impl std::ops::Deref for TempConfig {
+    type Target = std::path::Path;
+    fn deref(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl AsRef<std::ffi::OsStr> for TempConfig {
+    fn as_ref(&self) -> &std::ffi::OsStr {
+        self.0.as_os_str()
+    }
+}
+
+impl Drop for TempConfig {
+    fn drop(&mut self) {
+        if let Some(dir) = self.0.parent() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+fn write_config(text: &str) -> TempConfig {
+    let dir = std::env::temp_dir().join(format!(
+        "tributary-cli-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("tributary.toml");
+    std::fs::write(&path, text).unwrap();
+    TempConfig(path)
+}
+
+#[test]
+fn check_config_reports_unknown_keys_and_bad_durations() {
+    let path = write_config("[poller]\nconcurrency = 4\nfrobnicate = 1\n");
+    let out = tributary()
+        .arg("--config")
+        .arg(&path)
+        .arg("check-config")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("frobnicate") && err.contains("line 3"),
+        "{err}"
+    );
+
+    let path = write_config("[poller]\ntimeout = \"soon\"\n");
+    let out = tributary()
+        .arg("--config")
+        .arg(&path)
+        .arg("check-config")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("soon"));
+
+    let shipped = concat!(env!("CARGO_MANIFEST_DIR"), "/config/tributary.toml");
+    let out = tributary()
+        .args(["--config", shipped, "check-config"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("saigon-daily.rss") && text.contains("config OK"),
+        "{text}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn poll_once_prints_a_line_per_source_and_a_total() {
+    let server = FeedServer::start().await;
+    server.route(
+        "/vi.rss",
+        Route::feed(data("vi-news.rss"), "application/rss+xml").with_etag("\"a\""),
+    );
+    server.route("/gone.rss", Route::status(500));
+    let db = TestDb::new().await;
+    let path = write_config(&format!(
+        "[[sources]]\nurl = \"{}\"\n[[sources]]\nurl = \"{}\"\n",
+        server.url("/vi.rss"),
+        server.url("/gone.rss")
+    ));
+    let run = |args: &[&str]| {
+        let out = tributary()
+            .env("DATABASE_URL", db.url())
+            .arg("--config")
+            .arg(&path)
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (ok, stdout, stderr) = run(&["poll", "--once"]);
+    assert!(ok, "per-source failures are not fatal: {stderr}");
+    assert!(stdout.contains("4 new"), "{stdout}");
+    assert!(
+        stdout.contains("FAILED") && stdout.contains("500"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("total: 2 sources (1 ok, 0 not modified, 1 failed)"),
+        "{stdout}"
+    );
+
+    let (ok, stdout, _) = run(&["poll", "--once", "--all"]);
+    assert!(ok);
+    assert!(stdout.contains("not modified"), "{stdout}");
+
+    let (ok, stdout, stderr) = run(&[
+        "sources",
+        "add",
+        "https://blog.example/feed.xml",
+        "--title",
+        "Blog",
+        "--tag",
+        "en",
+    ]);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("added source 3"), "{stdout}");
+    let (ok, stdout, _) = run(&["sources", "list"]);
+    assert!(ok);
+    assert!(
+        stdout.contains("https://blog.example/feed.xml") && stdout.contains("Blog"),
+        "{stdout}"
+    );
+    let (ok, _, stderr) = run(&["sources", "add", "https://blog.example/feed.xml"]);
+    assert!(!ok && stderr.contains("already"), "{stderr}");
+    let (ok, stdout, _) = run(&["sources", "remove", "3"]);
+    assert!(ok, "{stdout}");
+    let (ok, _, stderr) = run(&["sources", "remove", "3"]);
+    assert!(!ok && stderr.contains("no source with id 3"), "{stderr}");
+}
+
+#[test]
+fn unreachable_database_is_fatal_with_a_clear_message() {
+    let path = write_config("");
+    let out = tributary()
+        .env(
+            "DATABASE_URL",
+            "postgres://nobody@127.0.0.1:1/nothing?connect_timeout=2",
+        )
+        .arg("--config")
+        .arg(&path)
+        .args(["poll", "--once"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cannot reach the database"), "{err}");
+}

@@ -1,0 +1,364 @@
+//! Ingest as it must behave: conditional GET, identity, updates in place,
+//! encodings, failures recorded and isolated.
+
+use std::time::Duration;
+
+use tributary::ingest::PollOutcome;
+
+use crate::support::{data, poll_all, sources_toml, test_config, FeedServer, Route, TestDb};
+
+const RSS: &str = "application/rss+xml; charset=utf-8";
+
+async fn entry_rows(db: &TestDb) -> Vec<(i64, String, String, String)> {
+    sqlx::query_as("SELECT id, identity, title, xmin::text FROM entries ORDER BY id")
+        .fetch_all(&db.pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn poll_stores_clean_nfc_entries_with_absolute_links() {
+    let server = FeedServer::start().await;
+    server.route("/vi.rss", Route::feed(data("vi-news.rss"), RSS));
+    let db = TestDb::new().await;
+    let config = test_config(&format!(
+        "{}timezone = \"Asia/Ho_Chi_Minh\"\n",
+        sources_toml(&[server.url("/vi.rss")])
+    ));
+    tributary::sources::sync_config(&db.pool, &config.sources)
+        .await
+        .unwrap();
+
+    let reports = poll_all(&db.pool, &config).await;
+    assert!(
+        matches!(reports[0].outcome, PollOutcome::Fetched { new: 4, .. }),
+        "{:?}",
+        reports[0].outcome
+    );
+
+    let (title, url, content, published): (String, String, String, chrono::DateTime<chrono::Utc>) =
+        sqlx::query_as(
+            "SELECT title, url, content_html, published_at FROM entries WHERE guid = 'tn-1001'",
+        )
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        title,
+        "Đảng ủy thành phố Hải Phòng họp phiên thường kỳ tháng 11"
+    );
+    assert_eq!(
+        url,
+        "https://tinnhanh.example/thoi-su/dang-uy-hai-phong-hop-1001.html?utm_source=rss"
+    );
+    assert!(
+        content.contains("src=\"https://tinnhanh.example/anh/hop-1001.jpg\""),
+        "{content}"
+    );
+    assert!(
+        content.contains("href=\"https://tinnhanh.example/thoi-su/\""),
+        "{content}"
+    );
+    for bad in ["<script", "onclick", "javascript:", "alert("] {
+        assert!(
+            !content.contains(bad),
+            "{bad} survived sanitizing: {content}"
+        );
+    }
+    // "25/11/2026 07:30" in Asia/Ho_Chi_Minh.
+    assert_eq!(published.to_rfc3339(), "2026-11-25T00:30:00+00:00");
+    let (sort_at_for_bare,): (chrono::DateTime<chrono::Utc>,) =
+        sqlx::query_as("SELECT sort_at FROM entries WHERE title = 'Thời tiết hôm nay'")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!(sort_at_for_bare.to_rfc3339(), "2026-11-24T22:00:00+00:00");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn second_poll_of_unchanged_feed_is_a_304_and_changes_no_entry() {
+    let server = FeedServer::start().await;
+    server.route(
+        "/vi.rss",
+        Route::feed(data("vi-news.rss"), RSS).with_etag("\"v1\""),
+    );
+    let db = TestDb::new().await;
+    let config = test_config(&sources_toml(&[server.url("/vi.rss")]));
+    tributary::sources::sync_config(&db.pool, &config.sources)
+        .await
+        .unwrap();
+
+    poll_all(&db.pool, &config).await;
+    let before = entry_rows(&db).await;
+    let reports = poll_all(&db.pool, &config).await;
+    assert_eq!(reports[0].outcome, PollOutcome::NotModified);
+    assert_eq!(
+        entry_rows(&db).await,
+        before,
+        "a 304 must not touch entries"
+    );
+
+    let requests = server.requests("/vi.rss");
+    assert_eq!(requests.len(), 2);
+    assert_eq!(requests[0].headers.get("if-none-match"), None);
+    assert_eq!(
+        requests[1].headers.get("if-none-match").map(String::as_str),
+        Some("\"v1\"")
+    );
+    let (status, failures): (Option<i32>, i32) =
+        sqlx::query_as("SELECT last_status, consecutive_failures FROM sources")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!((status, failures), (Some(304), 0));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn refetching_an_unchanged_feed_without_validators_writes_no_entry() {
+    let server = FeedServer::start().await;
+    server.route("/vi.rss", Route::feed(data("vi-news.rss"), RSS));
+    let db = TestDb::new().await;
+    let config = test_config(&sources_toml(&[server.url("/vi.rss")]));
+    tributary::sources::sync_config(&db.pool, &config.sources)
+        .await
+        .unwrap();
+
+    poll_all(&db.pool, &config).await;
+    let before = entry_rows(&db).await;
+    let reports = poll_all(&db.pool, &config).await;
+    assert_eq!(
+        reports[0].outcome,
+        PollOutcome::Fetched {
+            new: 0,
+            updated: 0,
+            unchanged: 4,
+            new_stories: 0
+        }
+    );
+    assert_eq!(
+        entry_rows(&db).await,
+        before,
+        "identical entries must not be rewritten"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn edited_entry_is_updated_in_place_and_bare_items_are_not_duplicated() {
+    let server = FeedServer::start().await;
+    server.route("/vi.rss", Route::feed(data("vi-news.rss"), RSS));
+    let db = TestDb::new().await;
+    let config = test_config(&sources_toml(&[server.url("/vi.rss")]));
+    tributary::sources::sync_config(&db.pool, &config.sources)
+        .await
+        .unwrap();
+    poll_all(&db.pool, &config).await;
+    let before = entry_rows(&db).await;
+
+    server.route("/vi.rss", Route::feed(data("vi-news-edited.rss"), RSS));
+    let reports = poll_all(&db.pool, &config).await;
+    assert_eq!(
+        reports[0].outcome,
+        PollOutcome::Fetched {
+            new: 0,
+            updated: 1,
+            unchanged: 3,
+            new_stories: 0
+        }
+    );
+    let after = entry_rows(&db).await;
+    assert_eq!(after.len(), before.len(), "nothing duplicated");
+    let edited = after.iter().find(|r| r.1 == "g:tn-1001").unwrap();
+    let original = before.iter().find(|r| r.1 == "g:tn-1001").unwrap();
+    assert_eq!(edited.0, original.0, "same row");
+    assert!(edited.2.ends_with("(cập nhật)"));
+    let (updated_at,): (Option<chrono::DateTime<chrono::Utc>>,) =
+        sqlx::query_as("SELECT updated_at FROM entries WHERE identity = 'g:tn-1001'")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    assert!(updated_at.is_some());
+    // The item without guid is known by its link, the bare one by title and date.
+    assert!(after
+        .iter()
+        .any(|r| r.1 == "u:https://tinnhanh.example/bien-dao/truong-sa-1002.html"));
+    assert!(after
+        .iter()
+        .any(|r| r.1.starts_with("h:") && r.2 == "Thời tiết hôm nay"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn windows_1258_and_nfd_feeds_match_their_utf8_twin() {
+    let server = FeedServer::start().await;
+    server.route("/utf8.rss", Route::feed(data("vi-news.rss"), RSS));
+    server.route(
+        "/cp1258.rss",
+        Route::feed(data("vi-news-windows-1258.rss"), "application/rss+xml"),
+    );
+    server.route("/nfd.rss", Route::feed(data("vi-news-nfd.rss"), RSS));
+    let db = TestDb::new().await;
+    let urls = [
+        server.url("/utf8.rss"),
+        server.url("/cp1258.rss"),
+        server.url("/nfd.rss"),
+    ];
+    let config = test_config(&sources_toml(&urls));
+    tributary::sources::sync_config(&db.pool, &config.sources)
+        .await
+        .unwrap();
+    poll_all(&db.pool, &config).await;
+
+    let titles = |source: i64| {
+        let pool = db.pool.clone();
+        async move {
+            let rows: Vec<(String, Option<String>)> = sqlx::query_as(
+                "SELECT title, summary FROM entries WHERE source_id = $1 ORDER BY identity",
+            )
+            .bind(source)
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+            rows
+        }
+    };
+    let utf8 = titles(1).await;
+    assert_eq!(utf8.len(), 4);
+    assert!(utf8
+        .iter()
+        .any(|(t, _)| t == "Trường Sa: ngư dân bám biển mùa gió chướng"));
+    assert_eq!(
+        titles(2).await,
+        utf8,
+        "windows-1258 decodes to the same NFC text"
+    );
+    assert_eq!(titles(3).await, utf8, "NFD text is stored as NFC");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn feed_repeating_one_guid_keeps_every_item() {
+    let server = FeedServer::start().await;
+    server.route("/broken.rss", Route::feed(data("repeated-guid.rss"), RSS));
+    let db = TestDb::new().await;
+    let config = test_config(&sources_toml(&[server.url("/broken.rss")]));
+    tributary::sources::sync_config(&db.pool, &config.sources)
+        .await
+        .unwrap();
+    poll_all(&db.pool, &config).await;
+    poll_all(&db.pool, &config).await;
+    let (count,): (i64,) = sqlx::query_as("SELECT count(*) FROM entries")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(count, 3);
+    let (unreliable,): (bool,) = sqlx::query_as("SELECT guid_is_unreliable FROM sources")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert!(unreliable);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bare_ampersands_do_not_lose_the_feed() {
+    let server = FeedServer::start().await;
+    server.route("/qa.rss", Route::feed(data("bare-ampersand.rss"), RSS));
+    let db = TestDb::new().await;
+    let config = test_config(&sources_toml(&[server.url("/qa.rss")]));
+    tributary::sources::sync_config(&db.pool, &config.sources)
+        .await
+        .unwrap();
+    poll_all(&db.pool, &config).await;
+    let (title, url): (String, String) = sqlx::query_as("SELECT title, url FROM entries")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(title, "Q&A: AT&T and the 5G rollout");
+    assert_eq!(url, "https://qa.example/p/1?a=1&b=2");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn failures_are_recorded_and_do_not_stop_other_sources() {
+    let server = FeedServer::start().await;
+    server.route("/ok.rss", Route::feed(data("vi-news.rss"), RSS));
+    server.route("/500.rss", Route::status(500));
+    server.route(
+        "/html",
+        Route::feed(
+            b"<html><body>Not a feed</body></html>".to_vec(),
+            "text/html",
+        ),
+    );
+    let mut slow = Route::feed(data("vi-news.rss"), RSS);
+    slow.delay = Duration::from_secs(5);
+    server.route("/slow.rss", slow);
+    let mut big = Route::feed(vec![b' '; 300_000], RSS);
+    big.gzip = true; // a small gzip body that inflates past the limit
+    server.route("/big.rss", big);
+    let db = TestDb::new().await;
+    let urls = ["/ok.rss", "/500.rss", "/html", "/slow.rss", "/big.rss"].map(|p| server.url(p));
+    let config = test_config(&format!(
+        "[poller]\ntimeout = \"1s\"\nmax_body_bytes = 100000\n{}",
+        sources_toml(&urls)
+    ));
+    tributary::sources::sync_config(&db.pool, &config.sources)
+        .await
+        .unwrap();
+
+    let reports = poll_all(&db.pool, &config).await;
+    assert!(matches!(
+        reports[0].outcome,
+        PollOutcome::Fetched { new: 4, .. }
+    ));
+    let failed = |i: usize| match &reports[i].outcome {
+        PollOutcome::Failed { status, error } => (*status, error.clone()),
+        other => panic!("source {} should have failed: {other:?}", i + 1),
+    };
+    assert_eq!(failed(1).0, Some(500));
+    assert!(failed(2).1.contains("not a feed"), "{}", failed(2).1);
+    assert!(failed(3).1.contains("timed out"), "{}", failed(3).1);
+    assert!(failed(4).1.contains("larger than"), "{}", failed(4).1);
+
+    let rows: Vec<(i64, Option<i32>, Option<String>, i32)> = sqlx::query_as(
+        "SELECT id, last_status, last_error, consecutive_failures FROM sources ORDER BY id",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(rows[0].3, 0);
+    assert_eq!((rows[1].1, rows[1].3), (Some(500), 1));
+    assert!(
+        rows[2..].iter().all(|r| r.2.is_some() && r.3 == 1),
+        "{rows:?}"
+    );
+
+    poll_all(&db.pool, &config).await;
+    let (failures,): (i32,) =
+        sqlx::query_as("SELECT consecutive_failures FROM sources WHERE id = 2")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!(failures, 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn gzip_responses_are_decoded() {
+    let server = FeedServer::start().await;
+    let mut route = Route::feed(data("vi-news.rss"), RSS);
+    route.gzip = true;
+    server.route("/gz.rss", route);
+    let db = TestDb::new().await;
+    let config = test_config(&sources_toml(&[server.url("/gz.rss")]));
+    tributary::sources::sync_config(&db.pool, &config.sources)
+        .await
+        .unwrap();
+    let reports = poll_all(&db.pool, &config).await;
+    assert!(
+        matches!(reports[0].outcome, PollOutcome::Fetched { new: 4, .. }),
+        "{:?}",
+        reports[0].outcome
+    );
+    let ua = server.requests("/gz.rss")[0]
+        .headers
+        .get("user-agent")
+        .cloned()
+        .unwrap_or_default();
+    assert!(ua.starts_with("Tributary/"), "{ua}");
+}

@@ -1,0 +1,10 @@
+//! Integration tests: the real application against a real PostgreSQL and a
+//! fixture HTTP server on 127.0.0.1. One binary, so the throwaway cluster is
+//! started once.
+
+mod api;
+mod cli;
+mod feeds;
+mod ingest;
+mod stories;
+mod support;

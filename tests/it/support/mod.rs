@@ -1,0 +1,297 @@
+//! Test support: a real PostgreSQL (`DATABASE_URL`, or a throwaway cluster
+//! shared by this test binary), a fresh database per test, the real
+//! application on port 0, and a fixture HTTP server for feeds.
+
+pub mod feed_server;
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, OnceLock};
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{ConnectOptions, Connection, PgPool};
+use tributary::config::{Config, EnvOverrides};
+use tributary::db::EmbeddedCluster;
+use tributary::ingest::{Ingestor, PollReport};
+use tributary::poller::{Poller, Selection};
+use tributary::startup::{Application, Role};
+
+pub use feed_server::{FeedServer, Route};
+
+/// Where test databases are created.
+enum Server {
+    Url(Box<PgConnectOptions>),
+    Cluster(EmbeddedCluster),
+}
+
+static SERVER: OnceLock<Server> = OnceLock::new();
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+static CLUSTER_PID: OnceLock<(i32, PathBuf)> = OnceLock::new();
+
+fn server() -> &'static Server {
+    SERVER.get_or_init(|| {
+        if let Ok(url) = std::env::var("DATABASE_URL") {
+            if !url.trim().is_empty() {
+                let opts: PgConnectOptions = url
+                    .parse()
+                    .expect("DATABASE_URL is not a valid PostgreSQL URL");
+                return Server::Url(Box::new(
+                    opts.log_statements(tracing::log::LevelFilter::Trace),
+                ));
+            }
+        }
+        // Its own runtime: the cluster outlives any single test's runtime.
+        std::thread::spawn(start_cluster)
+            .join()
+            .expect("cluster start thread panicked")
+    })
+}
+
+fn start_cluster() -> Server {
+    sweep_stale_clusters();
+    let base = std::env::temp_dir().join(format!("tributary-test-{}", std::process::id()));
+    std::fs::create_dir_all(&base).expect("cannot create the test cluster directory");
+    // The cluster may run as another user (when we are root): let it in.
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&base, std::fs::Permissions::from_mode(0o755))
+        .expect("chmod test dir");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let cluster = rt
+        .block_on(EmbeddedCluster::start(&base.join("pg")))
+        .unwrap_or_else(|e| panic!("cannot start a throwaway PostgreSQL cluster (set DATABASE_URL to use a server instead): {e}"));
+    if let Some(pid) = cluster.postmaster_pid() {
+        let _ = CLUSTER_PID.set((pid, base));
+        // SAFETY: registering a plain extern "C" function.
+        unsafe { libc::atexit(stop_cluster_at_exit) };
+    }
+    Server::Cluster(cluster)
+}
+
+/// Runs when the test binary exits: fast shutdown, then remove the files.
+extern "C" fn stop_cluster_at_exit() {
+    let Some((pid, dir)) = CLUSTER_PID.get() else {
+        return;
+    };
+    // SAFETY: signalling the postmaster we started.
+    unsafe { libc::kill(*pid, libc::SIGINT) };
+    for _ in 0..200 {
+        // SAFETY: signal 0 only probes.
+        if unsafe { libc::kill(*pid, 0) } != 0 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Clusters left by test binaries that were killed.
+fn sweep_stale_clusters() {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name
+            .strip_prefix("tributary-test-")
+            .and_then(|p| p.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        // SAFETY: signal 0 only probes.
+        let alive = unsafe { libc::kill(pid, 0) } == 0;
+        if !alive {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
+}
+
+fn admin_options() -> PgConnectOptions {
+    match server() {
+        Server::Url(opts) => (**opts).clone(),
+        Server::Cluster(c) => c.connect_options_for("postgres"),
+    }
+}
+
+/// A fresh, migrated database for one test; dropped when the test ends.
+pub struct TestDb {
+    pub pool: PgPool,
+    pub name: String,
+}
+
+impl TestDb {
+    pub async fn new() -> TestDb {
+        let name = format!(
+            "tributary_test_{}_{}_{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::SeqCst),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.subsec_nanos())
+                .unwrap_or(0)
+        );
+        let admin = admin_options();
+        let mut conn = sqlx::PgConnection::connect_with(&admin)
+            .await
+            .expect("cannot connect to the test server");
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut conn)
+            .await
+            .expect("create database");
+        let _ = conn.close().await;
+        let options = admin.clone().database(&name);
+        let pool = PgPoolOptions::new()
+            .max_connections(10)
+            .connect_with(options)
+            .await
+            .expect("connect to test database");
+        tributary::db::MIGRATOR
+            .run(&pool)
+            .await
+            .expect("migrations");
+        TestDb { pool, name }
+    }
+
+    /// A `postgres://` URL for child processes (the CLI tests).
+    pub fn url(&self) -> String {
+        match server() {
+            Server::Url(_) => {
+                let base = std::env::var("DATABASE_URL").unwrap_or_default();
+                let mut u = url::Url::parse(&base).expect("DATABASE_URL");
+                u.set_path(&format!("/{}", self.name));
+                u.to_string()
+            }
+            Server::Cluster(c) => format!(
+                "postgres://tributary@localhost/{}?host={}",
+                self.name,
+                c.dir().display()
+            ),
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let name = self.name.clone();
+        let pool = self.pool.clone();
+        let admin = admin_options();
+        // Drop runs inside the test's runtime; do the async work on a thread of its own.
+        let _ = std::thread::spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            rt.block_on(async move {
+                pool.close().await;
+                if let Ok(mut conn) = sqlx::PgConnection::connect_with(&admin).await {
+                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .execute(&mut conn)
+                        .await;
+                    let _ = conn.close().await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// A config for tests: port 0, a fixed public URL, the given TOML merged in.
+pub fn test_config(extra_toml: &str) -> Config {
+    let text = format!("[server]\nlisten = \"127.0.0.1:0\"\npublic_url = \"http://tributary.test\"\napi_token_env = \"TRIBUTARY_TEST_TOKEN\"\n{extra_toml}");
+    let env = EnvOverrides {
+        lookup: Some(|k| (k == "TRIBUTARY_TEST_TOKEN").then(|| TOKEN.to_owned())),
+        ..Default::default()
+    };
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/test.toml");
+    Config::from_toml(&text, &path, &env).expect("test config")
+}
+
+pub const TOKEN: &str = "s3cret-token";
+
+/// The real application (HTTP only: tests poll explicitly) on a fresh database.
+pub struct TestApp {
+    pub db: TestDb,
+    pub config: Arc<Config>,
+    pub address: String,
+    pub http: reqwest::Client,
+    app: Option<Application>,
+}
+
+impl TestApp {
+    pub async fn spawn(extra_toml: &str) -> TestApp {
+        let db = TestDb::new().await;
+        let config = Arc::new(test_config(extra_toml));
+        tributary::sources::sync_config(&db.pool, &config.sources)
+            .await
+            .expect("sync sources");
+        let app = Application::start(config.clone(), db.pool.clone(), Role::Web)
+            .await
+            .expect("start app");
+        let address = format!("http://{}", app.address().expect("bound address"));
+        TestApp {
+            db,
+            config,
+            address,
+            http: reqwest::Client::builder()
+                .no_gzip()
+                .no_brotli()
+                .build()
+                .expect("client"),
+            app: Some(app),
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.http
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn get_json(&self, path: &str) -> serde_json::Value {
+        let r = self.get(path).await;
+        assert_eq!(r.status(), 200, "GET {path}");
+        r.json().await.expect("json")
+    }
+
+    pub async fn poll_all(&self) -> Vec<PollReport> {
+        poll_all(&self.db.pool, &self.config).await
+    }
+
+    pub async fn shutdown(mut self) {
+        if let Some(app) = self.app.take() {
+            app.shutdown().await;
+        }
+    }
+}
+
+/// Polls every enabled source once, as `tributary poll --once --all` does.
+pub async fn poll_all(pool: &PgPool, config: &Config) -> Vec<PollReport> {
+    let ingestor = Ingestor::new(pool.clone(), &config.poller).expect("ingestor");
+    let mut reports = Poller::new(ingestor, &config.poller)
+        .poll_once(Selection::AllEnabled)
+        .await
+        .expect("poll");
+    reports.sort_by_key(|r| r.source_id);
+    reports
+}
+
+/// A file under tests/data.
+pub fn data(name: &str) -> Vec<u8> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+}
+
+/// `[[sources]]` entries for the given URLs.
+pub fn sources_toml(urls: &[String]) -> String {
+    urls.iter()
+        .map(|u| format!("[[sources]]\nurl = \"{u}\"\n"))
+        .collect()
+}
