@@ -221,7 +221,7 @@ async fn feedparser_reads_rss_and_atom_without_warnings() {
         let file =
             std::env::temp_dir().join(format!("tributary-feedparser-{}.xml", std::process::id()));
         std::fs::write(&file, &body).unwrap();
-        let script = "import feedparser,sys,json\nd=feedparser.parse(sys.argv[1])\nprint(json.dumps({'bozo': d.bozo, 'exc': str(d.get('bozo_exception','')), 'n': len(d.entries), 'titles': [e.title for e in d.entries], 'source': [e.get('source',{}).get('title') for e in d.entries]}))";
+        let script = "import feedparser,sys,json\nd=feedparser.parse(sys.argv[1])\nprint(json.dumps({'bozo': int(bool(d.bozo)), 'exc': str(d.get('bozo_exception','')), 'n': len(d.entries), 'titles': [e.title for e in d.entries], 'source': [e.get('source',{}).get('title') for e in d.entries]}))";
         let out = std::process::Command::new("python3")
             .args(["-c", script])
             .arg(&file)

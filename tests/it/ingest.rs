@@ -9,6 +9,16 @@ use crate::support::{data, poll_all, sources_toml, test_config, FeedServer, Rout
 
 const RSS: &str = "application/rss+xml; charset=utf-8";
 
+/// A fresh database with the config's sources in it.
+async fn setup_db(toml: &str) -> (TestDb, tributary::config::Config) {
+    let db = TestDb::new().await;
+    let config = test_config(toml);
+    tributary::sources::sync_config(&db.pool, &config.sources)
+        .await
+        .unwrap();
+    (db, config)
+}
+
 async fn entry_rows(db: &TestDb) -> Vec<(i64, String, String, String)> {
     sqlx::query_as("SELECT id, identity, title, xmin::text FROM entries ORDER BY id")
         .fetch_all(&db.pool)
@@ -20,14 +30,11 @@ async fn entry_rows(db: &TestDb) -> Vec<(i64, String, String, String)> {
 async fn poll_stores_clean_nfc_entries_with_absolute_links() {
     let server = FeedServer::start().await;
     server.route("/vi.rss", Route::feed(data("vi-news.rss"), RSS));
-    let db = TestDb::new().await;
-    let config = test_config(&format!(
+    let (db, config) = setup_db(&format!(
         "{}timezone = \"Asia/Ho_Chi_Minh\"\n",
         sources_toml(&[server.url("/vi.rss")])
-    ));
-    tributary::sources::sync_config(&db.pool, &config.sources)
-        .await
-        .unwrap();
+    ))
+    .await;
 
     let reports = poll_all(&db.pool, &config).await;
     assert!(
@@ -117,11 +124,7 @@ async fn second_poll_of_unchanged_feed_is_a_304_and_changes_no_entry() {
 async fn refetching_an_unchanged_feed_without_validators_writes_no_entry() {
     let server = FeedServer::start().await;
     server.route("/vi.rss", Route::feed(data("vi-news.rss"), RSS));
-    let db = TestDb::new().await;
-    let config = test_config(&sources_toml(&[server.url("/vi.rss")]));
-    tributary::sources::sync_config(&db.pool, &config.sources)
-        .await
-        .unwrap();
+    let (db, config) = setup_db(&sources_toml(&[server.url("/vi.rss")])).await;
 
     poll_all(&db.pool, &config).await;
     let before = entry_rows(&db).await;
@@ -146,11 +149,7 @@ async fn refetching_an_unchanged_feed_without_validators_writes_no_entry() {
 async fn edited_entry_is_updated_in_place_and_bare_items_are_not_duplicated() {
     let server = FeedServer::start().await;
     server.route("/vi.rss", Route::feed(data("vi-news.rss"), RSS));
-    let db = TestDb::new().await;
-    let config = test_config(&sources_toml(&[server.url("/vi.rss")]));
-    tributary::sources::sync_config(&db.pool, &config.sources)
-        .await
-        .unwrap();
+    let (db, config) = setup_db(&sources_toml(&[server.url("/vi.rss")])).await;
     poll_all(&db.pool, &config).await;
     let before = entry_rows(&db).await;
 
@@ -237,11 +236,7 @@ async fn windows_1258_and_nfd_feeds_match_their_utf8_twin() {
 async fn feed_repeating_one_guid_keeps_every_item() {
     let server = FeedServer::start().await;
     server.route("/broken.rss", Route::feed(data("repeated-guid.rss"), RSS));
-    let db = TestDb::new().await;
-    let config = test_config(&sources_toml(&[server.url("/broken.rss")]));
-    tributary::sources::sync_config(&db.pool, &config.sources)
-        .await
-        .unwrap();
+    let (db, config) = setup_db(&sources_toml(&[server.url("/broken.rss")])).await;
     poll_all(&db.pool, &config).await;
     poll_all(&db.pool, &config).await;
     let (count,): (i64,) = sqlx::query_as("SELECT count(*) FROM entries")
@@ -260,11 +255,7 @@ async fn feed_repeating_one_guid_keeps_every_item() {
 async fn bare_ampersands_do_not_lose_the_feed() {
     let server = FeedServer::start().await;
     server.route("/qa.rss", Route::feed(data("bare-ampersand.rss"), RSS));
-    let db = TestDb::new().await;
-    let config = test_config(&sources_toml(&[server.url("/qa.rss")]));
-    tributary::sources::sync_config(&db.pool, &config.sources)
-        .await
-        .unwrap();
+    let (db, config) = setup_db(&sources_toml(&[server.url("/qa.rss")])).await;
     poll_all(&db.pool, &config).await;
     let (title, url): (String, String) = sqlx::query_as("SELECT title, url FROM entries")
         .fetch_one(&db.pool)
@@ -344,11 +335,7 @@ async fn gzip_responses_are_decoded() {
     let mut route = Route::feed(data("vi-news.rss"), RSS);
     route.gzip = true;
     server.route("/gz.rss", route);
-    let db = TestDb::new().await;
-    let config = test_config(&sources_toml(&[server.url("/gz.rss")]));
-    tributary::sources::sync_config(&db.pool, &config.sources)
-        .await
-        .unwrap();
+    let (db, config) = setup_db(&sources_toml(&[server.url("/gz.rss")])).await;
     let reports = poll_all(&db.pool, &config).await;
     assert!(
         matches!(reports[0].outcome, PollOutcome::Fetched { new: 4, .. }),

@@ -2,8 +2,8 @@
 
 use crate::support::{data, sources_toml, FeedServer, Route, TestApp};
 
-#[tokio::test(flavor = "multi_thread")]
-async fn same_article_from_two_sources_is_one_story_with_alternates() {
+/// A wire service and an outlet that republishes two of its stories.
+async fn wire_and_republisher() -> (FeedServer, TestApp) {
     let server = FeedServer::start().await;
     server.route(
         "/wire.atom",
@@ -19,6 +19,12 @@ async fn same_article_from_two_sources_is_one_story_with_alternates() {
     ]))
     .await;
     app.poll_all().await;
+    (server, app)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn same_article_from_two_sources_is_one_story_with_alternates() {
+    let (_server, app) = wire_and_republisher().await;
 
     let (entries, stories): (i64, i64) =
         sqlx::query_as("SELECT (SELECT count(*) FROM entries), (SELECT count(*) FROM stories)")
@@ -60,21 +66,7 @@ async fn same_article_from_two_sources_is_one_story_with_alternates() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn removing_a_source_moves_its_stories_to_the_remaining_version() {
-    let server = FeedServer::start().await;
-    server.route(
-        "/wire.atom",
-        Route::feed(data("wire-en.atom"), "application/atom+xml"),
-    );
-    server.route(
-        "/delta.rss",
-        Route::feed(data("wire-republished.rss"), "application/rss+xml"),
-    );
-    let app = TestApp::spawn(&sources_toml(&[
-        server.url("/wire.atom"),
-        server.url("/delta.rss"),
-    ]))
-    .await;
-    app.poll_all().await;
+    let (_server, app) = wire_and_republisher().await;
     tributary::sources::remove(&app.db.pool, 1).await.unwrap();
     let feed = app.get_json("/feeds/all.json").await;
     let items = feed["items"].as_array().unwrap();
