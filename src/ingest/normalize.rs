@@ -81,6 +81,8 @@ pub struct NewEntry {
     #[serde(serialize_with = "as_hex_opt")]
     pub fingerprint: Option<[u8; 16]>,
     pub lexemes: Vec<String>,
+    /// Position in the feed (0 = first): undated entries keep the feed's order.
+    pub position: i64,
 }
 
 fn as_hex<S: serde::Serializer>(b: &[u8; 32], s: S) -> Result<S::Ok, S::Error> {
@@ -248,6 +250,7 @@ impl PreparedFeed {
             updated_at: e.updated,
             raw_hash: candidate.raw_hash,
             lexemes,
+            position: candidate.index as i64,
         }
     }
 }

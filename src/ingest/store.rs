@@ -53,7 +53,7 @@ WITH incoming AS (
         identity text, guid text, url text, canonical_url text, title text, summary text,
         content_html text, authors text[], categories text[], enclosures jsonb, language text,
         published_at timestamptz, updated_at timestamptz, raw_hash text, fingerprint text,
-        lexemes text[])
+        lexemes text[], position bigint)
 )
 INSERT INTO entries AS e (
     source_id, identity, guid, url, canonical_url, title, summary, content_html, authors,
@@ -62,8 +62,9 @@ INSERT INTO entries AS e (
 SELECT $1, identity, guid, url, canonical_url, coalesce(title, ''), summary, content_html,
        coalesce(authors, '{}'), coalesce(categories, '{}'), coalesce(enclosures, '[]'), language,
        published_at, updated_at, $3,
-       -- a date in the future (clock skew, scheduled posts) sorts as first seen
-       LEAST(coalesce(published_at, $3), $3),
+       -- undated entries sort as first seen, keeping the feed's order (newest
+       -- first); a date in the future (clock skew, scheduled posts) sorts as now
+       LEAST(coalesce(published_at, $3 - make_interval(secs => coalesce(position, 0) / 1000000.0)), $3),
        decode(raw_hash, 'hex'), decode(fingerprint, 'hex'),
        array_to_tsvector(coalesce(lexemes, '{}'))
 FROM incoming

@@ -349,3 +349,23 @@ async fn gzip_responses_are_decoded() {
         .unwrap_or_default();
     assert!(ua.starts_with("Tributary/"), "{ua}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn undated_entries_keep_the_feeds_order() {
+    let server = FeedServer::start().await;
+    server.route("/undated.rss", Route::feed(data("undated.rss"), RSS));
+    let (db, config) = setup_db(&sources_toml(&[server.url("/undated.rss")])).await;
+    poll_all(&db.pool, &config).await;
+    let page = tributary::entries::list_entries(
+        &db.pool,
+        &tributary::entries::EntryFilter {
+            limit: 10,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let titles: Vec<&str> = page.items.iter().map(|e| e.title.as_str()).collect();
+    assert_eq!(titles, ["Tin mới nhất", "Tin thứ hai", "Tin cũ nhất"]);
+    assert!(page.items.iter().all(|e| e.published_at.is_none()));
+}
