@@ -68,10 +68,12 @@ impl FeedPage {
     }
 
     /// The newest change among the items (for `updated` and `Last-Modified`).
+    /// First sight counts too: an item published long ago but ingested just
+    /// now still changes the feed for an `If-Modified-Since` client.
     pub fn updated(&self) -> DateTime<Utc> {
         self.items
             .iter()
-            .map(item_updated)
+            .map(|i| item_updated(i).max(i.fetched_at))
             .max()
             .unwrap_or_else(|| DateTime::<Utc>::from_timestamp(0, 0).unwrap_or_default())
     }
