@@ -23,6 +23,7 @@ pub mod config;
 pub mod db;
 pub mod entries;
 pub mod ingest;
+pub mod netguard;
 pub mod opml;
 pub mod poller;
 pub mod publish;

@@ -194,6 +194,60 @@ pub async fn remove(pool: &PgPool, id: i64) -> Result<(), SourceError> {
     Ok(())
 }
 
+/// One fetch of a source, as the fetch log keeps it.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct FetchRecord {
+    pub at: DateTime<Utc>,
+    pub status: Option<i32>,
+    pub duration_ms: i32,
+    pub bytes: Option<i64>,
+    pub new_entries: i32,
+    pub updated_entries: i32,
+    pub error: Option<String>,
+}
+
+/// The source's recent fetches, newest first.
+pub async fn fetch_log(pool: &PgPool, id: i64) -> Result<Vec<FetchRecord>, SourceError> {
+    get(pool, id).await?;
+    Ok(sqlx::query_as(
+        "SELECT at, status, duration_ms, bytes, new_entries, updated_entries, error
+         FROM fetch_log WHERE source_id = $1 ORDER BY id DESC",
+    )
+    .bind(id)
+    .fetch_all(pool)
+    .await?)
+}
+
+/// Stops polling a source, saying why (shown in the API).
+pub async fn disable(pool: &PgPool, id: i64, reason: &str) -> Result<(), SourceError> {
+    sqlx::query("UPDATE sources SET enabled = FALSE, disabled_reason = $2, lease_until = NULL WHERE id = $1")
+        .bind(id)
+        .bind(reason)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Moves a source to the URL it permanently redirects to. When another
+/// source already has that URL, this one is disabled as its duplicate.
+pub async fn move_url(pool: &PgPool, id: i64, to: &str) -> Result<(), SourceError> {
+    if let Some(other) = find_by_url(pool, to).await? {
+        if other.id != id {
+            let reason = format!(
+                "moved permanently to {to}, which source {} already follows",
+                other.id
+            );
+            return disable(pool, id, &reason).await;
+        }
+    }
+    sqlx::query("UPDATE sources SET url = $2, moved_to = NULL, moved_count = 0, etag = NULL, last_modified = NULL WHERE id = $1")
+        .bind(id)
+        .bind(to)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
 /// Makes the database agree with the `[[sources]]` of the config file: new
 /// ones are added, changed ones updated, and config sources that left the
 /// file are disabled (not deleted: their entries stay until an operator

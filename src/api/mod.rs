@@ -41,6 +41,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/api/v1/sources/{id}/refresh",
             web::post().to(sources::refresh),
         )
+        .route(
+            "/api/v1/sources/{id}/fetches",
+            web::get().to(sources::fetches),
+        )
         .route("/api/v1/channels", web::get().to(channels::list))
         .route("/", web::get().to(channels::index));
 }

@@ -1,7 +1,5 @@
 //! `/api/v1/sources`: list with health, add, remove, refresh.
 
-use std::net::IpAddr;
-
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
@@ -43,7 +41,7 @@ pub async fn add(
     let input: AddSource = serde_json::from_slice(&body)
         .map_err(|e| ApiError::BadRequest(format!("invalid JSON body: {e}")))?;
     let url = SourceUrl::parse(&input.url)?.into_url();
-    if !state.config.poller.allow_private_networks && is_private_host(&url) {
+    if !state.config.poller.allow_private_networks && crate::netguard::is_private_host(&url) {
         return Err(ApiError::bad(
             "url",
             "points at a loopback or private network address (set poller.allow_private_networks to allow)",
@@ -104,6 +102,15 @@ pub async fn remove(
     Ok(HttpResponse::NoContent().finish())
 }
 
+pub async fn fetches(
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let id = params::id("id", &path)?;
+    let items = sources::fetch_log(&state.pool, id).await?;
+    Ok(HttpResponse::Ok().json(json!({ "items": items })))
+}
+
 pub async fn refresh(
     req: HttpRequest,
     path: web::Path<String>,
@@ -125,43 +132,4 @@ pub async fn refresh(
     let source = sources::get(&state.pool, id).await?;
     let status = if report.is_some() { "polled" } else { "busy" };
     Ok(HttpResponse::Ok().json(json!({ "status": status, "source": source })))
-}
-
-/// Literal loopback, private, link-local and unspecified addresses, and
-/// `localhost`. (Names that resolve to such addresses are the poller's to refuse.)
-fn is_private_host(url: &url::Url) -> bool {
-    match url.host() {
-        Some(url::Host::Ipv4(ip)) => is_private_ip(IpAddr::V4(ip)),
-        Some(url::Host::Ipv6(ip)) => is_private_ip(IpAddr::V6(ip)),
-        Some(url::Host::Domain(d)) => {
-            let d = d.trim_end_matches('.').to_ascii_lowercase();
-            d == "localhost"
-                || d.ends_with(".localhost")
-                || d.ends_with(".local")
-                || d.ends_with(".internal")
-        }
-        None => true,
-    }
-}
-
-pub fn is_private_ip(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => {
-            v4.is_loopback()
-                || v4.is_private()
-                || v4.is_link_local()
-                || v4.is_unspecified()
-                || v4.is_broadcast()
-                || v4.octets()[0] == 100 && (64..128).contains(&v4.octets()[1])
-        }
-        IpAddr::V6(v6) => {
-            v6.is_loopback()
-                || v6.is_unspecified()
-                || (v6.segments()[0] & 0xfe00) == 0xfc00
-                || (v6.segments()[0] & 0xffc0) == 0xfe80
-                || v6
-                    .to_ipv4_mapped()
-                    .is_some_and(|v4| is_private_ip(IpAddr::V4(v4)))
-        }
-    }
 }

@@ -12,14 +12,15 @@ pub mod store;
 
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use chrono_tz::Tz;
 use sqlx::PgPool;
 use tracing::Instrument;
 use url::Url;
 
 use crate::config::PollerConfig;
-use fetch::{FetchError, FetchOutcome, Fetcher, Validators};
+use crate::poller::schedule::{self, FeedHints};
+use fetch::{FetchError, FetchOutcome, Fetcher, Reach, Validators};
 use normalize::{NewEntry, PreparedFeed, Sanitizer};
 
 /// What the poller knows about a source when it polls it.
@@ -27,12 +28,32 @@ use normalize::{NewEntry, PreparedFeed, Sanitizer};
 pub struct PollTarget {
     pub id: i64,
     pub url: String,
+    pub origin: String,
     pub etag: Option<String>,
     pub last_modified: Option<String>,
     pub timezone: Option<String>,
     pub interval_seconds: Option<i32>,
+    pub adaptive_interval_seconds: Option<i32>,
+    pub feed_min_interval_seconds: Option<i32>,
+    pub skip_hours: Vec<i16>,
+    pub skip_days: Vec<i16>,
     pub consecutive_failures: i32,
     pub guid_is_unreliable: bool,
+    pub moved_to: Option<String>,
+    pub moved_count: i32,
+}
+
+impl PollTarget {
+    fn stored_feed_hints(&self) -> FeedHints {
+        FeedHints {
+            min_interval: self
+                .feed_min_interval_seconds
+                .filter(|s| *s > 0)
+                .map(|s| Duration::from_secs(s as u64)),
+            skip_hours: self.skip_hours.iter().map(|h| *h as u32).collect(),
+            skip_days: self.skip_days.iter().map(|d| *d as u32).collect(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,6 +91,10 @@ enum PollError {
     Task(String),
 }
 
+/// A permanent redirect must be seen on this many consecutive polls before
+/// the source's URL moves, so a misconfigured server cannot hijack it at once.
+pub const REDIRECT_GRACE_POLLS: i32 = 3;
+
 /// Polls sources and stores what they publish.
 #[derive(Clone)]
 pub struct Ingestor {
@@ -95,33 +120,54 @@ impl Ingestor {
     pub async fn poll(&self, target: &PollTarget) -> PollReport {
         let started = Instant::now();
         let span = tracing::info_span!("poll", source_id = target.id, url = %target.url);
-        let outcome = {
-            match self.poll_inner(target).instrument(span).await {
-                Ok(outcome) => outcome,
-                Err(e) => {
-                    let status = match &e {
-                        PollError::Fetch(f) => f.http_status(),
-                        _ => None,
-                    };
-                    let error = e.to_string();
-                    let next = self.next_after_failure(target);
-                    if let Err(db) = store::record_failure(
-                        &self.pool,
-                        target.id,
-                        Utc::now(),
+        let result = self.poll_inner(target).instrument(span).await;
+        let mut log = store::FetchLogRow::default();
+        let outcome = match result {
+            Ok((outcome, row)) => {
+                log = row;
+                outcome
+            }
+            Err(e) => {
+                let (status, retry_after) = match &e {
+                    PollError::Fetch(FetchError::Status {
                         status,
-                        &error,
-                        next,
-                    )
-                    .await
-                    {
-                        tracing::error!(source_id = target.id, error = %db, "cannot record a failed poll");
-                    }
-                    PollOutcome::Failed { status, error }
+                        retry_after,
+                        ..
+                    }) => (Some(*status), *retry_after),
+                    _ => (None, None),
+                };
+                let error = e.to_string();
+                let now = Utc::now();
+                let next = schedule::next_after_failure(
+                    now,
+                    self.interval_for(target),
+                    self.config.max_interval,
+                    target.consecutive_failures,
+                    retry_after,
+                    pseudo_random(target.id),
+                );
+                if let Err(db) =
+                    store::record_failure(&self.pool, target.id, now, status, &error, next).await
+                {
+                    tracing::error!(source_id = target.id, error = %db, "cannot record a failed poll");
                 }
+                if status == Some(410) {
+                    let reason =
+                        "the feed is gone (HTTP 410 Gone); re-enable it by adding it again";
+                    if let Err(db) = crate::sources::disable(&self.pool, target.id, reason).await {
+                        tracing::error!(source_id = target.id, error = %db, "cannot disable a gone source");
+                    }
+                }
+                log.status = status.map(i32::from);
+                log.error = Some(error.clone());
+                PollOutcome::Failed { status, error }
             }
         };
         let elapsed = started.elapsed();
+        log.duration_ms = fetch::elapsed_ms(started);
+        if let Err(e) = store::log_fetch(&self.pool, target.id, &log).await {
+            tracing::warn!(source_id = target.id, error = %e, "cannot write the fetch log");
+        }
         match &outcome {
             PollOutcome::Failed { error, .. } => {
                 tracing::warn!(source_id = target.id, url = %target.url, ?elapsed, %error, "poll failed")
@@ -138,39 +184,59 @@ impl Ingestor {
         }
     }
 
-    async fn poll_inner(&self, target: &PollTarget) -> Result<PollOutcome, PollError> {
+    async fn poll_inner(
+        &self,
+        target: &PollTarget,
+    ) -> Result<(PollOutcome, store::FetchLogRow), PollError> {
         let url = Url::parse(&target.url)
             .map_err(|e| FetchError::Network(format!("invalid URL: {e}")))?;
         let validators = Validators {
             etag: target.etag.clone(),
             last_modified: target.last_modified.clone(),
         };
-        let fetched = match self.fetcher.fetch(&url, &validators).await? {
+        let reach = if target.origin == "api" && !self.config.allow_private_networks {
+            Reach::PublicOnly
+        } else {
+            Reach::Any
+        };
+        let result = self.fetcher.fetch(&url, &validators, reach).await?;
+        self.track_redirect(target, result.moved_to.as_ref())
+            .await?;
+        let fetched = match result.outcome {
             FetchOutcome::NotModified { status } => {
-                store::record_not_modified(
-                    &self.pool,
-                    target.id,
-                    Utc::now(),
-                    status,
-                    self.next_after_success(target),
-                )
-                .await?;
-                return Ok(PollOutcome::NotModified);
+                let now = Utc::now();
+                let next = schedule::next_after_success(
+                    now,
+                    self.interval_for(target),
+                    &result.hints,
+                    &target.stored_feed_hints(),
+                );
+                store::record_not_modified(&self.pool, target.id, now, status, next).await?;
+                let log = store::FetchLogRow {
+                    status: Some(i32::from(status)),
+                    ..Default::default()
+                };
+                return Ok((PollOutcome::NotModified, log));
             }
             FetchOutcome::Fetched(f) => f,
         };
         let fetched_at = Utc::now();
         let tz: Option<Tz> = target.timezone.as_deref().and_then(|t| t.parse().ok());
         let guid_was_unreliable = target.guid_is_unreliable;
+        let bytes = fetched.body.len() as i64;
 
         // Decoding and parsing are CPU work: keep them off the async workers.
         let final_url = fetched.final_url.clone();
         let body = fetched.body;
         let content_type = fetched.content_type.clone();
-        let prepared: PreparedFeed = run_blocking(move || {
+        let (prepared, feed_hints): (PreparedFeed, FeedHints) = run_blocking(move || {
             let text = decode::decode(&body, content_type.as_deref());
             let feed = parse::parse_feed(&text, tz)?;
-            Ok::<_, PollError>(normalize::prepare(feed, &final_url, guid_was_unreliable))
+            let hints = parse::feed_hints(&text, feed.ttl);
+            Ok::<_, PollError>((
+                normalize::prepare(feed, &final_url, guid_was_unreliable),
+                hints,
+            ))
         })
         .await??;
 
@@ -197,6 +263,11 @@ impl Ingestor {
         })
         .await?;
 
+        let adaptive =
+            schedule::adaptive_interval(&self.config, &prepared.publish_times(), fetched_at);
+        let interval = self.override_interval(target).unwrap_or(adaptive);
+        let next_poll_at =
+            schedule::next_after_success(fetched_at, interval, &result.hints, &feed_hints);
         let stats = store::write_fetch(
             &self.pool,
             store::FetchWrite {
@@ -207,44 +278,84 @@ impl Ingestor {
                 validators: &fetched.validators,
                 status: fetched.status,
                 guid_is_unreliable: prepared.guid_is_unreliable,
-                next_poll_at: self.next_after_success(target),
+                next_poll_at,
+                adaptive_interval: adaptive,
+                feed_hints: &feed_hints,
             },
         )
         .await?;
-        Ok(PollOutcome::Fetched {
-            new: stats.inserted,
-            updated: stats.updated,
-            unchanged: total.saturating_sub(stats.inserted + stats.updated),
-            new_stories: stats.new_stories,
-        })
+        let log = store::FetchLogRow {
+            status: Some(i32::from(fetched.status)),
+            bytes: Some(bytes),
+            new_entries: stats.inserted as i32,
+            updated_entries: stats.updated as i32,
+            ..Default::default()
+        };
+        Ok((
+            PollOutcome::Fetched {
+                new: stats.inserted,
+                updated: stats.updated,
+                unchanged: total.saturating_sub(stats.inserted + stats.updated),
+                new_stories: stats.new_stories,
+            },
+            log,
+        ))
     }
 
-    fn interval(&self, target: &PollTarget) -> Duration {
-        let wanted = target
+    /// Counts consecutive polls that ended at the same permanent redirect
+    /// target; after the grace period the source moves there.
+    async fn track_redirect(
+        &self,
+        target: &PollTarget,
+        moved_to: Option<&Url>,
+    ) -> Result<(), PollError> {
+        let Some(to) = moved_to else {
+            if target.moved_to.is_some() {
+                store::record_redirect(&self.pool, target.id, None, 0).await?;
+            }
+            return Ok(());
+        };
+        let count = if target.moved_to.as_deref() == Some(to.as_str()) {
+            target.moved_count + 1
+        } else {
+            1
+        };
+        if count >= REDIRECT_GRACE_POLLS {
+            match crate::sources::move_url(&self.pool, target.id, to.as_str()).await {
+                Ok(()) => {
+                    tracing::info!(source_id = target.id, from = %target.url, to = %to, "source moved permanently")
+                }
+                Err(e) => {
+                    tracing::warn!(source_id = target.id, to = %to, error = %e, "cannot move the source")
+                }
+            }
+        } else {
+            store::record_redirect(&self.pool, target.id, Some(to.as_str()), count).await?;
+        }
+        Ok(())
+    }
+
+    fn override_interval(&self, target: &PollTarget) -> Option<Duration> {
+        target
             .interval_seconds
             .filter(|s| *s > 0)
-            .map(|s| Duration::from_secs(s as u64))
-            .unwrap_or(self.config.default_interval);
-        wanted.clamp(
-            self.config.min_interval,
-            self.config.max_interval.max(self.config.min_interval),
-        )
+            .map(|s| Duration::from_secs(s.max(60) as u64))
     }
 
-    fn next_after_success(&self, target: &PollTarget) -> DateTime<Utc> {
-        Utc::now()
-            + chrono::Duration::from_std(self.interval(target))
-                .unwrap_or_else(|_| chrono::Duration::hours(1))
-    }
-
-    /// Exponential backoff from the normal interval, capped at max_interval,
-    /// with ±10% jitter so failing sources do not retry in lockstep.
-    fn next_after_failure(&self, target: &PollTarget) -> DateTime<Utc> {
-        let base = self.interval(target).as_secs_f64();
-        let factor = 2f64.powi(target.consecutive_failures.clamp(0, 16));
-        let capped = (base * factor).min(self.config.max_interval.as_secs_f64().max(base));
-        let jitter = 0.9 + 0.2 * pseudo_random(target.id);
-        Utc::now() + chrono::Duration::milliseconds((capped * jitter * 1000.0) as i64)
+    /// The interval in force: the source's override, else what we learned of
+    /// its rhythm, else the default.
+    fn interval_for(&self, target: &PollTarget) -> Duration {
+        self.override_interval(target).unwrap_or_else(|| {
+            target
+                .adaptive_interval_seconds
+                .filter(|s| *s > 0)
+                .map(|s| Duration::from_secs(s as u64))
+                .unwrap_or(self.config.default_interval)
+                .clamp(
+                    self.config.min_interval,
+                    self.config.max_interval.max(self.config.min_interval),
+                )
+        })
     }
 }
 

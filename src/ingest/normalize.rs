@@ -177,6 +177,15 @@ pub fn prepare(feed: Feed, document_url: &Url, guid_was_unreliable: bool) -> Pre
 }
 
 impl PreparedFeed {
+    /// When the feed's entries were published, for adaptive scheduling.
+    pub fn publish_times(&self) -> Vec<DateTime<Utc>> {
+        self.feed
+            .entries
+            .iter()
+            .filter_map(|e| e.published.or(e.updated))
+            .collect()
+    }
+
     /// Cleans one entry for storage (the costly part: sanitizing HTML).
     pub fn normalize(&self, candidate: &Candidate, sanitizer: &Sanitizer) -> NewEntry {
         let e = &self.feed.entries[candidate.index];

@@ -119,3 +119,105 @@ mod tests {
         assert!(parse_feed("", None).is_err());
     }
 }
+
+/// `<ttl>`, `<skipHours>`, `<skipDays>` and `sy:updatePeriod`/`sy:updateFrequency`,
+/// read from the channel header (feed-rs keeps only `ttl`).
+pub fn feed_hints(text: &str, ttl_minutes: Option<u32>) -> crate::poller::schedule::FeedHints {
+    use std::sync::LazyLock;
+    static SKIP_HOURS: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(r"(?is)<skipHours>(.*?)</skipHours>").expect("static regex")
+    });
+    static HOUR: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(r"(?i)<hour>\s*(\d{1,2})\s*</hour>").expect("static regex")
+    });
+    static SKIP_DAYS: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(r"(?is)<skipDays>(.*?)</skipDays>").expect("static regex")
+    });
+    static DAY: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(r"(?i)<day>\s*([a-z]+)\s*</day>").expect("static regex")
+    });
+    static SY_PERIOD: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(r"(?i)<sy:updatePeriod>\s*([a-z]+)\s*</sy:updatePeriod>")
+            .expect("static regex")
+    });
+    static SY_FREQUENCY: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(r"(?i)<sy:updateFrequency>\s*(\d+)\s*</sy:updateFrequency>")
+            .expect("static regex")
+    });
+
+    // Only the channel header: items may quote such markup in their content.
+    let end = ["<item", "<entry"]
+        .iter()
+        .filter_map(|t| text.find(t))
+        .min()
+        .unwrap_or(text.len());
+    let head = &text[..end.min(64 * 1024)];
+    let mut hints = crate::poller::schedule::FeedHints::default();
+    if let Some(block) = SKIP_HOURS.captures(head).and_then(|c| c.get(1)) {
+        hints.skip_hours = HOUR
+            .captures_iter(block.as_str())
+            .filter_map(|c| c[1].parse::<u32>().ok())
+            .filter(|h| *h <= 24)
+            .map(|h| h % 24)
+            .collect();
+    }
+    if let Some(block) = SKIP_DAYS.captures(head).and_then(|c| c.get(1)) {
+        const DAYS: [&str; 7] = [
+            "monday",
+            "tuesday",
+            "wednesday",
+            "thursday",
+            "friday",
+            "saturday",
+            "sunday",
+        ];
+        hints.skip_days = DAY
+            .captures_iter(block.as_str())
+            .filter_map(|c| DAYS.iter().position(|d| d.eq_ignore_ascii_case(&c[1])))
+            .map(|d| d as u32)
+            .collect();
+    }
+    let sy = SY_PERIOD.captures(head).and_then(|c| {
+        let period_secs: u64 = match c[1].to_ascii_lowercase().as_str() {
+            "hourly" => 3600,
+            "daily" => 86_400,
+            "weekly" => 7 * 86_400,
+            "monthly" => 30 * 86_400,
+            "yearly" => 365 * 86_400,
+            _ => return None,
+        };
+        let frequency: u64 = SY_FREQUENCY
+            .captures(head)
+            .and_then(|f| f[1].parse().ok())
+            .filter(|f| *f > 0)
+            .unwrap_or(1);
+        Some(std::time::Duration::from_secs(period_secs / frequency))
+    });
+    let ttl = ttl_minutes
+        .filter(|m| *m > 0)
+        .map(|m| std::time::Duration::from_secs(u64::from(m) * 60));
+    hints.min_interval = match (ttl, sy) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    };
+    hints
+}
+
+#[cfg(test)]
+mod hint_tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn channel_hints_are_read() {
+        let xml = r#"<rss version="2.0" xmlns:sy="http://purl.org/rss/1.0/modules/syndication/"><channel>
+            <ttl>60</ttl><sy:updatePeriod>daily</sy:updatePeriod><sy:updateFrequency>12</sy:updateFrequency>
+            <skipHours><hour>0</hour><hour>1</hour><hour>24</hour></skipHours>
+            <skipDays><day>Saturday</day><day>Sunday</day></skipDays>
+            <item><description>&lt;skipHours&gt;&lt;hour&gt;5&lt;/hour&gt;&lt;/skipHours&gt;</description></item></channel></rss>"#;
+        let h = feed_hints(xml, Some(60));
+        assert_eq!(h.min_interval, Some(Duration::from_secs(7200)));
+        assert_eq!(h.skip_hours, vec![0, 1, 0]);
+        assert_eq!(h.skip_days, vec![5, 6]);
+    }
+}

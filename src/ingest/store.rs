@@ -38,6 +38,8 @@ pub struct FetchWrite<'a> {
     pub status: u16,
     pub guid_is_unreliable: bool,
     pub next_poll_at: DateTime<Utc>,
+    pub adaptive_interval: std::time::Duration,
+    pub feed_hints: &'a crate::poller::schedule::FeedHints,
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -100,7 +102,8 @@ pub async fn write_fetch(pool: &PgPool, w: FetchWrite<'_>) -> Result<WriteStats,
         "UPDATE sources SET feed_title = coalesce($2, feed_title), site_url = coalesce($3, site_url),
             language = coalesce($4, language), etag = $5, last_modified = $6, last_polled_at = $7,
             last_status = $8, last_error = NULL, consecutive_failures = 0, next_poll_at = $9,
-            guid_is_unreliable = $10, lease_until = NULL
+            guid_is_unreliable = $10, lease_until = NULL, adaptive_interval_seconds = $11,
+            feed_min_interval_seconds = $12, skip_hours = $13, skip_days = $14
          WHERE id = $1",
     )
     .bind(w.source_id)
@@ -113,6 +116,10 @@ pub async fn write_fetch(pool: &PgPool, w: FetchWrite<'_>) -> Result<WriteStats,
     .bind(w.status as i32)
     .bind(w.next_poll_at)
     .bind(w.guid_is_unreliable)
+    .bind(w.adaptive_interval.as_secs().min(i32::MAX as u64) as i32)
+    .bind(w.feed_hints.min_interval.map(|d| d.as_secs().min(i32::MAX as u64) as i32))
+    .bind(w.feed_hints.skip_hours.iter().map(|h| *h as i16).collect::<Vec<i16>>())
+    .bind(w.feed_hints.skip_days.iter().map(|d| *d as i16).collect::<Vec<i16>>())
     .execute(&mut *tx)
     .await?;
     if stats.inserted > 0 {
@@ -165,5 +172,60 @@ pub async fn record_failure(
     .bind(next_poll_at)
     .execute(pool)
     .await?;
+    Ok(())
+}
+
+/// One line of a source's fetch log.
+#[derive(Debug, Clone, Default)]
+pub struct FetchLogRow {
+    pub status: Option<i32>,
+    pub duration_ms: i32,
+    pub bytes: Option<i64>,
+    pub new_entries: i32,
+    pub updated_entries: i32,
+    pub error: Option<String>,
+}
+
+/// How many fetches the log keeps per source.
+pub const FETCH_LOG_KEEP: i64 = 50;
+
+pub async fn log_fetch(
+    pool: &PgPool,
+    source_id: i64,
+    row: &FetchLogRow,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "WITH added AS (
+            INSERT INTO fetch_log (source_id, at, status, duration_ms, bytes, new_entries, updated_entries, error)
+            VALUES ($1, now(), $2, $3, $4, $5, $6, $7) RETURNING id)
+         DELETE FROM fetch_log WHERE source_id = $1 AND id <= (
+            SELECT id FROM fetch_log WHERE source_id = $1 ORDER BY id DESC OFFSET $8 - 1 LIMIT 1)",
+    )
+    .bind(source_id)
+    .bind(row.status)
+    .bind(row.duration_ms)
+    .bind(row.bytes)
+    .bind(row.new_entries)
+    .bind(row.updated_entries)
+    .bind(&row.error)
+    .bind(FETCH_LOG_KEEP)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Remembers a permanent redirect seen `count` times in a row (or forgets it).
+pub async fn record_redirect(
+    pool: &PgPool,
+    source_id: i64,
+    to: Option<&str>,
+    count: i32,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE sources SET moved_to = $2, moved_count = $3 WHERE id = $1")
+        .bind(source_id)
+        .bind(to)
+        .bind(count)
+        .execute(pool)
+        .await?;
     Ok(())
 }

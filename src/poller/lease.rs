@@ -10,8 +10,9 @@ use super::Selection;
 use crate::ingest::PollTarget;
 
 const RETURNING: &str =
-    "RETURNING s.id, s.url, s.etag, s.last_modified, s.timezone, s.interval_seconds,
-    s.consecutive_failures, s.guid_is_unreliable";
+    "RETURNING s.id, s.url, s.origin, s.etag, s.last_modified, s.timezone,
+    s.interval_seconds, s.adaptive_interval_seconds, s.feed_min_interval_seconds, s.skip_hours, s.skip_days,
+    s.consecutive_failures, s.guid_is_unreliable, s.moved_to, s.moved_count";
 
 pub async fn claim(
     pool: &PgPool,

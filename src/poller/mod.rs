@@ -4,6 +4,7 @@
 
 pub mod lease;
 pub mod limits;
+pub mod schedule;
 
 use std::sync::Arc;
 use std::time::Duration;
