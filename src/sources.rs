@@ -257,6 +257,11 @@ pub async fn sync_config(
     configured: &[SourceConfig],
 ) -> Result<SyncReport, SourceError> {
     let mut tx = pool.begin().await?;
+    // Several processes may start at once (replicas, a CLI beside serve).
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(SYNC_LOCK)
+        .execute(&mut *tx)
+        .await?;
     let mut report = SyncReport::default();
     let mut urls = Vec::with_capacity(configured.len());
     for s in configured {
@@ -310,6 +315,8 @@ pub async fn sync_config(
     tx.commit().await?;
     Ok(report)
 }
+
+const SYNC_LOCK: i64 = 0x7472_6962_7379_6e63; // "tribsync"
 
 const REMOVED_FROM_CONFIG: &str = "removed from the config file";
 

@@ -5,19 +5,9 @@ use std::time::Duration;
 
 use tributary::ingest::PollOutcome;
 
-use crate::support::{data, poll_all, sources_toml, test_config, FeedServer, Route, TestDb};
+use crate::support::{data, db_with_sources, poll_all, sources_toml, FeedServer, Route, TestDb};
 
 const RSS: &str = "application/rss+xml; charset=utf-8";
-
-/// A fresh database with the config's sources in it.
-async fn setup_db(toml: &str) -> (TestDb, tributary::config::Config) {
-    let db = TestDb::new().await;
-    let config = test_config(toml);
-    tributary::sources::sync_config(&db.pool, &config.sources)
-        .await
-        .unwrap();
-    (db, config)
-}
 
 async fn entry_rows(db: &TestDb) -> Vec<(i64, String, String, String)> {
     sqlx::query_as("SELECT id, identity, title, xmin::text FROM entries ORDER BY id")
@@ -30,7 +20,7 @@ async fn entry_rows(db: &TestDb) -> Vec<(i64, String, String, String)> {
 async fn poll_stores_clean_nfc_entries_with_absolute_links() {
     let server = FeedServer::start().await;
     server.route("/vi.rss", Route::feed(data("vi-news.rss"), RSS));
-    let (db, config) = setup_db(&format!(
+    let (db, config) = db_with_sources(&format!(
         "{}timezone = \"Asia/Ho_Chi_Minh\"\n",
         sources_toml(&[server.url("/vi.rss")])
     ))
@@ -89,11 +79,7 @@ async fn second_poll_of_unchanged_feed_is_a_304_and_changes_no_entry() {
         "/vi.rss",
         Route::feed(data("vi-news.rss"), RSS).with_etag("\"v1\""),
     );
-    let db = TestDb::new().await;
-    let config = test_config(&sources_toml(&[server.url("/vi.rss")]));
-    tributary::sources::sync_config(&db.pool, &config.sources)
-        .await
-        .unwrap();
+    let (db, config) = db_with_sources(&sources_toml(&[server.url("/vi.rss")])).await;
 
     poll_all(&db.pool, &config).await;
     let before = entry_rows(&db).await;
@@ -124,7 +110,7 @@ async fn second_poll_of_unchanged_feed_is_a_304_and_changes_no_entry() {
 async fn refetching_an_unchanged_feed_without_validators_writes_no_entry() {
     let server = FeedServer::start().await;
     server.route("/vi.rss", Route::feed(data("vi-news.rss"), RSS));
-    let (db, config) = setup_db(&sources_toml(&[server.url("/vi.rss")])).await;
+    let (db, config) = db_with_sources(&sources_toml(&[server.url("/vi.rss")])).await;
 
     poll_all(&db.pool, &config).await;
     let before = entry_rows(&db).await;
@@ -149,7 +135,7 @@ async fn refetching_an_unchanged_feed_without_validators_writes_no_entry() {
 async fn edited_entry_is_updated_in_place_and_bare_items_are_not_duplicated() {
     let server = FeedServer::start().await;
     server.route("/vi.rss", Route::feed(data("vi-news.rss"), RSS));
-    let (db, config) = setup_db(&sources_toml(&[server.url("/vi.rss")])).await;
+    let (db, config) = db_with_sources(&sources_toml(&[server.url("/vi.rss")])).await;
     poll_all(&db.pool, &config).await;
     let before = entry_rows(&db).await;
 
@@ -194,16 +180,12 @@ async fn windows_1258_and_nfd_feeds_match_their_utf8_twin() {
         Route::feed(data("vi-news-windows-1258.rss"), "application/rss+xml"),
     );
     server.route("/nfd.rss", Route::feed(data("vi-news-nfd.rss"), RSS));
-    let db = TestDb::new().await;
     let urls = [
         server.url("/utf8.rss"),
         server.url("/cp1258.rss"),
         server.url("/nfd.rss"),
     ];
-    let config = test_config(&sources_toml(&urls));
-    tributary::sources::sync_config(&db.pool, &config.sources)
-        .await
-        .unwrap();
+    let (db, config) = db_with_sources(&sources_toml(&urls)).await;
     poll_all(&db.pool, &config).await;
 
     let titles = |source: i64| {
@@ -236,7 +218,7 @@ async fn windows_1258_and_nfd_feeds_match_their_utf8_twin() {
 async fn feed_repeating_one_guid_keeps_every_item() {
     let server = FeedServer::start().await;
     server.route("/broken.rss", Route::feed(data("repeated-guid.rss"), RSS));
-    let (db, config) = setup_db(&sources_toml(&[server.url("/broken.rss")])).await;
+    let (db, config) = db_with_sources(&sources_toml(&[server.url("/broken.rss")])).await;
     poll_all(&db.pool, &config).await;
     poll_all(&db.pool, &config).await;
     let (count,): (i64,) = sqlx::query_as("SELECT count(*) FROM entries")
@@ -255,7 +237,7 @@ async fn feed_repeating_one_guid_keeps_every_item() {
 async fn bare_ampersands_do_not_lose_the_feed() {
     let server = FeedServer::start().await;
     server.route("/qa.rss", Route::feed(data("bare-ampersand.rss"), RSS));
-    let (db, config) = setup_db(&sources_toml(&[server.url("/qa.rss")])).await;
+    let (db, config) = db_with_sources(&sources_toml(&[server.url("/qa.rss")])).await;
     poll_all(&db.pool, &config).await;
     let (title, url): (String, String) = sqlx::query_as("SELECT title, url FROM entries")
         .fetch_one(&db.pool)
@@ -283,15 +265,12 @@ async fn failures_are_recorded_and_do_not_stop_other_sources() {
     let mut big = Route::feed(vec![b' '; 300_000], RSS);
     big.gzip = true; // a small gzip body that inflates past the limit
     server.route("/big.rss", big);
-    let db = TestDb::new().await;
     let urls = ["/ok.rss", "/500.rss", "/html", "/slow.rss", "/big.rss"].map(|p| server.url(p));
-    let config = test_config(&format!(
+    let (db, config) = db_with_sources(&format!(
         "[poller]\ntimeout = \"1s\"\nmax_body_bytes = 100000\n{}",
         sources_toml(&urls)
-    ));
-    tributary::sources::sync_config(&db.pool, &config.sources)
-        .await
-        .unwrap();
+    ))
+    .await;
 
     let reports = poll_all(&db.pool, &config).await;
     assert!(matches!(
@@ -335,7 +314,7 @@ async fn gzip_responses_are_decoded() {
     let mut route = Route::feed(data("vi-news.rss"), RSS);
     route.gzip = true;
     server.route("/gz.rss", route);
-    let (db, config) = setup_db(&sources_toml(&[server.url("/gz.rss")])).await;
+    let (db, config) = db_with_sources(&sources_toml(&[server.url("/gz.rss")])).await;
     let reports = poll_all(&db.pool, &config).await;
     assert!(
         matches!(reports[0].outcome, PollOutcome::Fetched { new: 4, .. }),
@@ -354,7 +333,7 @@ async fn gzip_responses_are_decoded() {
 async fn undated_entries_keep_the_feeds_order() {
     let server = FeedServer::start().await;
     server.route("/undated.rss", Route::feed(data("undated.rss"), RSS));
-    let (db, config) = setup_db(&sources_toml(&[server.url("/undated.rss")])).await;
+    let (db, config) = db_with_sources(&sources_toml(&[server.url("/undated.rss")])).await;
     poll_all(&db.pool, &config).await;
     let page = tributary::entries::list_entries(
         &db.pool,

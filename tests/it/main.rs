@@ -6,5 +6,6 @@ mod api;
 mod cli;
 mod feeds;
 mod ingest;
+mod poller;
 mod stories;
 mod support;

@@ -21,6 +21,9 @@ pub struct Route {
     pub delay: Duration,
     pub gzip: bool,
     pub extra_headers: Vec<(String, String)>,
+    /// Streams the body over and over without a length, until the client
+    /// hangs up (bounded to 20 s so a broken test cannot run forever).
+    pub endless: bool,
 }
 
 impl Route {
@@ -33,7 +36,17 @@ impl Route {
             delay: Duration::ZERO,
             gzip: false,
             extra_headers: vec![],
+            endless: false,
         }
+    }
+
+    pub fn redirect(status: u16, location: &str) -> Route {
+        Route::status(status).header("Location", location)
+    }
+
+    pub fn header(mut self, name: &str, value: &str) -> Route {
+        self.extra_headers.push((name.to_owned(), value.to_owned()));
+        self
     }
 
     pub fn with_etag(mut self, etag: &str) -> Route {
@@ -174,6 +187,17 @@ async fn handle(mut stream: TcpStream, state: Arc<Mutex<State>>) {
         let _ = enc.write_all(&body);
         body = enc.finish().unwrap_or_default();
         head.push_str("Content-Encoding: gzip\r\n");
+    }
+    if route.endless {
+        head.push_str("\r\n");
+        let _ = stream.write_all(head.as_bytes()).await;
+        let started = std::time::Instant::now();
+        while started.elapsed() < Duration::from_secs(20) {
+            if stream.write_all(&body).await.is_err() {
+                return;
+            }
+        }
+        return;
     }
     head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
     let _ = stream.write_all(head.as_bytes()).await;

@@ -281,6 +281,16 @@ pub async fn poll_all(pool: &PgPool, config: &Config) -> Vec<PollReport> {
     reports
 }
 
+/// A fresh database holding the sources of a test config built from `toml`.
+pub async fn db_with_sources(toml: &str) -> (TestDb, Config) {
+    let db = TestDb::new().await;
+    let config = test_config(toml);
+    tributary::sources::sync_config(&db.pool, &config.sources)
+        .await
+        .expect("sync sources");
+    (db, config)
+}
+
 /// A file under tests/data.
 pub fn data(name: &str) -> Vec<u8> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))

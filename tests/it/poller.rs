@@ -1,0 +1,328 @@
+//! The poller on the messy web: server wishes, redirects, hostile bodies,
+//! SSRF, and several pollers sharing one database.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use tributary::ingest::PollOutcome;
+use tributary::poller::{Poller, Selection};
+
+use crate::support::{
+    data, db_with_sources, poll_all, sources_toml, test_config, FeedServer, Route, TestDb,
+};
+
+const RSS: &str = "application/rss+xml; charset=utf-8";
+
+/// One pass over the sources that are due, as the serve loop makes.
+async fn poll_due(db: &TestDb, config: &tributary::config::Config) -> usize {
+    let ingestor = tributary::ingest::Ingestor::new(db.pool.clone(), &config.poller).unwrap();
+    Poller::new(ingestor, &config.poller)
+        .poll_once(Selection::Due)
+        .await
+        .unwrap()
+        .len()
+}
+
+async fn next_poll_at(db: &TestDb, id: i64) -> DateTime<Utc> {
+    let (at,): (DateTime<Utc>,) = sqlx::query_as("SELECT next_poll_at FROM sources WHERE id = $1")
+        .bind(id)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    at
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn retry_after_on_429_is_honoured_with_no_early_retry() {
+    let server = FeedServer::start().await;
+    server.route(
+        "/busy.rss",
+        Route::status(429).header("Retry-After", "3600"),
+    );
+    let (db, config) = db_with_sources(&sources_toml(&[server.url("/busy.rss")])).await;
+    let before = Utc::now();
+    poll_due(&db, &config).await;
+    let next = next_poll_at(&db, 1).await;
+    assert!(
+        next >= before + chrono::Duration::seconds(3590),
+        "next poll {next}"
+    );
+    assert_eq!(
+        poll_due(&db, &config).await,
+        0,
+        "not due again before Retry-After"
+    );
+    assert_eq!(server.requests("/busy.rss").len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cache_control_max_age_sets_the_earliest_next_poll() {
+    let server = FeedServer::start().await;
+    server.route(
+        "/vi.rss",
+        Route::feed(data("vi-news.rss"), RSS).header("Cache-Control", "max-age=86400"),
+    );
+    let (db, config) = db_with_sources(&sources_toml(&[server.url("/vi.rss")])).await;
+    let before = Utc::now();
+    poll_due(&db, &config).await;
+    assert!(next_poll_at(&db, 1).await >= before + chrono::Duration::seconds(86_390));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn gone_disables_the_source_with_a_reason() {
+    let server = FeedServer::start().await;
+    server.route("/gone.rss", Route::status(410));
+    let (db, config) = db_with_sources(&sources_toml(&[server.url("/gone.rss")])).await;
+    poll_all(&db.pool, &config).await;
+    let (enabled, reason): (bool, Option<String>) =
+        sqlx::query_as("SELECT enabled, disabled_reason FROM sources")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    assert!(!enabled);
+    assert!(reason.unwrap().contains("410"));
+    assert!(
+        poll_all(&db.pool, &config).await.is_empty(),
+        "disabled sources are not polled"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn permanent_redirects_move_the_source_after_a_grace_period_temporary_never() {
+    let server = FeedServer::start().await;
+    server.route("/old.rss", Route::redirect(301, "/new.rss"));
+    server.route("/new.rss", Route::feed(data("vi-news.rss"), RSS));
+    server.route("/tmp.rss", Route::redirect(302, "/new2.rss"));
+    server.route(
+        "/new2.rss",
+        Route::feed(data("wire-en.atom"), "application/atom+xml"),
+    );
+    let (db, config) = db_with_sources(&sources_toml(&[
+        server.url("/old.rss"),
+        server.url("/tmp.rss"),
+    ]))
+    .await;
+    let url_of = |id: i64| {
+        let pool = db.pool.clone();
+        async move {
+            let (u,): (String,) = sqlx::query_as("SELECT url FROM sources WHERE id = $1")
+                .bind(id)
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+            u
+        }
+    };
+    for poll in 1..=3 {
+        let reports = poll_all(&db.pool, &config).await;
+        assert!(matches!(
+            reports[0].outcome,
+            PollOutcome::Fetched { .. } | PollOutcome::NotModified
+        ));
+        let moved = url_of(1).await == server.url("/new.rss");
+        assert_eq!(
+            moved,
+            poll >= tributary::ingest::REDIRECT_GRACE_POLLS as usize,
+            "after poll {poll}"
+        );
+        assert_eq!(
+            url_of(2).await,
+            server.url("/tmp.rss"),
+            "302 never moves a source"
+        );
+    }
+    poll_all(&db.pool, &config).await;
+    assert_eq!(
+        server.requests("/old.rss").len(),
+        3,
+        "the old URL is no longer fetched"
+    );
+    let (count,): (i64,) = sqlx::query_as("SELECT count(*) FROM entries WHERE source_id = 1")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(count, 4, "moving does not duplicate entries");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn redirect_loops_chains_endless_and_huge_bodies_fail_cleanly() {
+    let server = FeedServer::start().await;
+    server.route("/a", Route::redirect(302, "/b"));
+    server.route("/b", Route::redirect(302, "/a"));
+    for i in 0..7 {
+        server.route(
+            &format!("/hop{i}"),
+            Route::redirect(302, &format!("/hop{}", i + 1)),
+        );
+    }
+    server.route("/hop7", Route::feed(data("vi-news.rss"), RSS));
+    let mut endless = Route::feed(vec![b'x'; 64 * 1024], RSS);
+    endless.endless = true;
+    server.route("/endless.rss", endless);
+    server.route("/huge.rss", Route::feed(vec![b' '; 3_000_000], RSS));
+    server.route("/ok.rss", Route::feed(data("vi-news.rss"), RSS));
+    let urls = ["/a", "/hop0", "/endless.rss", "/huge.rss", "/ok.rss"].map(|p| server.url(p));
+    let (db, config) = db_with_sources(&format!(
+        "[poller]\nmax_body_bytes = 1000000\ntimeout = \"10s\"\n{}",
+        sources_toml(&urls)
+    ))
+    .await;
+    let reports = poll_all(&db.pool, &config).await;
+    let error = |i: usize| match &reports[i].outcome {
+        PollOutcome::Failed { error, .. } => error.clone(),
+        other => panic!("source {} should fail: {other:?}", i + 1),
+    };
+    assert!(error(0).contains("redirect loop"), "{}", error(0));
+    assert!(error(1).contains("too many redirects"), "{}", error(1));
+    assert!(error(2).contains("larger than"), "{}", error(2));
+    assert!(error(3).contains("larger than"), "{}", error(3));
+    assert!(matches!(
+        reports[4].outcome,
+        PollOutcome::Fetched { new: 4, .. }
+    ));
+    assert!(
+        reports[2].elapsed < Duration::from_secs(10),
+        "cut off, not timed out"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn api_sources_may_not_reach_private_addresses_unless_allowed() {
+    let server = FeedServer::start().await;
+    server.route("/vi.rss?api", Route::feed(data("vi-news.rss"), RSS));
+    server.route("/vi.rss?cli", Route::feed(data("vi-news.rss"), RSS));
+    let db = TestDb::new().await;
+    for origin in ["api", "cli"] {
+        let url = server.url("/vi.rss").replace("127.0.0.1", "localhost") + "?" + origin;
+        sqlx::query("INSERT INTO sources (url, origin) VALUES ($1, $2)")
+            .bind(url)
+            .bind(origin)
+            .execute(&db.pool)
+            .await
+            .unwrap();
+    }
+    let config = test_config("");
+    let reports = poll_all(&db.pool, &config).await;
+    match &reports[0].outcome {
+        PollOutcome::Failed { error, .. } => assert!(error.contains("private"), "{error}"),
+        other => panic!("an API source must not reach localhost: {other:?}"),
+    }
+    assert!(
+        matches!(reports[1].outcome, PollOutcome::Fetched { .. }),
+        "operator sources may: {:?}",
+        reports[1].outcome
+    );
+    assert_eq!(server.requests("/vi.rss?api").len(), 0, "nothing was sent");
+
+    let allowed = test_config("[poller]\nallow_private_networks = true\n");
+    let reports = poll_all(&db.pool, &allowed).await;
+    assert!(
+        reports
+            .iter()
+            .all(|r| !matches!(r.outcome, PollOutcome::Failed { .. })),
+        "{reports:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn fetch_log_is_kept_per_source_and_served_by_the_api() {
+    let server = FeedServer::start().await;
+    server.route(
+        "/vi.rss",
+        Route::feed(data("vi-news.rss"), RSS).with_etag("\"e\""),
+    );
+    let app = crate::support::TestApp::spawn(&sources_toml(&[server.url("/vi.rss")])).await;
+    app.poll_all().await;
+    app.poll_all().await;
+    let log = app.get_json("/api/v1/sources/1/fetches").await;
+    let items = log["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    assert_eq!(items[0]["status"], 304, "newest first");
+    assert_eq!(items[1]["status"], 200);
+    assert_eq!(items[1]["new_entries"], 4);
+    assert!(items[1]["bytes"].as_i64().unwrap() > 1000);
+    assert_eq!(app.get("/api/v1/sources/99/fetches").await.status(), 404);
+    app.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_poller_processes_never_fetch_a_source_twice() {
+    let server = FeedServer::start().await;
+    let mut urls = Vec::new();
+    for i in 0..12 {
+        let mut r = Route::feed(data("vi-news.rss"), RSS);
+        r.delay = Duration::from_millis(300);
+        server.route(&format!("/s{i}.rss"), r);
+        urls.push(server.url(&format!("/s{i}.rss")));
+    }
+    let db = TestDb::new().await;
+    let dir = std::env::temp_dir().join(format!("tributary-pollers-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config_path = dir.join("tributary.toml");
+    std::fs::write(
+        &config_path,
+        format!(
+            "[poller]\nper_host_concurrency = 4\n{}",
+            sources_toml(&urls)
+        ),
+    )
+    .unwrap();
+    let spawn = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_tributary"))
+            .env("DATABASE_URL", db.url())
+            .env("RUST_LOG", "warn")
+            .arg("--config")
+            .arg(&config_path)
+            .args(["poll", "--once", "--all"])
+            .output()
+    };
+    let (a, b) = std::thread::scope(|s| {
+        let a = s.spawn(spawn);
+        let b = s.spawn(spawn);
+        (a.join().unwrap().unwrap(), b.join().unwrap().unwrap())
+    });
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        a.status.success() && b.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&a.stderr),
+        String::from_utf8_lossy(&b.stderr)
+    );
+    for i in 0..12 {
+        assert_eq!(
+            server.requests(&format!("/s{i}.rss")).len(),
+            1,
+            "source {i} fetched once"
+        );
+    }
+    let (count,): (i64,) = sqlx::query_as("SELECT count(*) FROM entries")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(count, 48);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn per_host_limit_bounds_concurrent_fetches() {
+    let server = FeedServer::start().await;
+    let mut urls = Vec::new();
+    for i in 0..6 {
+        let mut r = Route::feed(data("vi-news.rss"), RSS);
+        r.delay = Duration::from_millis(400);
+        server.route(&format!("/h{i}.rss"), r);
+        urls.push(server.url(&format!("/h{i}.rss")));
+    }
+    let (db, config) = db_with_sources(&format!(
+        "[poller]\nper_host_concurrency = 2\n{}",
+        sources_toml(&urls)
+    ))
+    .await;
+    let started = std::time::Instant::now();
+    poll_all(&db.pool, &config).await;
+    // Six 400 ms fetches, two at a time, take at least three rounds.
+    assert!(
+        started.elapsed() >= Duration::from_millis(1150),
+        "{:?}",
+        started.elapsed()
+    );
+}
