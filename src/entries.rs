@@ -120,7 +120,7 @@ impl From<EntryRow> for EntryView {
 const ENTRY_COLUMNS: &str = "e.id, e.story_id, e.source_id, src.title AS source_title,
     src.feed_title AS source_feed_title, src.url AS source_url, src.site_url AS source_site_url,
     e.guid, e.url, e.title, e.summary, e.content_html, e.authors, e.categories, e.enclosures,
-    e.language, e.published_at, e.updated_at, e.fetched_at, e.sort_at";
+    e.language, coalesce(e.published_at, e.sort_at) AS published_at, e.updated_at, e.fetched_at, e.sort_at";
 
 /// A position in a newest-first listing: the last item's ordering key and id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -149,6 +149,31 @@ mod tests {
     }
 
     #[test]
+    fn legacy_encodings_from_the_prolog() {
+        for (label, text) in [
+            ("Shift_JIS", "東京のニュース"),
+            ("GB18030", "北京新闻"),
+            ("KOI8-R", "Новости Москвы"),
+            ("ISO-8859-2", "Zprávy z Prahy: žluťoučký kůň"),
+            ("windows-1252", "Café “Sài Gòn” — €5"),
+        ] {
+            let encoding = Encoding::for_label(label.as_bytes()).unwrap();
+            let doc = format!("<?xml version=\"1.0\" encoding=\"{label}\"?><t>{text}</t>");
+            let (bytes, _, unmappable) = encoding.encode(&doc);
+            assert!(!unmappable, "{label}");
+            let decoded = decode(&bytes, Some("application/xml"));
+            assert!(decoded.contains(text), "{label}: {decoded}");
+            assert!(decoded.contains("encoding=\"UTF-8\""), "{label}: {decoded}");
+        }
+    }
+
+    #[test]
+    fn blank_lines_before_the_declaration_are_dropped() {
+        let decoded = decode(b"\n\n  <?xml version=\"1.0\"?><rss/>", None);
+        assert!(decoded.starts_with("<?xml"));
+    }
+
+    #[test]
     fn bom_wins() {
         let mut bytes = vec![0xEF, 0xBB, 0xBF];
         bytes.extend_from_slice("<t>Huế</t>".as_bytes());

@@ -374,6 +374,10 @@ fn plain_text(t: &Text) -> String {
     let raw = text::nfc(&t.content);
     let plain = if is_html_text(t) {
         text::html_to_text(&raw)
+    } else if raw.contains('&') {
+        // feed-rs passes entities XML does not define (&eacute; &hellip;) through
+        // as text; decode them as HTML would, keeping any < and > literal.
+        text::html_to_text(&raw.replace('<', "&lt;").replace('>', "&gt;"))
     } else {
         text::collapse_whitespace(&raw)
     };

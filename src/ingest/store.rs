@@ -63,7 +63,8 @@ INSERT INTO entries AS e (
     fingerprint, search)
 SELECT $1, identity, guid, url, canonical_url, coalesce(title, ''), summary, content_html,
        coalesce(authors, '{}'), coalesce(categories, '{}'), coalesce(enclosures, '[]'), language,
-       published_at, updated_at, $3,
+       -- a date in the future is clamped to the fetch time
+       LEAST(published_at, $3), updated_at, $3,
        -- undated entries sort as first seen, keeping the feed's order (newest
        -- first); a date in the future (clock skew, scheduled posts) sorts as now
        LEAST(coalesce(published_at, $3 - make_interval(secs => coalesce(position, 0) / 1000000.0)), $3),

@@ -346,5 +346,92 @@ async fn undated_entries_keep_the_feeds_order() {
     .unwrap();
     let titles: Vec<&str> = page.items.iter().map(|e| e.title.as_str()).collect();
     assert_eq!(titles, ["Tin mới nhất", "Tin thứ hai", "Tin cũ nhất"]);
-    assert!(page.items.iter().all(|e| e.published_at.is_none()));
+    // A missing date is the first-seen time.
+    assert!(page
+        .items
+        .iter()
+        .all(|e| e.published_at.is_some_and(|p| p <= e.fetched_at)));
+}
+
+type TitleSummaryDates = (
+    String,
+    Option<String>,
+    chrono::DateTime<chrono::Utc>,
+    chrono::DateTime<chrono::Utc>,
+);
+
+#[tokio::test(flavor = "multi_thread")]
+async fn common_breakage_is_recovered_and_future_dates_are_clamped() {
+    let server = FeedServer::start().await;
+    server.route("/breakage.rss", Route::feed(data("breakage.rss"), RSS));
+    let (db, config) = db_with_sources(&sources_toml(&[server.url("/breakage.rss")])).await;
+    let reports = poll_all(&db.pool, &config).await;
+    assert!(
+        matches!(reports[0].outcome, PollOutcome::Fetched { new: 2, .. }),
+        "{:?}",
+        reports[0].outcome
+    );
+    let rows: Vec<TitleSummaryDates> = sqlx::query_as(
+        "SELECT title, summary, published_at, fetched_at FROM entries ORDER BY guid",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(rows[0].0, "Café “Sài Gòn” khai trương chi nhánh mới…");
+    assert_eq!(
+        rows[0].1.as_deref(),
+        Some("Quán cà phê mở thêm chi nhánh tại Quận 1.")
+    );
+    assert_eq!(
+        rows[0].2.to_rfc3339(),
+        "2026-11-25T00:30:00+00:00",
+        "ICT is +07:00"
+    );
+    assert!(
+        rows[1].2 <= rows[1].3,
+        "a date in 2100 is clamped to the fetch time"
+    );
+    let (feed_title,): (Option<String>,) = sqlx::query_as("SELECT feed_title FROM sources")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(feed_title.as_deref(), Some("Café Sài Gòn — Tin nhanh"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn legacy_charsets_from_the_http_header_are_transcoded() {
+    let server = FeedServer::start().await;
+    let feed = |title: &str| {
+        format!(
+            "<rss version=\"2.0\"><channel><title>{title}</title><link>https://x.example/</link><description>d</description>\
+             <item><title>{title}</title><link>https://x.example/1</link></item></channel></rss>"
+        )
+    };
+    let cases = [
+        ("shift_jis", "東京のニュース"),
+        ("gb18030", "北京新闻"),
+        ("koi8-r", "Новости Москвы"),
+        ("iso-8859-2", "Zprávy z Prahy"),
+        ("windows-1252", "Café “Noël”"),
+    ];
+    let mut urls = Vec::new();
+    for (label, title) in cases {
+        let encoding = encoding_rs::Encoding::for_label(label.as_bytes()).unwrap();
+        let doc = feed(title);
+        let (bytes, _, _) = encoding.encode(&doc);
+        let path = format!("/{label}.rss");
+        server.route(
+            &path,
+            Route::feed(bytes.into_owned(), &format!("text/xml; charset={label}")),
+        );
+        urls.push(server.url(&path));
+    }
+    let (db, config) = db_with_sources(&sources_toml(&urls)).await;
+    poll_all(&db.pool, &config).await;
+    let titles: Vec<(String,)> = sqlx::query_as("SELECT title FROM entries ORDER BY source_id")
+        .fetch_all(&db.pool)
+        .await
+        .unwrap();
+    let want: Vec<(String,)> = cases.iter().map(|(_, t)| (t.to_string(),)).collect();
+    assert_eq!(titles, want);
 }
