@@ -326,3 +326,102 @@ async fn per_host_limit_bounds_concurrent_fetches() {
         started.elapsed()
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn feed_ttl_and_503_retry_after_dates_are_honoured() {
+    let server = FeedServer::start().await;
+    let with_ttl = String::from_utf8(data("vi-news.rss")).unwrap().replace(
+        "<language>vi</language>",
+        "<language>vi</language><ttl>180</ttl>",
+    );
+    server.route("/ttl.rss", Route::feed(with_ttl.into_bytes(), RSS));
+    let later = Utc::now() + chrono::Duration::hours(5);
+    server.route(
+        "/maint.rss",
+        Route::status(503).header(
+            "Retry-After",
+            &later.format("%a, %d %b %Y %H:%M:%S GMT").to_string(),
+        ),
+    );
+    let (db, config) = db_with_sources(&sources_toml(&[
+        server.url("/ttl.rss"),
+        server.url("/maint.rss"),
+    ]))
+    .await;
+    let before = Utc::now();
+    poll_due(&db, &config).await;
+    assert!(
+        next_poll_at(&db, 1).await >= before + chrono::Duration::minutes(179),
+        "<ttl> is 180 minutes"
+    );
+    assert!(
+        next_poll_at(&db, 2).await >= later - chrono::Duration::seconds(1),
+        "Retry-After date"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_burst_of_500s_backs_off_exponentially_and_recovers() {
+    let server = FeedServer::start().await;
+    server.route("/flaky.rss", Route::status(500));
+    let (db, config) = db_with_sources(&sources_toml(&[server.url("/flaky.rss")])).await;
+    let mut waits = Vec::new();
+    for _ in 0..4 {
+        let before = Utc::now();
+        poll_all(&db.pool, &config).await;
+        waits.push((next_poll_at(&db, 1).await - before).num_seconds());
+    }
+    // 30 min, then 60, 120, 240 (±10% jitter).
+    for (i, w) in waits.iter().enumerate() {
+        let expected = 1800 * 2i64.pow(i as u32);
+        assert!(
+            (*w - expected).abs() <= expected / 10 + 2,
+            "failure {}: waited {w}s, expected ~{expected}s",
+            i + 1
+        );
+    }
+    let (failures, error): (i32, Option<String>) =
+        sqlx::query_as("SELECT consecutive_failures, last_error FROM sources")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!(failures, 4);
+    assert!(error.unwrap().contains("500"));
+
+    server.route("/flaky.rss", Route::feed(data("vi-news.rss"), RSS));
+    poll_all(&db.pool, &config).await;
+    let (failures, error): (i32, Option<String>) =
+        sqlx::query_as("SELECT consecutive_failures, last_error FROM sources")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!((failures, error), (0, None), "healthy again");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_trickling_body_hits_the_total_timeout() {
+    let server = FeedServer::start().await;
+    let mut slow = Route::feed(data("vi-news.rss"), RSS);
+    slow.trickle = Some(Duration::from_millis(50));
+    server.route("/trickle.rss", slow);
+    server.route("/ok.rss", Route::feed(data("vi-news.rss"), RSS));
+    let (db, config) = db_with_sources(&format!(
+        "[poller]\ntimeout = \"2s\"\n{}",
+        sources_toml(&[server.url("/trickle.rss"), server.url("/ok.rss")])
+    ))
+    .await;
+    let reports = poll_all(&db.pool, &config).await;
+    match &reports[0].outcome {
+        PollOutcome::Failed { error, .. } => assert!(error.contains("timed out"), "{error}"),
+        other => panic!("a body that never finishes must time out: {other:?}"),
+    }
+    assert!(
+        reports[0].elapsed < Duration::from_secs(4),
+        "{:?}",
+        reports[0].elapsed
+    );
+    assert!(matches!(
+        reports[1].outcome,
+        PollOutcome::Fetched { new: 4, .. }
+    ));
+}

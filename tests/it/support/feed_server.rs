@@ -24,6 +24,8 @@ pub struct Route {
     /// Streams the body over and over without a length, until the client
     /// hangs up (bounded to 20 s so a broken test cannot run forever).
     pub endless: bool,
+    /// Sends the body one byte at a time with this pause between bytes.
+    pub trickle: Option<Duration>,
 }
 
 impl Route {
@@ -37,6 +39,7 @@ impl Route {
             gzip: false,
             extra_headers: vec![],
             endless: false,
+            trickle: None,
         }
     }
 
@@ -201,6 +204,16 @@ async fn handle(mut stream: TcpStream, state: Arc<Mutex<State>>) {
     }
     head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
     let _ = stream.write_all(head.as_bytes()).await;
+    if let Some(pause) = route.trickle {
+        for b in &body {
+            if stream.write_all(&[*b]).await.is_err() {
+                return;
+            }
+            let _ = stream.flush().await;
+            tokio::time::sleep(pause).await;
+        }
+        return;
+    }
     let _ = stream.write_all(&body).await;
     let _ = stream.shutdown().await;
 }
