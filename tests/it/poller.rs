@@ -425,3 +425,39 @@ async fn a_trickling_body_hits_the_total_timeout() {
         PollOutcome::Fetched { new: 4, .. }
     ));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_dead_pollers_leases_expire_and_its_sources_are_picked_up() {
+    let server = FeedServer::start().await;
+    server.route("/a.rss", Route::feed(data("vi-news.rss"), RSS));
+    server.route(
+        "/b.rss",
+        Route::feed(data("wire-en.atom"), "application/atom+xml"),
+    );
+    let (db, config) =
+        db_with_sources(&sources_toml(&[server.url("/a.rss"), server.url("/b.rss")])).await;
+    // Source 1 is held by a live poller; source 2 by one that died long ago.
+    sqlx::query("UPDATE sources SET lease_until = now() + interval '10 minutes' WHERE id = 1")
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE sources SET lease_until = now() - interval '1 minute' WHERE id = 2")
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    let reports = poll_all(&db.pool, &config).await;
+    assert_eq!(
+        reports.iter().map(|r| r.source_id).collect::<Vec<_>>(),
+        vec![2]
+    );
+    assert!(
+        server.requests("/a.rss").is_empty(),
+        "a leased source is not fetched twice"
+    );
+    let (lease,): (Option<DateTime<Utc>>,) =
+        sqlx::query_as("SELECT lease_until FROM sources WHERE id = 2")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!(lease, None, "the lease is released after the poll");
+}
