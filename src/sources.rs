@@ -190,6 +190,7 @@ pub async fn remove(pool: &PgPool, id: i64) -> Result<(), SourceError> {
     }
     let ids: Vec<i64> = stories.into_iter().map(|(s,)| s).collect();
     crate::stories::group::refresh_heads(&mut tx, &ids).await?;
+    crate::publish::cache::notify_changed(&mut tx, id).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -240,11 +241,15 @@ pub async fn move_url(pool: &PgPool, id: i64, to: &str) -> Result<(), SourceErro
             return disable(pool, id, &reason).await;
         }
     }
+    let mut tx = pool.begin().await?;
     sqlx::query("UPDATE sources SET url = $2, moved_to = NULL, moved_count = 0, etag = NULL, last_modified = NULL WHERE id = $1")
         .bind(id)
         .bind(to)
-        .execute(pool)
+        .execute(&mut *tx)
         .await?;
+    // Feeds name each item's source by URL.
+    crate::publish::cache::notify_changed(&mut tx, id).await?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -312,6 +317,8 @@ pub async fn sync_config(
     .execute(&mut *tx)
     .await?
     .rows_affected();
+    // Titles shown in feeds may have changed.
+    crate::publish::cache::notify_changed(&mut tx, 0).await?;
     tx.commit().await?;
     Ok(report)
 }

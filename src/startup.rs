@@ -13,6 +13,7 @@ use crate::api::{self, AppState};
 use crate::config::Config;
 use crate::ingest::Ingestor;
 use crate::poller::Poller;
+use crate::publish::cache::{follow_changes, FeedCache};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Role {
@@ -40,6 +41,8 @@ pub struct Application {
     address: Option<SocketAddr>,
     server: Option<(ServerHandle, tokio::task::JoinHandle<std::io::Result<()>>)>,
     poller: Option<tokio::task::JoinHandle<()>>,
+    listener: Option<tokio::task::JoinHandle<()>>,
+    feed_cache: Arc<FeedCache>,
     stop: watch::Sender<bool>,
 }
 
@@ -56,7 +59,13 @@ impl Application {
 
         let mut address = None;
         let mut server = None;
+        let mut listener_task = None;
+        let feed_cache = Arc::new(FeedCache::new());
         if role != Role::Poller {
+            listener_task = Some(tokio::spawn(follow_changes(
+                pool.clone(),
+                feed_cache.clone(),
+            )));
             let addr = config.server.listen;
             let listener =
                 TcpListener::bind(addr).map_err(|source| StartupError::Bind { addr, source })?;
@@ -65,6 +74,7 @@ impl Application {
                 pool: pool.clone(),
                 config: config.clone(),
                 poller: poller_for_api,
+                feed_cache: feed_cache.clone(),
             });
             let http = HttpServer::new(move || {
                 App::new()
@@ -93,6 +103,8 @@ impl Application {
             address,
             server,
             poller,
+            listener: listener_task,
+            feed_cache,
             stop,
         })
     }
@@ -100,6 +112,11 @@ impl Application {
     /// The bound address (port 0 resolved), when serving HTTP.
     pub fn address(&self) -> Option<SocketAddr> {
         self.address
+    }
+
+    /// The rendered-feed cache (tests watch it to know a change has landed).
+    pub fn feed_cache(&self) -> Arc<FeedCache> {
+        self.feed_cache.clone()
     }
 
     /// Stops claiming polls, lets in-flight ones finish, drains HTTP.
@@ -111,6 +128,9 @@ impl Application {
         if let Some((handle, task)) = self.server {
             handle.stop(true).await;
             let _ = task.await;
+        }
+        if let Some(listener) = self.listener {
+            listener.abort();
         }
     }
 }

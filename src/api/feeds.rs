@@ -1,5 +1,8 @@
 //! `GET /feeds/{channel}.{rss,atom,json}`: a channel's merged feed, with
-//! RFC 5005 paging, a strong ETag and Last-Modified, and 304s.
+//! RFC 5005 paging, a strong ETag and Last-Modified, 304s, and gzip/br
+//! bodies compressed once per render (see `publish::cache`).
+
+use std::sync::Arc;
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -10,6 +13,7 @@ use super::error::ApiError;
 use super::params::Params;
 use super::AppState;
 use crate::entries::MAX_LIMIT;
+use crate::publish::cache::{compress, FeedKey, RenderedFeed};
 use crate::publish::channel::channel_page;
 use crate::publish::{FeedFormat, FeedPage};
 
@@ -34,8 +38,20 @@ pub async fn feed(
     let p = Params::parse(req.query_string());
     let limit = p.limit(channel.limit as i64, MAX_LIMIT)?;
     let cursor = p.cursor()?;
-    let page = channel_page(&state.pool, &channel, cursor, limit).await?;
+    let key = FeedKey {
+        channel: channel.name.clone(),
+        format,
+        limit,
+        cursor: cursor.map(|c| c.encode()),
+    };
+    if let Some(cached) = state.feed_cache.get(&key) {
+        return Ok(respond(&req, &cached));
+    }
 
+    // Read the generation before the data, so a change during rendering
+    // leaves this render uncached.
+    let generation = state.feed_cache.generation();
+    let page = channel_page(&state.pool, &channel, cursor, limit).await?;
     let base = state
         .config
         .server
@@ -53,8 +69,8 @@ pub async fn feed(
         }
     };
     let mut self_parts: Vec<String> = limit_param.iter().cloned().collect();
-    if let Some(c) = cursor {
-        self_parts.push(format!("cursor={}", c.encode()));
+    if let Some(c) = &key.cursor {
+        self_parts.push(format!("cursor={c}"));
     }
     let feed_page = FeedPage {
         channel,
@@ -70,26 +86,76 @@ pub async fn feed(
     };
     let updated = feed_page.updated();
     let body = feed_page.render(format);
-    Ok(conditional_response(
-        &req,
-        body,
-        format.content_type(),
-        updated,
-    ))
+    let rendered = Arc::new(
+        web::block(move || prepare(body, format.content_type(), updated, generation))
+            .await
+            .map_err(|_| ApiError::Unavailable)?,
+    );
+    state.feed_cache.put(key, rendered.clone());
+    Ok(respond(&req, &rendered))
 }
 
-/// A 200 with validators, or a 304 when the client's copy is current.
-pub fn conditional_response(
-    req: &HttpRequest,
+/// Validators and compressed variants for a body, computed once.
+pub fn prepare(
     body: Vec<u8>,
-    content_type: &str,
+    content_type: &'static str,
     updated: DateTime<Utc>,
-) -> HttpResponse {
+    generation: u64,
+) -> RenderedFeed {
     let etag = format!(
         "\"{}\"",
         crate::ingest::identity::hex(&Sha256::digest(&body)[..16])
     );
-    let last_modified = updated.format("%a, %d %b %Y %H:%M:%S GMT").to_string();
+    let (gzip, br) = compress(&body);
+    RenderedFeed {
+        generation,
+        identity: web::Bytes::from(body),
+        gzip,
+        br,
+        etag,
+        last_modified: updated.format("%a, %d %b %Y %H:%M:%S GMT").to_string(),
+        content_type,
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Coding {
+    Brotli,
+    Gzip,
+    Identity,
+}
+
+/// The best coding the client accepts (q=0 refuses one).
+fn negotiate(req: &HttpRequest) -> Coding {
+    let Some(accept) = req
+        .headers()
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return Coding::Identity;
+    };
+    let accepts = |name: &str| {
+        accept.split(',').any(|part| {
+            let mut it = part.split(';');
+            let coding = it.next().unwrap_or("").trim();
+            let q = it
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .and_then(|q| q.trim().parse::<f32>().ok())
+                .unwrap_or(1.0);
+            (coding.eq_ignore_ascii_case(name) || coding == "*") && q > 0.0
+        })
+    };
+    if accepts("br") {
+        Coding::Brotli
+    } else if accepts("gzip") {
+        Coding::Gzip
+    } else {
+        Coding::Identity
+    }
+}
+
+/// A 200 in the negotiated coding, or a 304 when the client's copy is current.
+fn respond(req: &HttpRequest, feed: &RenderedFeed) -> HttpResponse {
     let headers = req.headers();
     let not_modified = match headers
         .get(header::IF_NONE_MATCH)
@@ -99,12 +165,13 @@ pub fn conditional_response(
         Some(inm) => inm
             .split(',')
             .map(str::trim)
-            .any(|t| t == "*" || t.trim_start_matches("W/") == etag),
+            .any(|t| t == "*" || t.trim_start_matches("W/") == feed.etag),
         None => headers
             .get(header::IF_MODIFIED_SINCE)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| DateTime::parse_from_rfc2822(v).ok())
-            .is_some_and(|since| updated.timestamp() <= since.timestamp()),
+            .zip(DateTime::parse_from_rfc2822(&feed.last_modified).ok())
+            .is_some_and(|(since, modified)| modified.timestamp() <= since.timestamp()),
     };
     let mut builder = if not_modified {
         HttpResponse::NotModified()
@@ -112,16 +179,27 @@ pub fn conditional_response(
         HttpResponse::Ok()
     };
     builder
-        .insert_header((header::ETAG, etag))
-        .insert_header((header::LAST_MODIFIED, last_modified))
+        .insert_header((header::ETAG, feed.etag.as_str()))
+        .insert_header((header::LAST_MODIFIED, feed.last_modified.as_str()))
         .insert_header((
             header::CACHE_CONTROL,
             HeaderValue::from_static("public, max-age=60"),
         ))
         .insert_header((header::VARY, HeaderValue::from_static("Accept-Encoding")));
     if not_modified {
-        builder.finish()
-    } else {
-        builder.content_type(content_type).body(body)
+        return builder.finish();
+    }
+    builder.content_type(feed.content_type);
+    // An explicit Content-Encoding makes the Compress middleware leave the body alone.
+    match negotiate(req) {
+        Coding::Brotli => builder
+            .insert_header((header::CONTENT_ENCODING, "br"))
+            .body(feed.br.clone()),
+        Coding::Gzip => builder
+            .insert_header((header::CONTENT_ENCODING, "gzip"))
+            .body(feed.gzip.clone()),
+        Coding::Identity => builder
+            .insert_header((header::CONTENT_ENCODING, "identity"))
+            .body(feed.identity.clone()),
     }
 }

@@ -24,6 +24,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Polls a source on demand (`POST /api/v1/sources/{id}/refresh`).
     pub poller: Arc<Poller>,
+    pub feed_cache: Arc<crate::publish::cache::FeedCache>,
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

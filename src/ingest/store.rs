@@ -126,6 +126,9 @@ pub async fn write_fetch(pool: &PgPool, w: FetchWrite<'_>) -> Result<WriteStats,
     if stats.inserted > 0 {
         stats.new_stories = crate::stories::group::assign_stories(&mut tx, w.source_id).await?;
     }
+    if stats.inserted + stats.updated > 0 {
+        crate::publish::cache::notify_changed(&mut tx, w.source_id).await?;
+    }
     tx.commit().await?;
     Ok(stats)
 }

@@ -2,6 +2,7 @@
 //! Feed 1.1. Rendering is pure: a [`FeedPage`] in, bytes out.
 
 pub mod atom;
+pub mod cache;
 pub mod channel;
 pub mod json_feed;
 pub mod rss;
@@ -24,7 +25,7 @@ pub struct FeedPage {
     pub items: Vec<EntryView>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum FeedFormat {
     Rss,
     Atom,

@@ -252,3 +252,90 @@ async fn feedparser_reads_rss_and_atom_without_warnings() {
     }
     app.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cached_feeds_change_as_soon_as_new_entries_land() {
+    let (server, app) = app_with_sample_feeds().await;
+    let first = app.get("/feeds/all.rss").await.text().await.unwrap();
+    assert!(!first.contains("(cập nhật)"));
+    server.route(
+        "/vi.rss",
+        Route::feed(data("vi-news-edited.rss"), "application/rss+xml"),
+    );
+    app.poll_all().await;
+    let second = app.get("/feeds/all.rss").await.text().await.unwrap();
+    assert!(second.contains("Đảng ủy thành phố Hải Phòng họp phiên thường kỳ tháng 11 (cập nhật)"));
+    app.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cached_feeds_and_their_304s_need_no_database() {
+    let (_server, app) = app_with_sample_feeds().await;
+    let r = app.get("/feeds/all.atom").await;
+    let etag = r.headers()["etag"].to_str().unwrap().to_owned();
+    let body = r.bytes().await.unwrap();
+    app.db.pool.close().await;
+    let url = format!("{}/feeds/all.atom", app.address);
+    let r = app
+        .http
+        .get(&url)
+        .header("If-None-Match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 304);
+    let r = app.get("/feeds/all.atom").await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.bytes().await.unwrap(), body);
+    // What is not cached needs the database: a clear 503, never a 500.
+    let r = app.get("/feeds/all.atom?limit=3").await;
+    assert_eq!(r.status(), 503);
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+    app.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn brotli_and_gzip_bodies_decode_to_the_same_feed() {
+    let (_server, app) = app_with_sample_feeds().await;
+    let url = format!("{}/feeds/all.json", app.address);
+    let plain = app
+        .http
+        .get(&url)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let r = app
+        .http
+        .get(&url)
+        .header("Accept-Encoding", "br;q=1, gzip;q=0.5")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["content-encoding"], "br");
+    let mut decoded = Vec::new();
+    std::io::Read::read_to_end(
+        &mut brotli::Decompressor::new(&r.bytes().await.unwrap()[..], 4096),
+        &mut decoded,
+    )
+    .unwrap();
+    assert_eq!(decoded, plain);
+    let r = app
+        .http
+        .get(&url)
+        .header("Accept-Encoding", "gzip, br;q=0")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["content-encoding"], "gzip");
+    let mut decoded = Vec::new();
+    std::io::Read::read_to_end(
+        &mut flate2::read::GzDecoder::new(&r.bytes().await.unwrap()[..]),
+        &mut decoded,
+    )
+    .unwrap();
+    assert_eq!(decoded, plain);
+    app.shutdown().await;
+}

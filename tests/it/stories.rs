@@ -67,7 +67,9 @@ async fn same_article_from_two_sources_is_one_story_with_alternates() {
 #[tokio::test(flavor = "multi_thread")]
 async fn removing_a_source_moves_its_stories_to_the_remaining_version() {
     let (_server, app) = wire_and_republisher().await;
+    let before = app.cache_generation();
     tributary::sources::remove(&app.db.pool, 1).await.unwrap();
+    app.wait_for_change(before).await;
     let feed = app.get_json("/feeds/all.json").await;
     let items = feed["items"].as_array().unwrap();
     assert_eq!(items.len(), 2);

@@ -232,6 +232,8 @@ impl TestApp {
             .await
             .expect("start app");
         let address = format!("http://{}", app.address().expect("bound address"));
+        // The change listener invalidates once when it starts listening.
+        wait_for_generation(&app.feed_cache(), 0).await;
         TestApp {
             db,
             config,
@@ -259,8 +261,32 @@ impl TestApp {
         r.json().await.expect("json")
     }
 
+    /// Polls everything, then waits until the app has seen the change
+    /// notification, as a reader would a moment later.
     pub async fn poll_all(&self) -> Vec<PollReport> {
-        poll_all(&self.db.pool, &self.config).await
+        let before = self.cache_generation();
+        let reports = poll_all(&self.db.pool, &self.config).await;
+        let changed = reports.iter().any(|r| {
+            matches!(r.outcome, tributary::ingest::PollOutcome::Fetched { new, updated, .. } if new + updated > 0)
+        });
+        if changed {
+            self.wait_for_change(before).await;
+        }
+        reports
+    }
+
+    pub fn cache_generation(&self) -> u64 {
+        self.app
+            .as_ref()
+            .map(|a| a.feed_cache().generation())
+            .unwrap_or(0)
+    }
+
+    /// Waits until the feed cache has been invalidated since `before`.
+    pub async fn wait_for_change(&self, before: u64) {
+        if let Some(app) = &self.app {
+            wait_for_generation(&app.feed_cache(), before).await;
+        }
     }
 
     pub async fn shutdown(mut self) {
@@ -268,6 +294,16 @@ impl TestApp {
             app.shutdown().await;
         }
     }
+}
+
+async fn wait_for_generation(cache: &tributary::publish::cache::FeedCache, above: u64) {
+    for _ in 0..500 {
+        if cache.generation() > above {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("no change notification reached the app within 5 s");
 }
 
 /// Polls every enabled source once, as `tributary poll --once --all` does.
