@@ -47,6 +47,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::get().to(sources::fetches),
         )
         .route("/api/v1/channels", web::get().to(channels::list))
+        .route("/opml", web::get().to(sources::opml))
         .route("/", web::get().to(channels::index));
 }
 

@@ -102,6 +102,15 @@ pub async fn remove(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// `GET /opml`: every source as OPML 2.0, for other readers to import.
+pub async fn opml(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let list = sources::list(&state.pool).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/x-opml; charset=utf-8")
+        .insert_header(("Content-Disposition", "inline; filename=\"tributary.opml\""))
+        .body(crate::opml::render(&list, "Tributary sources")))
+}
+
 pub async fn fetches(
     path: web::Path<String>,
     state: web::Data<AppState>,

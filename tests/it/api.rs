@@ -331,3 +331,22 @@ async fn health_readiness_and_channels() {
     );
     app.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn opml_export_lists_every_source_and_reimports() {
+    let (_server, app) = app_with_entries().await;
+    let r = app.get("/opml").await;
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/x-opml"));
+    let text = r.text().await.unwrap();
+    let outlines = tributary::opml::parse(&text).unwrap();
+    assert_eq!(outlines.len(), 2);
+    assert_eq!(outlines[0].title.as_deref(), Some("Tin Nhanh Hải Phòng"));
+    assert!(outlines
+        .iter()
+        .all(|o| o.url.starts_with("http://127.0.0.1:")));
+    app.shutdown().await;
+}

@@ -198,42 +198,61 @@ async fn paging_with_next_links_yields_every_story_once() {
     app.shutdown().await;
 }
 
-/// The merged RSS and Atom must parse cleanly in Python's feedparser
-/// (`bozo == 0`). Skipped, loudly, when feedparser is not installed, unless
-/// TRIBUTARY_REQUIRE_FEEDPARSER is set (as CI does).
-#[tokio::test(flavor = "multi_thread")]
-async fn feedparser_reads_rss_and_atom_without_warnings() {
-    let has_feedparser = std::process::Command::new("python3")
-        .args(["-c", "import feedparser"])
+/// Whether the Python validators (feedparser, jsonschema) are installed.
+/// Tests that need them skip, loudly, when they are not — unless
+/// TRIBUTARY_REQUIRE_VALIDATORS is set, as CI does.
+fn python_has(module: &str) -> bool {
+    let ok = std::process::Command::new("python3")
+        .args(["-c", &format!("import {module}")])
         .status()
         .is_ok_and(|s| s.success());
-    if !has_feedparser {
+    if !ok {
         assert!(
-            std::env::var_os("TRIBUTARY_REQUIRE_FEEDPARSER").is_none(),
-            "feedparser is required (pip install feedparser)"
+            std::env::var_os("TRIBUTARY_REQUIRE_VALIDATORS").is_none(),
+            "python3 module {module} is required (pip install {module})"
         );
-        eprintln!("SKIPPED: python3 feedparser is not installed");
+        eprintln!("SKIPPED: python3 module {module} is not installed");
+    }
+    ok
+}
+
+/// Runs a Python script with a document as its first argument.
+fn python_on(script: &str, document: &[u8], suffix: &str) -> serde_json::Value {
+    let file = std::env::temp_dir().join(format!(
+        "tributary-validate-{}-{}.{suffix}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    ));
+    std::fs::write(&file, document).unwrap();
+    let out = std::process::Command::new("python3")
+        .args(["-c", script])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_file(&file);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The merged RSS and Atom must parse cleanly in Python's feedparser
+/// (`bozo == 0`), with our titles and sources.
+#[tokio::test(flavor = "multi_thread")]
+async fn feedparser_reads_rss_and_atom_without_warnings() {
+    if !python_has("feedparser") {
         return;
     }
     let (_server, app) = app_with_sample_feeds().await;
     for path in ["/feeds/all.rss", "/feeds/all.atom"] {
         let body = app.get(path).await.bytes().await.unwrap();
-        let file =
-            std::env::temp_dir().join(format!("tributary-feedparser-{}.xml", std::process::id()));
-        std::fs::write(&file, &body).unwrap();
         let script = "import feedparser,sys,json\nd=feedparser.parse(sys.argv[1])\nprint(json.dumps({'bozo': int(bool(d.bozo)), 'exc': str(d.get('bozo_exception','')), 'n': len(d.entries), 'titles': [e.title for e in d.entries], 'source': [e.get('source',{}).get('title') for e in d.entries]}))";
-        let out = std::process::Command::new("python3")
-            .args(["-c", script])
-            .arg(&file)
-            .output()
-            .unwrap();
-        let _ = std::fs::remove_file(&file);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let result: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let result = python_on(script, &body, "xml");
         assert_eq!(result["bozo"], 0, "{path}: {}", result["exc"]);
         assert_eq!(result["n"], 6, "{path}");
         assert!(result["titles"]
@@ -250,6 +269,31 @@ async fn feedparser_reads_rss_and_atom_without_warnings() {
             "{path}: {result}"
         );
     }
+    app.shutdown().await;
+}
+
+/// The JSON Feed validates against a JSON Schema written from the 1.1 spec.
+#[tokio::test(flavor = "multi_thread")]
+async fn json_feed_validates_against_the_1_1_schema() {
+    if !python_has("jsonschema") {
+        return;
+    }
+    let (_server, app) = app_with_sample_feeds().await;
+    let schema = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/jsonfeed-1.1.schema.json"
+    );
+    let script = format!(
+        "import json,sys,jsonschema\nschema=json.load(open({schema:?}))\ndoc=json.load(open(sys.argv[1]))\nv=jsonschema.Draft202012Validator(schema)\nprint(json.dumps([f\"{{list(e.absolute_path)}}: {{e.message}}\" for e in v.iter_errors(doc)]))"
+    );
+    for path in ["/feeds/all.json", "/feeds/all.json?limit=2"] {
+        let body = app.get(path).await.bytes().await.unwrap();
+        let errors = python_on(&script, &body, "json");
+        assert_eq!(errors, serde_json::json!([]), "{path}");
+    }
+    // The schema is strict enough to catch a broken feed.
+    let broken = br#"{"version":"https://jsonfeed.org/version/1.1","title":"x","items":[{"id":"1","date_published":"yesterday"}]}"#;
+    assert_ne!(python_on(&script, broken, "json"), serde_json::json!([]));
     app.shutdown().await;
 }
 
