@@ -383,3 +383,63 @@ async fn brotli_and_gzip_bodies_decode_to_the_same_feed() {
     assert_eq!(decoded, plain);
     app.shutdown().await;
 }
+
+/// The Atom output validates against the RELAX NG schema of RFC 4287
+/// (Appendix B), with jing; enclosures, authors and sources included.
+#[tokio::test(flavor = "multi_thread")]
+async fn atom_validates_against_the_rfc_4287_schema() {
+    let has_jing = std::process::Command::new("jing")
+        .arg("-h")
+        .output()
+        .is_ok();
+    if !has_jing {
+        assert!(
+            std::env::var_os("TRIBUTARY_REQUIRE_VALIDATORS").is_none(),
+            "jing is required (apt-get install jing)"
+        );
+        eprintln!("SKIPPED: jing is not installed");
+        return;
+    }
+    let server = FeedServer::start().await;
+    server.route(
+        "/vi.rss",
+        Route::feed(data("vi-news.rss"), "application/rss+xml"),
+    );
+    let examples = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/feeds");
+    let app = TestApp::spawn(&format!(
+        "{}[[sources]]\nurl = \"file://{examples}/tech-weekly.json\"\n[[sources]]\nurl = \"file://{examples}/hanoi-times.atom\"\n",
+        sources_toml(&[server.url("/vi.rss")])
+    ))
+    .await;
+    app.poll_all().await;
+    let schema = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/atom-rfc4287.rnc");
+    for path in ["/feeds/all.atom", "/feeds/all.atom?limit=2"] {
+        let body = app.get(path).await.bytes().await.unwrap();
+        let text = String::from_utf8(body.to_vec()).unwrap();
+        if path == "/feeds/all.atom" {
+            assert!(text.contains("rel=\"enclosure\"") && text.contains("length=\"48213677\""));
+        }
+        let file = std::env::temp_dir().join(format!("tributary-jing-{}.atom", std::process::id()));
+        std::fs::write(&file, &body).unwrap();
+        let out = std::process::Command::new("jing")
+            .arg("-c")
+            .arg(schema)
+            .arg(&file)
+            .output()
+            .unwrap();
+        let _ = std::fs::remove_file(&file);
+        assert!(
+            out.status.success(),
+            "{path} is not valid Atom:\n{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        // What the appendix's Schematron rules add: every entry has an author.
+        let entries: Vec<&str> = text.split("<entry>").skip(1).collect();
+        assert!(!entries.is_empty());
+        assert!(
+            entries.iter().all(|e| e.contains("<author><name>")),
+            "{path}"
+        );
+    }
+    app.shutdown().await;
+}
