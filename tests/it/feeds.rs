@@ -249,9 +249,10 @@ async fn feedparser_reads_rss_and_atom_without_warnings() {
         return;
     }
     let (_server, app) = app_with_sample_feeds().await;
+    let stored = app.get_json("/feeds/all.json").await;
     for path in ["/feeds/all.rss", "/feeds/all.atom"] {
         let body = app.get(path).await.bytes().await.unwrap();
-        let script = "import feedparser,sys,json\nd=feedparser.parse(sys.argv[1])\nprint(json.dumps({'bozo': int(bool(d.bozo)), 'exc': str(d.get('bozo_exception','')), 'n': len(d.entries), 'titles': [e.title for e in d.entries], 'source': [e.get('source',{}).get('title') for e in d.entries]}))";
+        let script = "import feedparser,sys,json,calendar\nd=feedparser.parse(sys.argv[1])\nprint(json.dumps({'bozo': int(bool(d.bozo)), 'exc': str(d.get('bozo_exception','')), 'n': len(d.entries), 'titles': [e.title for e in d.entries], 'links': [e.link for e in d.entries], 'published': [calendar.timegm(e.published_parsed) for e in d.entries], 'source': [e.get('source',{}).get('title') for e in d.entries]}))";
         let result = python_on(script, &body, "xml");
         assert_eq!(result["bozo"], 0, "{path}: {}", result["exc"]);
         assert_eq!(result["n"], 6, "{path}");
@@ -268,6 +269,21 @@ async fn feedparser_reads_rss_and_atom_without_warnings() {
                 .any(|t| t == "Tin Nhanh Hải Phòng"),
             "{path}: {result}"
         );
+        // The same titles, links and dates as we stored (the JSON Feed shows them too).
+        let items = stored["items"].as_array().unwrap();
+        let titles: Vec<&str> = items.iter().map(|i| i["title"].as_str().unwrap()).collect();
+        let links: Vec<&str> = items.iter().map(|i| i["url"].as_str().unwrap()).collect();
+        let dates: Vec<i64> = items
+            .iter()
+            .map(|i| {
+                chrono::DateTime::parse_from_rfc3339(i["date_published"].as_str().unwrap())
+                    .unwrap()
+                    .timestamp()
+            })
+            .collect();
+        assert_eq!(result["titles"], serde_json::json!(titles), "{path}");
+        assert_eq!(result["links"], serde_json::json!(links), "{path}");
+        assert_eq!(result["published"], serde_json::json!(dates), "{path}");
     }
     app.shutdown().await;
 }
@@ -441,5 +457,71 @@ async fn atom_validates_against_the_rfc_4287_schema() {
             "{path}"
         );
     }
+    app.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn paging_stays_exact_while_new_stories_arrive() {
+    let (server, app) = app_with_sample_feeds().await;
+    let before: HashSet<String> = app.get_json("/feeds/all.json").await["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap().to_owned())
+        .collect();
+    let mut url = format!("{}/feeds/all.json?limit=2", app.address);
+    let mut seen = Vec::new();
+    for page_number in 0..10 {
+        let page: serde_json::Value = app
+            .http
+            .get(&url)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        seen.extend(
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i["id"].as_str().unwrap().to_owned()),
+        );
+        if page_number == 0 {
+            // New stories land between the first and second page.
+            server.route(
+                "/undated.rss",
+                Route::feed(data("undated.rss"), "application/rss+xml"),
+            );
+            tributary::sources::add(
+                &app.db.pool,
+                &tributary::sources::NewSource {
+                    url: url::Url::parse(&server.url("/undated.rss")).unwrap(),
+                    title: None,
+                    tags: vec![],
+                    origin: "cli",
+                },
+            )
+            .await
+            .unwrap();
+            app.poll_all().await;
+        }
+        match page["next_url"].as_str() {
+            Some(next) => url = next.replace("http://tributary.test", &app.address),
+            None => break,
+        }
+    }
+    let unique: HashSet<String> = seen.iter().cloned().collect();
+    assert_eq!(unique.len(), seen.len(), "no story twice: {seen:?}");
+    assert!(
+        before.is_subset(&unique),
+        "every story that was there is reached"
+    );
+    let (total,): (i64,) = sqlx::query_as("SELECT count(*) FROM stories")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(total, 9, "the new stories are there, above the walk");
     app.shutdown().await;
 }
