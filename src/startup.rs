@@ -79,6 +79,7 @@ impl Application {
             let http = HttpServer::new(move || {
                 App::new()
                     .app_data(state.clone())
+                    .wrap(middleware::ErrorHandlers::new().default_handler(api::error::as_problem))
                     .wrap(middleware::Compress::default())
                     .wrap(middleware::Logger::new("%r %s %b %Dms").log_target("tributary::http"))
                     .configure(api::configure)

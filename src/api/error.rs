@@ -87,6 +87,34 @@ impl ResponseError for ApiError {
     }
 }
 
+/// Turns error responses the framework made itself (a payload too large, a
+/// method not allowed, ...) into problem+json like ours; responses that
+/// already are problems pass through.
+pub fn as_problem<B>(
+    res: actix_web::dev::ServiceResponse<B>,
+) -> actix_web::Result<actix_web::middleware::ErrorHandlerResponse<B>> {
+    use actix_web::middleware::ErrorHandlerResponse;
+    let is_problem = res
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+    if is_problem {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let status = res.status();
+    let detail = format!(
+        "{} {}: {}",
+        res.request().method(),
+        res.request().path(),
+        status.canonical_reason().unwrap_or("error")
+    );
+    let (req, _) = res.into_parts();
+    let response = problem(status, detail, None);
+    Ok(ErrorHandlerResponse::Response(
+        actix_web::dev::ServiceResponse::new(req, response).map_into_right_body(),
+    ))
+}
+
 /// A problem+json answer.
 pub fn problem(status: StatusCode, detail: String, parameter: Option<&str>) -> HttpResponse {
     let body = Problem {

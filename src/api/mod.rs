@@ -48,6 +48,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .route("/api/v1/channels", web::get().to(channels::list))
         .route("/opml", web::get().to(sources::opml))
+        .service(
+            web::resource("/api/v1/opml")
+                // Subscription lists of thousands of feeds run to megabytes.
+                .app_data(web::PayloadConfig::new(8 * 1024 * 1024))
+                .route(web::post().to(sources::import_opml)),
+        )
         .route("/", web::get().to(channels::index));
 }
 

@@ -111,6 +111,69 @@ pub async fn opml(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> 
         .body(crate::opml::render(&list, "Tributary sources")))
 }
 
+/// `POST /api/v1/opml`: imports every subscription of an OPML document.
+/// Each outline is validated like `POST /api/v1/sources`; duplicates and
+/// invalid ones are reported, not fatal.
+pub async fn import_opml(
+    req: HttpRequest,
+    body: web::Bytes,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    require_token(&req, &state.config)?;
+    let text = std::str::from_utf8(&body)
+        .map_err(|_| ApiError::BadRequest("the OPML document is not UTF-8".into()))?;
+    let outlines = crate::opml::parse(text).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    if outlines.len() > MAX_OPML_OUTLINES {
+        return Err(ApiError::BadRequest(format!(
+            "more than {MAX_OPML_OUTLINES} subscriptions in one document"
+        )));
+    }
+    let (mut added, mut existing, mut rejected) = (Vec::new(), Vec::new(), Vec::new());
+    for o in outlines {
+        let url = match SourceUrl::parse(&o.url) {
+            Ok(u) => u.into_url(),
+            Err(e) => {
+                rejected.push(json!({ "url": o.url, "error": e.to_string() }));
+                continue;
+            }
+        };
+        if !state.config.poller.allow_private_networks && crate::netguard::is_private_host(&url) {
+            rejected.push(
+                json!({ "url": o.url, "error": "points at a loopback or private network address" }),
+            );
+            continue;
+        }
+        let title = o.title.filter(|t| t.chars().count() <= MAX_TITLE_LEN);
+        let tags: Vec<String> = o
+            .tags
+            .into_iter()
+            .filter(|t| t.chars().count() <= MAX_TAG_LEN)
+            .take(MAX_TAGS)
+            .collect();
+        match sources::add(
+            &state.pool,
+            &NewSource {
+                url,
+                title,
+                tags,
+                origin: "api",
+            },
+        )
+        .await
+        {
+            Ok(s) => added.push(json!({ "id": s.id, "url": s.url })),
+            Err(sources::SourceError::Duplicate { id, url }) => {
+                existing.push(json!({ "id": id, "url": url }))
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(HttpResponse::Ok()
+        .json(json!({ "added": added, "existing": existing, "rejected": rejected })))
+}
+
+const MAX_OPML_OUTLINES: usize = 10_000;
+
 pub async fn fetches(
     path: web::Path<String>,
     state: web::Data<AppState>,

@@ -350,3 +350,80 @@ async fn opml_export_lists_every_source_and_reimports() {
         .all(|o| o.url.starts_with("http://127.0.0.1:")));
     app.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn opml_import_adds_new_sources_and_reports_the_rest() {
+    let (_server, app) = app_with_entries().await;
+    let url = format!("{}/api/v1/opml", app.address);
+    let doc = r#"<?xml version="1.0"?><opml version="2.0"><head><title>t</title></head><body>
+        <outline text="Tin Việt">
+          <outline text="VnExpress" xmlUrl="https://vnexpress.net/rss/tin-moi-nhat.rss"/>
+          <outline text="Tuổi Trẻ" xmlUrl="https://tuoitre.vn/rss/tin-moi-nhat.rss"/>
+        </outline>
+        <outline text="Local" xmlUrl="http://192.168.1.10/feed"/>
+        <outline text="Broken" xmlUrl="not a url"/>
+      </body></opml>"#;
+    let r = app.http.post(&url).body(doc).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    let r = app
+        .http
+        .post(&url)
+        .bearer_auth(TOKEN)
+        .body(doc)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let report: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(report["added"].as_array().unwrap().len(), 2);
+    assert_eq!(report["rejected"].as_array().unwrap().len(), 2);
+    let again: serde_json::Value = app
+        .http
+        .post(&url)
+        .bearer_auth(TOKEN)
+        .body(doc)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(again["existing"].as_array().unwrap().len(), 2);
+    let sources = app.get_json("/api/v1/sources").await;
+    let vn = sources["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["title"] == "VnExpress")
+        .unwrap();
+    assert_eq!(vn["tags"], serde_json::json!(["Tin Việt"]));
+    let r = app
+        .http
+        .post(&url)
+        .bearer_auth(TOKEN)
+        .body("<rss/>")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    app.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn framework_errors_are_problems_too() {
+    let (_server, app) = app_with_entries().await;
+    let huge = vec![b'x'; 400 * 1024];
+    let r = app
+        .http
+        .post(format!("{}/api/v1/sources", app.address))
+        .bearer_auth(TOKEN)
+        .body(huge)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413);
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["status"], 413);
+    app.shutdown().await;
+}
