@@ -4,8 +4,7 @@
 
 use std::collections::HashMap;
 
-use base64::Engine;
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::{PgPool, Postgres, QueryBuilder};
 
@@ -54,6 +53,9 @@ pub struct EntryView {
     /// For story listings: the story's own ordering key.
     #[serde(skip)]
     pub story_sort_at: Option<DateTime<Utc>>,
+    /// For search results: relevance (title matches weigh most).
+    #[serde(skip)]
+    pub rank: Option<f32>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -79,6 +81,7 @@ struct EntryRow {
     fetched_at: DateTime<Utc>,
     sort_at: DateTime<Utc>,
     story_sort_at: Option<DateTime<Utc>>,
+    rank: Option<f32>,
 }
 
 impl From<EntryRow> for EntryView {
@@ -113,6 +116,7 @@ impl From<EntryRow> for EntryView {
             alternates: Vec::new(),
             sort_at: r.sort_at,
             story_sort_at: r.story_sort_at,
+            rank: r.rank,
         }
     }
 }
@@ -122,58 +126,7 @@ const ENTRY_COLUMNS: &str = "e.id, e.story_id, e.source_id, src.title AS source_
     e.guid, e.url, e.title, e.summary, e.content_html, e.authors, e.categories, e.enclosures,
     e.language, coalesce(e.published_at, e.sort_at) AS published_at, e.updated_at, e.fetched_at, e.sort_at";
 
-/// A position in a newest-first listing: the last item's ordering key and id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Cursor {
-    pub at: DateTime<Utc>,
-    pub id: i64,
-}
-
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error("not a cursor this server issued")]
-pub struct BadCursor;
-
-impl Cursor {
-    const PREFIX: &'static str = "c1.";
-
-    pub fn encode(&self) -> String {
-        let raw = format!("{}.{}", self.at.timestamp_micros(), self.id);
-        let check = checksum(&raw);
-        format!(
-            "{}{}",
-            Self::PREFIX,
-            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{raw}.{check}"))
-        )
-    }
-
-    pub fn decode(text: &str) -> Result<Cursor, BadCursor> {
-        let body = text.strip_prefix(Self::PREFIX).ok_or(BadCursor)?;
-        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(body)
-            .map_err(|_| BadCursor)?;
-        let s = String::from_utf8(bytes).map_err(|_| BadCursor)?;
-        let mut parts = s.split('.');
-        let (Some(micros), Some(id), Some(check), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
-            return Err(BadCursor);
-        };
-        if checksum(&format!("{micros}.{id}")) != check {
-            return Err(BadCursor);
-        }
-        let micros: i64 = micros.parse().map_err(|_| BadCursor)?;
-        let id: i64 = id.parse().map_err(|_| BadCursor)?;
-        let at = Utc.timestamp_micros(micros).single().ok_or(BadCursor)?;
-        Ok(Cursor { at, id })
-    }
-}
-
-/// Detects accidental edits and truncation; not a secret.
-fn checksum(raw: &str) -> String {
-    use sha2::Digest;
-    let d = sha2::Sha256::digest(raw.as_bytes());
-    crate::ingest::identity::hex(&d[..4])
-}
+pub use crate::cursor::{BadCursor, Cursor, CursorKey};
 
 /// Filters of an entry listing; all optional, combined with AND.
 #[derive(Debug, Clone, Default)]
@@ -200,9 +153,29 @@ pub struct Page {
 /// Entries newest first (by publication), one row per entry.
 pub async fn list_entries(pool: &PgPool, f: &EntryFilter) -> Result<Page, sqlx::Error> {
     let limit = f.limit.clamp(1, MAX_LIMIT);
+    // With a search, results are ranked by relevance, then recency.
+    let tsquery = f.q.as_deref().map(search_query);
+    // Matching needs every word; ranking sums the weights of the words found
+    // (ts_rank of an AND query measures proximity, which our one-position
+    // lexemes do not have).
+    let rank_query = tsquery
+        .as_ref()
+        .and_then(|q| q.as_ref())
+        .map(|q| q.replace(" & ", " | "));
     let mut qb: QueryBuilder<Postgres> = QueryBuilder::new(format!(
-        "SELECT {ENTRY_COLUMNS}, NULL::timestamptz AS story_sort_at FROM entries e JOIN sources src ON src.id = e.source_id WHERE TRUE"
+        "SELECT {ENTRY_COLUMNS}, NULL::timestamptz AS story_sort_at, "
     ));
+    match &tsquery {
+        Some(Some(_)) => {
+            qb.push("ts_rank(e.search, ")
+                .push_bind(rank_query.clone())
+                .push("::tsquery) AS rank");
+        }
+        _ => {
+            qb.push("NULL::real AS rank");
+        }
+    }
+    qb.push(" FROM entries e JOIN sources src ON src.id = e.source_id WHERE TRUE");
     if !f.sources.is_empty() {
         qb.push(" AND e.source_id = ANY(")
             .push_bind(f.sources.clone())
@@ -224,28 +197,40 @@ pub async fn list_entries(pool: &PgPool, f: &EntryFilter) -> Result<Page, sqlx::
     if let Some(until) = f.until {
         qb.push(" AND e.sort_at < ").push_bind(until);
     }
-    if let Some(q) = &f.q {
-        match search_query(q) {
-            Some(tsquery) => {
-                qb.push(" AND e.search @@ ")
-                    .push_bind(tsquery)
-                    .push("::tsquery");
+    match &tsquery {
+        Some(Some(q)) => {
+            qb.push(" AND e.search @@ ")
+                .push_bind(q.clone())
+                .push("::tsquery");
+            if let Some(c) = f.cursor {
+                qb.push(" AND (ts_rank(e.search, ")
+                    .push_bind(rank_query.clone())
+                    .push("::tsquery), e.sort_at, e.id) < (")
+                    .push_bind(c.rank.unwrap_or(f32::MAX))
+                    .push("::real, ")
+                    .push_bind(c.at)
+                    .push(", ")
+                    .push_bind(c.id)
+                    .push(")");
             }
-            // Nothing searchable in q (only punctuation): nothing matches.
-            None => {
-                qb.push(" AND FALSE");
+            qb.push(" ORDER BY rank DESC, e.sort_at DESC, e.id DESC LIMIT ");
+        }
+        // Nothing searchable in q (only punctuation): nothing matches.
+        Some(None) => {
+            qb.push(" AND FALSE ORDER BY e.sort_at DESC, e.id DESC LIMIT ");
+        }
+        None => {
+            if let Some(c) = f.cursor {
+                qb.push(" AND (e.sort_at, e.id) < (")
+                    .push_bind(c.at)
+                    .push(", ")
+                    .push_bind(c.id)
+                    .push(")");
             }
+            qb.push(" ORDER BY e.sort_at DESC, e.id DESC LIMIT ");
         }
     }
-    if let Some(c) = f.cursor {
-        qb.push(" AND (e.sort_at, e.id) < (")
-            .push_bind(c.at)
-            .push(", ")
-            .push_bind(c.id)
-            .push(")");
-    }
-    qb.push(" ORDER BY e.sort_at DESC, e.id DESC LIMIT ")
-        .push_bind(limit + 1);
+    qb.push_bind(limit + 1);
     let rows: Vec<EntryRow> = qb.build_query_as().fetch_all(pool).await?;
     let mut items: Vec<EntryView> = rows.into_iter().map(EntryView::from).collect();
     let next_cursor = if items.len() as i64 > limit {
@@ -253,6 +238,7 @@ pub async fn list_entries(pool: &PgPool, f: &EntryFilter) -> Result<Page, sqlx::
         items.last().map(|e| Cursor {
             at: e.sort_at,
             id: e.id,
+            rank: e.rank,
         })
     } else {
         None
@@ -284,7 +270,7 @@ pub async fn list_stories(
 ) -> Result<Page, sqlx::Error> {
     let limit = limit.clamp(1, MAX_LIMIT);
     let mut qb: QueryBuilder<Postgres> = QueryBuilder::new(format!(
-        "SELECT {ENTRY_COLUMNS}, st.sort_at AS story_sort_at FROM stories st "
+        "SELECT {ENTRY_COLUMNS}, st.sort_at AS story_sort_at, NULL::real AS rank FROM stories st "
     ));
     match within_sources {
         None => {
@@ -316,6 +302,7 @@ pub async fn list_stories(
             Some(Cursor {
                 at: e.story_sort_at?,
                 id: e.story_id?,
+                rank: None,
             })
         })
     } else {
@@ -327,7 +314,7 @@ pub async fn list_stories(
 
 pub async fn get_entry(pool: &PgPool, id: i64) -> Result<Option<EntryView>, sqlx::Error> {
     let sql = format!(
-        "SELECT {ENTRY_COLUMNS}, NULL::timestamptz AS story_sort_at FROM entries e JOIN sources src ON src.id = e.source_id WHERE e.id = $1"
+        "SELECT {ENTRY_COLUMNS}, NULL::timestamptz AS story_sort_at, NULL::real AS rank FROM entries e JOIN sources src ON src.id = e.source_id WHERE e.id = $1"
     );
     let row: Option<EntryRow> = sqlx::query_as(&sql).bind(id).fetch_optional(pool).await?;
     let mut items: Vec<EntryView> = row.into_iter().map(EntryView::from).collect();
@@ -338,7 +325,7 @@ pub async fn get_entry(pool: &PgPool, id: i64) -> Result<Option<EntryView>, sqlx
 /// Every version of a story, oldest first.
 pub async fn get_story(pool: &PgPool, id: i64) -> Result<Option<Vec<EntryView>>, sqlx::Error> {
     let sql = format!(
-        "SELECT {ENTRY_COLUMNS}, NULL::timestamptz AS story_sort_at FROM entries e JOIN sources src ON src.id = e.source_id
+        "SELECT {ENTRY_COLUMNS}, NULL::timestamptz AS story_sort_at, NULL::real AS rank FROM entries e JOIN sources src ON src.id = e.source_id
          WHERE e.story_id = $1 ORDER BY e.sort_at, e.id"
     );
     let rows: Vec<EntryRow> = sqlx::query_as(&sql).bind(id).fetch_all(pool).await?;
@@ -400,22 +387,6 @@ pub async fn sources_matching(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn cursor_round_trips_and_rejects_tampering() {
-        let c = Cursor {
-            at: Utc.timestamp_micros(1_790_000_000_123_456).unwrap(),
-            id: 42,
-        };
-        let text = c.encode();
-        assert_eq!(Cursor::decode(&text), Ok(c));
-        assert_eq!(Cursor::decode("garbage"), Err(BadCursor));
-        let forged = format!(
-            "c1.{}",
-            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode("1790000000123456.41.00000000")
-        );
-        assert_eq!(Cursor::decode(&forged), Err(BadCursor));
-    }
 
     #[test]
     fn search_query_folds_and_prefixes() {

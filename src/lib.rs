@@ -20,6 +20,7 @@
 pub mod api;
 pub mod commands;
 pub mod config;
+pub mod cursor;
 pub mod db;
 pub mod entries;
 pub mod ingest;

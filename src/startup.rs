@@ -11,6 +11,7 @@ use tokio::sync::watch;
 
 use crate::api::{self, AppState};
 use crate::config::Config;
+use crate::cursor::CursorKey;
 use crate::ingest::Ingestor;
 use crate::poller::Poller;
 use crate::publish::cache::{follow_changes, FeedCache};
@@ -35,6 +36,8 @@ pub enum StartupError {
     },
     #[error("cannot set up the HTTP client: {0}")]
     Client(#[from] crate::ingest::fetch::FetchError),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
 }
 
 pub struct Application {
@@ -62,6 +65,7 @@ impl Application {
         let mut listener_task = None;
         let feed_cache = Arc::new(FeedCache::new());
         if role != Role::Poller {
+            let cursor_key = CursorKey::load_or_create(&pool).await?;
             listener_task = Some(tokio::spawn(follow_changes(
                 pool.clone(),
                 feed_cache.clone(),
@@ -75,6 +79,7 @@ impl Application {
                 config: config.clone(),
                 poller: poller_for_api,
                 feed_cache: feed_cache.clone(),
+                cursor_key: cursor_key.clone(),
             });
             let http = HttpServer::new(move || {
                 App::new()

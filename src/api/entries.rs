@@ -12,7 +12,7 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     let p = Params::parse(req.query_string());
     let mut filter = EntryFilter {
         limit: p.limit(DEFAULT_LIMIT, MAX_LIMIT)?,
-        cursor: p.cursor()?,
+        cursor: p.cursor(&state.cursor_key)?,
         since: p.time("since")?,
         until: p.time("until")?,
         tag: p.text("tag", crate::sources::MAX_TAG_LEN)?,
@@ -35,7 +35,7 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     let page = entries::list_entries(&state.pool, &filter).await?;
     Ok(HttpResponse::Ok().json(json!({
         "items": page.items,
-        "next_cursor": page.next_cursor.map(|c| c.encode()),
+        "next_cursor": page.next_cursor.map(|c| c.encode(&state.cursor_key)),
     })))
 }
 

@@ -37,12 +37,12 @@ pub async fn feed(
         .ok_or_else(|| ApiError::NotFound(format!("there is no channel named {name:?}")))?;
     let p = Params::parse(req.query_string());
     let limit = p.limit(channel.limit as i64, MAX_LIMIT)?;
-    let cursor = p.cursor()?;
+    let cursor = p.cursor(&state.cursor_key)?;
     let key = FeedKey {
         channel: channel.name.clone(),
         format,
         limit,
-        cursor: cursor.map(|c| c.encode()),
+        cursor: cursor.map(|c| c.encode(&state.cursor_key)),
     };
     if let Some(cached) = state.feed_cache.get(&key) {
         return Ok(respond(&req, &cached));
@@ -79,7 +79,7 @@ pub async fn feed(
         first_url: with_query(limit_param.iter().cloned().collect()),
         next_url: page.next_cursor.map(|c| {
             let mut parts: Vec<String> = limit_param.iter().cloned().collect();
-            parts.push(format!("cursor={}", c.encode()));
+            parts.push(format!("cursor={}", c.encode(&state.cursor_key)));
             with_query(parts)
         }),
         items: page.items,

@@ -25,6 +25,8 @@ pub struct AppState {
     /// Polls a source on demand (`POST /api/v1/sources/{id}/refresh`).
     pub poller: Arc<Poller>,
     pub feed_cache: Arc<crate::publish::cache::FeedCache>,
+    /// Signs and checks pagination cursors.
+    pub cursor_key: crate::cursor::CursorKey,
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use super::error::ApiError;
-use crate::entries::Cursor;
+use crate::cursor::{Cursor, CursorKey};
 
 pub struct Params(Vec<(String, String)>);
 
@@ -52,10 +52,10 @@ impl Params {
         }
     }
 
-    pub fn cursor(&self) -> Result<Option<Cursor>, ApiError> {
+    pub fn cursor(&self, key: &CursorKey) -> Result<Option<Cursor>, ApiError> {
         match self.one("cursor")? {
             None | Some("") => Ok(None),
-            Some(v) => Cursor::decode(v)
+            Some(v) => Cursor::decode(v, key)
                 .map(Some)
                 .map_err(|e| ApiError::bad("cursor", e.to_string())),
         }

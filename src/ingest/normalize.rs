@@ -80,7 +80,8 @@ pub struct NewEntry {
     pub raw_hash: [u8; 32],
     #[serde(serialize_with = "as_hex_opt")]
     pub fingerprint: Option<[u8; 16]>,
-    pub lexemes: Vec<String>,
+    /// A `tsvector` literal (see `text::search_vector`).
+    pub search_vector: String,
     /// Position in the feed (0 = first): undated entries keep the feed's order.
     pub position: i64,
 }
@@ -235,8 +236,8 @@ impl PreparedFeed {
         let summary =
             Some(text::truncate_words(&summary_text, MAX_SUMMARY_CHARS)).filter(|s| !s.is_empty());
 
-        let mut lexemes = text::search_lexemes(&format!("{title}\n{summary_text}\n{body_text}"));
-        lexemes.truncate(MAX_LEXEMES);
+        let search_vector =
+            text::search_vector(&title, &format!("{summary_text}\n{body_text}"), MAX_LEXEMES);
 
         NewEntry {
             identity: candidate.identity.clone(),
@@ -258,7 +259,7 @@ impl PreparedFeed {
             published_at: e.published.or(e.updated),
             updated_at: e.updated,
             raw_hash: candidate.raw_hash,
-            lexemes,
+            search_vector,
             position: candidate.index as i64,
         }
     }

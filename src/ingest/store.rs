@@ -55,7 +55,7 @@ WITH incoming AS (
         identity text, guid text, url text, canonical_url text, title text, summary text,
         content_html text, authors text[], categories text[], enclosures jsonb, language text,
         published_at timestamptz, updated_at timestamptz, raw_hash text, fingerprint text,
-        lexemes text[], position bigint)
+        search_vector text, position bigint)
 )
 INSERT INTO entries AS e (
     source_id, identity, guid, url, canonical_url, title, summary, content_html, authors,
@@ -69,7 +69,7 @@ SELECT $1, identity, guid, url, canonical_url, coalesce(title, ''), summary, con
        -- first); a date in the future (clock skew, scheduled posts) sorts as now
        LEAST(coalesce(published_at, $3 - make_interval(secs => coalesce(position, 0) / 1000000.0)), $3),
        decode(raw_hash, 'hex'), decode(fingerprint, 'hex'),
-       array_to_tsvector(coalesce(lexemes, '{}'))
+       coalesce(search_vector, '')::tsvector
 FROM incoming
 ON CONFLICT (source_id, identity) DO UPDATE SET
     guid = EXCLUDED.guid, url = EXCLUDED.url, canonical_url = EXCLUDED.canonical_url,

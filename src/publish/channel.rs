@@ -40,6 +40,7 @@ pub async fn channel_page(
                     Some(Cursor {
                         at: e.story_sort_at?,
                         id: e.story_id?,
+                        rank: None,
                     })
                 });
                 return Ok(Page {

@@ -427,3 +427,58 @@ async fn framework_errors_are_problems_too() {
     assert_eq!(body["status"], 413);
     app.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn search_ranks_title_matches_first_and_pages_in_that_order() {
+    let server = FeedServer::start().await;
+    server.route(
+        "/search.rss",
+        Route::feed(data("search.rss"), "application/rss+xml"),
+    );
+    let app = TestApp::spawn(&sources_toml(&[server.url("/search.rss")])).await;
+    app.poll_all().await;
+    let all = app.get_json("/api/v1/entries?q=hai+phong").await;
+    let guids: Vec<&str> = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["guid"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        guids,
+        ["s2", "s1", "s3"],
+        "title matches by recency, then body matches"
+    );
+
+    let mut walked = Vec::new();
+    let mut cursor: Option<String> = None;
+    for _ in 0..5 {
+        let path = match &cursor {
+            Some(c) => format!("/api/v1/entries?q=hai+phong&limit=1&cursor={c}"),
+            None => "/api/v1/entries?q=hai+phong&limit=1".to_owned(),
+        };
+        let page = app.get_json(&path).await;
+        walked.extend(
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i["guid"].as_str().unwrap().to_owned()),
+        );
+        cursor = page["next_cursor"].as_str().map(str::to_owned);
+        if cursor.is_none() {
+            break;
+        }
+    }
+    assert_eq!(walked, ["s2", "s1", "s3"]);
+    // A cursor is bound to what signed it: an edited one is refused.
+    let page = app.get_json("/api/v1/entries?limit=1").await;
+    let mut forged = page["next_cursor"].as_str().unwrap().to_owned();
+    let last = forged.pop().unwrap();
+    forged.push(if last == 'A' { 'B' } else { 'A' });
+    let r = app
+        .get(&format!("/api/v1/entries?limit=1&cursor={forged}"))
+        .await;
+    assert_eq!(r.status(), 400);
+    app.shutdown().await;
+}
