@@ -5,6 +5,7 @@
 mod api;
 mod cli;
 mod feeds;
+mod fuzz;
 mod ingest;
 mod poller;
 mod stories;
