@@ -13,7 +13,7 @@ use crate::ingest::normalize::Enclosure;
 pub const MAX_LIMIT: i64 = 500;
 pub const DEFAULT_LIMIT: i64 = 50;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SourceRef {
     pub id: i64,
     pub title: String,
@@ -22,14 +22,15 @@ pub struct SourceRef {
     pub site_url: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct Alternate {
     pub source_id: i64,
     pub url: Option<String>,
 }
 
 /// An entry as the API and the feeds show it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = Entry)]
 pub struct EntryView {
     pub id: i64,
     pub story_id: Option<i64>,

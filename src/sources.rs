@@ -61,7 +61,7 @@ impl SourceUrl {
 }
 
 /// A source as stored, with its health.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Source {
     pub id: i64,
     pub url: String,
@@ -196,7 +196,7 @@ pub async fn remove(pool: &PgPool, id: i64) -> Result<(), SourceError> {
 }
 
 /// One fetch of a source, as the fetch log keeps it.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct FetchRecord {
     pub at: DateTime<Utc>,
     pub status: Option<i32>,

@@ -5,15 +5,16 @@ use serde::Serialize;
 
 use super::AppState;
 
-#[derive(Serialize)]
-struct ChannelView {
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Channel)]
+pub struct ChannelView {
     name: String,
     title: String,
     feeds: FeedUrls,
 }
 
-#[derive(Serialize)]
-struct FeedUrls {
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct FeedUrls {
     rss: String,
     atom: String,
     json: String,
@@ -43,6 +44,9 @@ fn channel_views(state: &AppState) -> Vec<ChannelView> {
         .collect()
 }
 
+/// The merged feeds and their URLs.
+#[utoipa::path(get, path = "/api/v1/channels", tag = "channels",
+    responses((status = 200, description = "Every channel, `all` first", body = super::openapi::ChannelList)))]
 pub async fn list(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({ "items": channel_views(&state) }))
 }

@@ -8,6 +8,33 @@ use super::params::{self, Params};
 use super::AppState;
 use crate::entries::{self, EntryFilter, DEFAULT_LIMIT, MAX_LIMIT};
 
+/// The query `GET /api/v1/entries` takes. The handler parses it by hand
+/// (`Params`) so that every error names its parameter; this type documents it.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct EntryQuery {
+    /// A channel's sources (`all` or a `[[channels]]` name).
+    channel: Option<String>,
+    /// Source ids; repeat for several.
+    source: Option<Vec<i64>>,
+    /// A source tag.
+    tag: Option<String>,
+    /// Published at or after (RFC 3339).
+    since: Option<String>,
+    /// Published before (RFC 3339).
+    until: Option<String>,
+    /// Full-text search, accent- and case-insensitive; results by relevance, then recency.
+    q: Option<String>,
+    /// 1 to 500, default 50.
+    limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    cursor: Option<String>,
+}
+
+/// Entries, newest first (or by relevance with `q`), with keyset pagination.
+#[utoipa::path(get, path = "/api/v1/entries", tag = "entries", params(EntryQuery),
+    responses((status = 200, description = "A page of entries", body = super::openapi::EntryPage), (status = 400, description = "A bad parameter, named in the problem", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 503, description = "The database is unavailable", body = super::openapi::Problem, content_type = "application/problem+json")))]
 pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let p = Params::parse(req.query_string());
     let mut filter = EntryFilter {
@@ -39,6 +66,9 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     })))
 }
 
+/// One entry.
+#[utoipa::path(get, path = "/api/v1/entries/{id}", tag = "entries", params(("id" = i64, Path, description = "Entry id")),
+    responses((status = 200, description = "The entry", body = crate::entries::EntryView), (status = 400, description = "A bad parameter, named in the problem", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 404, description = "No such resource", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 503, description = "The database is unavailable", body = super::openapi::Problem, content_type = "application/problem+json")))]
 pub async fn one(
     path: web::Path<String>,
     state: web::Data<AppState>,
@@ -50,6 +80,9 @@ pub async fn one(
     Ok(HttpResponse::Ok().json(entry))
 }
 
+/// One story: its entries from every source, oldest first.
+#[utoipa::path(get, path = "/api/v1/stories/{id}", tag = "entries", params(("id" = i64, Path, description = "Story id")),
+    responses((status = 200, description = "The story", body = super::openapi::Story), (status = 400, description = "A bad parameter, named in the problem", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 404, description = "No such resource", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 503, description = "The database is unavailable", body = super::openapi::Problem, content_type = "application/problem+json")))]
 pub async fn story(
     path: web::Path<String>,
     state: web::Data<AppState>,

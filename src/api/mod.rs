@@ -7,6 +7,7 @@ pub mod entries;
 pub mod error;
 pub mod feeds;
 pub mod health;
+pub mod openapi;
 pub mod params;
 pub mod sources;
 
@@ -50,6 +51,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .route("/api/v1/channels", web::get().to(channels::list))
         .route("/opml", web::get().to(sources::opml))
+        .route("/api/openapi.json", web::get().to(openapi::openapi_json))
         .service(
             web::resource("/api/v1/opml")
                 // Subscription lists of thousands of feeds run to megabytes.

@@ -10,11 +10,17 @@ use super::params;
 use super::AppState;
 use crate::sources::{self, NewSource, SourceUrl, MAX_TAGS, MAX_TAG_LEN, MAX_TITLE_LEN};
 
+/// Sources with their health.
+#[utoipa::path(get, path = "/api/v1/sources", tag = "sources",
+    responses((status = 200, description = "Every source", body = super::openapi::SourceList), (status = 503, description = "The database is unavailable", body = super::openapi::Problem, content_type = "application/problem+json")))]
 pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let items = sources::list(&state.pool).await?;
     Ok(HttpResponse::Ok().json(json!({ "items": items })))
 }
 
+/// One source with its health.
+#[utoipa::path(get, path = "/api/v1/sources/{id}", tag = "sources", params(("id" = i64, Path, description = "Source id")),
+    responses((status = 200, description = "The source", body = crate::sources::Source), (status = 400, description = "A bad parameter, named in the problem", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 404, description = "No such resource", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 503, description = "The database is unavailable", body = super::openapi::Problem, content_type = "application/problem+json")))]
 pub async fn one(
     path: web::Path<String>,
     state: web::Data<AppState>,
@@ -23,15 +29,20 @@ pub async fn one(
     Ok(HttpResponse::Ok().json(sources::get(&state.pool, id).await?))
 }
 
-#[derive(Deserialize)]
+/// What `POST /api/v1/sources` takes.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct AddSource {
+pub struct AddSource {
     url: String,
     title: Option<String>,
     #[serde(default)]
     tags: Vec<String>,
 }
 
+/// Adds a source (bearer token).
+#[utoipa::path(post, path = "/api/v1/sources", tag = "sources", request_body = AddSource, security(("bearer" = [])),
+    responses((status = 201, description = "Added", body = crate::sources::Source), (status = 400, description = "A bad parameter, named in the problem", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 401, description = "Missing or wrong bearer token", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 403, description = "Write endpoints are disabled (no token configured)", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already there; the detail names its id", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 503, description = "The database is unavailable", body = super::openapi::Problem, content_type = "application/problem+json")))]
 pub async fn add(
     req: HttpRequest,
     body: web::Bytes,
@@ -91,6 +102,9 @@ pub async fn add(
         .json(source))
 }
 
+/// Removes a source and its entries (bearer token).
+#[utoipa::path(delete, path = "/api/v1/sources/{id}", tag = "sources", params(("id" = i64, Path, description = "Source id")), security(("bearer" = [])),
+    responses((status = 204, description = "Removed"), (status = 400, description = "A bad parameter, named in the problem", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 401, description = "Missing or wrong bearer token", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 403, description = "Write endpoints are disabled (no token configured)", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 404, description = "No such resource", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 503, description = "The database is unavailable", body = super::openapi::Problem, content_type = "application/problem+json")))]
 pub async fn remove(
     req: HttpRequest,
     path: web::Path<String>,
@@ -114,6 +128,9 @@ pub async fn opml(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> 
 /// `POST /api/v1/opml`: imports every subscription of an OPML document.
 /// Each outline is validated like `POST /api/v1/sources`; duplicates and
 /// invalid ones are reported, not fatal.
+/// Imports the subscriptions of an OPML document (bearer token).
+#[utoipa::path(post, path = "/api/v1/opml", tag = "sources", request_body(content = String, content_type = "text/x-opml"), security(("bearer" = [])),
+    responses((status = 200, description = "What was added, already there, or rejected", body = super::openapi::OpmlReport), (status = 400, description = "Not OPML", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 401, description = "Missing or wrong bearer token", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 403, description = "Write endpoints are disabled (no token configured)", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 503, description = "The database is unavailable", body = super::openapi::Problem, content_type = "application/problem+json")))]
 pub async fn import_opml(
     req: HttpRequest,
     body: web::Bytes,
@@ -174,6 +191,9 @@ pub async fn import_opml(
 
 const MAX_OPML_OUTLINES: usize = 10_000;
 
+/// The source's last fetches, newest first.
+#[utoipa::path(get, path = "/api/v1/sources/{id}/fetches", tag = "sources", params(("id" = i64, Path, description = "Source id")),
+    responses((status = 200, description = "The fetch log", body = super::openapi::FetchList), (status = 400, description = "A bad parameter, named in the problem", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 404, description = "No such resource", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 503, description = "The database is unavailable", body = super::openapi::Problem, content_type = "application/problem+json")))]
 pub async fn fetches(
     path: web::Path<String>,
     state: web::Data<AppState>,
@@ -183,6 +203,10 @@ pub async fn fetches(
     Ok(HttpResponse::Ok().json(json!({ "items": items })))
 }
 
+/// Polls the source now (bearer token).
+#[utoipa::path(post, path = "/api/v1/sources/{id}/refresh", tag = "sources", params(("id" = i64, Path, description = "Source id")), security(("bearer" = [])),
+    responses((status = 200, description = "Polled (or `busy`: another poller holds it)", body = super::openapi::Refreshed), (status = 400, description = "A bad parameter, named in the problem", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 401, description = "Missing or wrong bearer token", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 403, description = "Write endpoints are disabled (no token configured)", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 404, description = "No such resource", body = super::openapi::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The source is disabled", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 503, description = "The database is unavailable", body = super::openapi::Problem, content_type = "application/problem+json")))]
 pub async fn refresh(
     req: HttpRequest,
     path: web::Path<String>,

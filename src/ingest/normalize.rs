@@ -31,7 +31,7 @@ pub struct FeedMeta {
 }
 
 /// An enclosure (podcast audio, image, ...).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Enclosure {
     pub url: String,
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]

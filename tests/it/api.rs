@@ -482,3 +482,184 @@ async fn search_ranks_title_matches_first_and_pages_in_that_order() {
     assert_eq!(r.status(), 400);
     app.shutdown().await;
 }
+
+/// Every served answer matches the schema the OpenAPI document gives for
+/// that route and status (validated with Python's jsonschema).
+#[tokio::test(flavor = "multi_thread")]
+async fn served_responses_match_the_openapi_document() {
+    let has_jsonschema = std::process::Command::new("python3")
+        .args(["-c", "import jsonschema"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !has_jsonschema {
+        assert!(
+            std::env::var_os("TRIBUTARY_REQUIRE_VALIDATORS").is_none(),
+            "jsonschema is required"
+        );
+        eprintln!("SKIPPED: python3 jsonschema is not installed");
+        return;
+    }
+    let (_server, app) = app_with_entries().await;
+    let doc = app.get("/api/openapi.json").await.text().await.unwrap();
+    let dir = std::env::temp_dir().join(format!("tributary-openapi-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("openapi.json"), &doc).unwrap();
+
+    let api = format!("{}/api/v1", app.address);
+    let post = |url: String, body: serde_json::Value| {
+        app.http.post(url).bearer_auth(TOKEN).json(&body).send()
+    };
+    let entry_id = app.get_json("/api/v1/entries").await["items"][0]["id"]
+        .as_i64()
+        .unwrap();
+    let story_id = app.get_json("/api/v1/entries").await["items"][0]["story_id"]
+        .as_i64()
+        .unwrap();
+    let mut cases: Vec<(&str, &str, reqwest::Response)> = vec![
+        (
+            "/api/v1/entries",
+            "get",
+            app.get("/api/v1/entries?limit=2").await,
+        ),
+        (
+            "/api/v1/entries",
+            "get",
+            app.get("/api/v1/entries?q=hai+phong").await,
+        ),
+        (
+            "/api/v1/entries",
+            "get",
+            app.get("/api/v1/entries?limit=0").await,
+        ),
+        (
+            "/api/v1/entries/{id}",
+            "get",
+            app.get(&format!("/api/v1/entries/{entry_id}")).await,
+        ),
+        (
+            "/api/v1/entries/{id}",
+            "get",
+            app.get("/api/v1/entries/999999").await,
+        ),
+        (
+            "/api/v1/stories/{id}",
+            "get",
+            app.get(&format!("/api/v1/stories/{story_id}")).await,
+        ),
+        ("/api/v1/sources", "get", app.get("/api/v1/sources").await),
+        (
+            "/api/v1/sources/{id}",
+            "get",
+            app.get("/api/v1/sources/1").await,
+        ),
+        (
+            "/api/v1/sources/{id}/fetches",
+            "get",
+            app.get("/api/v1/sources/1/fetches").await,
+        ),
+        ("/api/v1/channels", "get", app.get("/api/v1/channels").await),
+    ];
+    let new_source = serde_json::json!({ "url": "https://news.example/feed", "tags": ["en"] });
+    cases.push((
+        "/api/v1/sources",
+        "post",
+        post(format!("{api}/sources"), new_source.clone())
+            .await
+            .unwrap(),
+    ));
+    cases.push((
+        "/api/v1/sources",
+        "post",
+        post(format!("{api}/sources"), new_source).await.unwrap(),
+    ));
+    cases.push((
+        "/api/v1/sources",
+        "post",
+        app.http
+            .post(format!("{api}/sources"))
+            .json(&serde_json::json!({}))
+            .send()
+            .await
+            .unwrap(),
+    ));
+    cases.push((
+        "/api/v1/sources/{id}/refresh",
+        "post",
+        app.http
+            .post(format!("{api}/sources/1/refresh"))
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .unwrap(),
+    ));
+    let opml = r#"<opml version="2.0"><body><outline text="x" xmlUrl="https://x.example/rss"/></body></opml>"#;
+    cases.push((
+        "/api/v1/opml",
+        "post",
+        app.http
+            .post(format!("{api}/opml"))
+            .bearer_auth(TOKEN)
+            .body(opml)
+            .send()
+            .await
+            .unwrap(),
+    ));
+
+    let script = r#"
+import json, sys, jsonschema
+doc = json.load(open(sys.argv[1]))
+path, method, status = sys.argv[2], sys.argv[3], sys.argv[4]
+body = json.load(open(sys.argv[5]))
+responses = doc["paths"][path][method]["responses"]
+if status not in responses:
+    print(json.dumps([f"status {status} is not documented for {method} {path}"])); sys.exit()
+content = responses[status].get("content", {})
+schema = next(iter(content.values()))["schema"]
+root = {"$schema": "https://json-schema.org/draft/2020-12/schema", "components": doc["components"], **schema}
+v = jsonschema.Draft202012Validator(root)
+print(json.dumps([f"{list(e.absolute_path)}: {e.message}" for e in v.iter_errors(body)]))
+"#;
+    for (i, (path, method, response)) in cases.into_iter().enumerate() {
+        let status = response.status().as_u16().to_string();
+        let body = response.bytes().await.unwrap();
+        let file = dir.join(format!("body-{i}.json"));
+        std::fs::write(&file, &body).unwrap();
+        let out = std::process::Command::new("python3")
+            .args(["-c", script])
+            .arg(dir.join("openapi.json"))
+            .args([path, method, &status])
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let errors: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(
+            errors,
+            serde_json::json!([]),
+            "{method} {path} → {status}: {}",
+            String::from_utf8_lossy(&body)
+        );
+    }
+    // The check has teeth: a body that breaks the schema is caught.
+    let bad = dir.join("bad.json");
+    std::fs::write(
+        &bad,
+        br#"{"items": [{"id": "not a number"}], "next_cursor": null}"#,
+    )
+    .unwrap();
+    let out = std::process::Command::new("python3")
+        .args(["-c", script])
+        .arg(dir.join("openapi.json"))
+        .args(["/api/v1/entries", "get", "200"])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    let errors: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_ne!(errors, serde_json::json!([]));
+    let _ = std::fs::remove_dir_all(&dir);
+    app.shutdown().await;
+}
