@@ -663,3 +663,47 @@ print(json.dumps([f"{list(e.absolute_path)}: {e.message}" for e in v.iter_errors
     let _ = std::fs::remove_dir_all(&dir);
     app.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_a_configured_token_writes_are_forbidden_not_open() {
+    let mut config = crate::support::test_config("");
+    config.server.api_token = None;
+    let app = TestApp::spawn_with(config).await;
+    let r = app
+        .http
+        .post(format!("{}/api/v1/sources", app.address))
+        .bearer_auth("anything")
+        .json(&serde_json::json!({ "url": "https://news.example/rss" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let problem: serde_json::Value = r.json().await.unwrap();
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("TRIBUTARY_TEST_TOKEN"),
+        "{problem}"
+    );
+    app.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn refreshing_a_disabled_source_is_a_conflict() {
+    let (_server, app) = app_with_entries().await;
+    tributary::sources::disable(&app.db.pool, 1, "testing")
+        .await
+        .unwrap();
+    let r = app
+        .http
+        .post(format!("{}/api/v1/sources/1/refresh", app.address))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 409);
+    let problem: serde_json::Value = r.json().await.unwrap();
+    assert!(problem["detail"].as_str().unwrap().contains("testing"));
+    app.shutdown().await;
+}

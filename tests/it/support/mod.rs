@@ -223,8 +223,12 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn(extra_toml: &str) -> TestApp {
+        TestApp::spawn_with(test_config(extra_toml)).await
+    }
+
+    pub async fn spawn_with(config: Config) -> TestApp {
         let db = TestDb::new().await;
-        let config = Arc::new(test_config(extra_toml));
+        let config = Arc::new(config);
         tributary::sources::sync_config(&db.pool, &config.sources)
             .await
             .expect("sync sources");
