@@ -24,6 +24,7 @@ pub mod cursor;
 pub mod db;
 pub mod entries;
 pub mod ingest;
+pub mod metrics;
 pub mod netguard;
 pub mod opml;
 pub mod poller;

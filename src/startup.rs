@@ -84,6 +84,18 @@ impl Application {
             let http = HttpServer::new(move || {
                 App::new()
                     .app_data(state.clone())
+                    .wrap_fn(|req, srv| {
+                        // One span and one latency sample per request, by route pattern.
+                        let started = std::time::Instant::now();
+                        let span = tracing::info_span!("request", method = %req.method(), path = %req.path());
+                        let fut = actix_web::dev::Service::call(srv, req);
+                        async move {
+                            let res = tracing::Instrument::instrument(fut, span).await?;
+                            let route = res.request().match_pattern().unwrap_or_else(|| "unmatched".to_owned());
+                            crate::metrics::record_request(&route, res.status().as_u16(), started.elapsed());
+                            Ok(res)
+                        }
+                    })
                     .wrap(middleware::ErrorHandlers::new().default_handler(api::error::as_problem))
                     .wrap(middleware::Compress::default())
                     .wrap(middleware::Logger::new("%r %s %b %Dms").log_target("tributary::http"))

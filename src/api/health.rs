@@ -10,6 +10,13 @@ pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({ "status": "ok" }))
 }
 
+/// Prometheus text exposition.
+pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(crate::metrics::render(&state.pool).await)
+}
+
 /// Ready when the database answers and every migration is applied.
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     match crate::db::is_migrated(&state.pool).await {

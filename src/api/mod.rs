@@ -33,6 +33,7 @@ pub struct AppState {
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
+        .route("/metrics", web::get().to(health::metrics))
         .route("/feeds/{file}", web::get().to(feeds::feed))
         .route("/api/v1/entries", web::get().to(entries::list))
         .route("/api/v1/entries/{id}", web::get().to(entries::one))

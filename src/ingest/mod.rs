@@ -122,12 +122,26 @@ impl Ingestor {
         let span = tracing::info_span!("poll", source_id = target.id, url = %target.url);
         let result = self.poll_inner(target).instrument(span).await;
         let mut log = store::FetchLogRow::default();
+        let mut kind = crate::metrics::PollKind::Ok;
         let outcome = match result {
             Ok((outcome, row)) => {
                 log = row;
+                if outcome == PollOutcome::NotModified {
+                    kind = crate::metrics::PollKind::NotModified;
+                }
                 outcome
             }
             Err(e) => {
+                kind = match &e {
+                    PollError::Fetch(FetchError::Status { .. }) => {
+                        crate::metrics::PollKind::HttpError
+                    }
+                    PollError::Fetch(_) => crate::metrics::PollKind::NetworkError,
+                    PollError::Parse(_) => crate::metrics::PollKind::ParseError,
+                    PollError::Database(_) | PollError::Task(_) => {
+                        crate::metrics::PollKind::DatabaseError
+                    }
+                };
                 let (status, retry_after) = match &e {
                     PollError::Fetch(FetchError::Status {
                         status,
@@ -165,6 +179,23 @@ impl Ingestor {
         };
         let elapsed = started.elapsed();
         log.duration_ms = fetch::elapsed_ms(started);
+        let mut counts = crate::metrics::PollCounts {
+            bytes: log.bytes.map(|b| b as u64),
+            ..Default::default()
+        };
+        if let PollOutcome::Fetched {
+            new,
+            updated,
+            unchanged,
+            new_stories,
+        } = outcome
+        {
+            counts.new = new;
+            counts.updated = updated;
+            counts.unchanged = unchanged;
+            counts.new_stories = new_stories;
+        }
+        crate::metrics::record_poll(kind, elapsed, counts);
         if let Err(e) = store::log_fetch(&self.pool, target.id, &log).await {
             tracing::warn!(source_id = target.id, error = %e, "cannot write the fetch log");
         }

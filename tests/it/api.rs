@@ -707,3 +707,38 @@ async fn refreshing_a_disabled_source_is_a_conflict() {
     assert!(problem["detail"].as_str().unwrap().contains("testing"));
     app.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn metrics_are_exposed_in_prometheus_text_format() {
+    let (_server, app) = app_with_entries().await;
+    app.get("/api/v1/entries").await;
+    app.get("/api/v1/entries/999999").await;
+    let r = app.get("/metrics").await;
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain; version=0.0.4"));
+    let text = r.text().await.unwrap();
+    for needle in [
+        "tributary_polls_total{outcome=\"ok\"}",
+        "tributary_poll_duration_seconds_bucket{le=\"+Inf\"}",
+        "tributary_poll_bytes_count",
+        "tributary_entries_total{kind=\"new\"}",
+        "tributary_entries_total{kind=\"deduplicated\"}",
+        "tributary_http_requests_total{route=\"/api/v1/entries\",status=\"200\"}",
+        "tributary_http_requests_total{route=\"/api/v1/entries/{id}\",status=\"404\"}",
+        "tributary_http_request_duration_seconds_bucket{route=\"/api/v1/entries\",le=\"0.005\"}",
+        "tributary_sources{health=\"healthy\"} 2",
+        "tributary_scheduler_lag_seconds",
+        "tributary_db_pool_connections{state=\"idle\"}",
+    ] {
+        assert!(text.contains(needle), "{needle} missing from:\n{text}");
+    }
+    // Every sample line is `name{labels} value` with a number.
+    for line in text.lines().filter(|l| !l.starts_with('#')) {
+        let value = line.rsplit(' ').next().unwrap();
+        assert!(value.parse::<f64>().is_ok(), "{line}");
+    }
+    app.shutdown().await;
+}
