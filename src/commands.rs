@@ -314,8 +314,10 @@ pub fn describe_config(c: &Config) -> String {
     let _ = writeln!(out, "config file: {}", c.path.display());
     let _ = writeln!(
         out,
-        "[server] listen = {}, public_url = {}",
-        c.server.listen, c.server.public_url
+        "[server] listen = {}, public_url = {}, shutdown_timeout = {}",
+        c.server.listen,
+        c.server.public_url,
+        humantime::format_duration(c.server.shutdown_timeout)
     );
     let _ = writeln!(
         out,

@@ -39,6 +39,8 @@ pub struct ServerConfig {
     pub listen: SocketAddr,
     pub public_url: Url,
     pub api_token_env: String,
+    /// How long in-flight polls and requests get to finish on SIGTERM.
+    pub shutdown_timeout: Duration,
     /// The bearer token for write endpoints; `None` disables them.
     pub api_token: Option<String>,
 }
@@ -136,6 +138,8 @@ struct RawServer {
     listen: String,
     public_url: String,
     api_token_env: String,
+    #[serde(deserialize_with = "duration")]
+    shutdown_timeout: Duration,
 }
 
 impl Default for RawServer {
@@ -144,6 +148,7 @@ impl Default for RawServer {
             listen: "127.0.0.1:8080".into(),
             public_url: "http://localhost:8080".into(),
             api_token_env: "TRIBUTARY_API_TOKEN".into(),
+            shutdown_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -429,6 +434,7 @@ impl Config {
                 listen,
                 public_url,
                 api_token_env: raw.server.api_token_env,
+                shutdown_timeout: raw.server.shutdown_timeout,
                 api_token,
             },
             database: DatabaseConfig {

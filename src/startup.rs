@@ -105,7 +105,7 @@ impl Application {
             .listen(listener)
             .map_err(|source| StartupError::Bind { addr, source })?
             .disable_signals()
-            .shutdown_timeout(10)
+            .shutdown_timeout(config.server.shutdown_timeout.as_secs().max(1))
             .run();
             let handle = http.handle();
             server = Some((handle, tokio::spawn(http)));
@@ -114,7 +114,7 @@ impl Application {
 
         let poller = (role != Role::Web).then(|| {
             let poller = Poller::new(ingestor, &config.poller);
-            tokio::spawn(poller.run(stop_rx))
+            tokio::spawn(poller.run(stop_rx, config.server.shutdown_timeout))
         });
 
         Ok(Application {

@@ -59,3 +59,12 @@ pub async fn claim_one(
         .fetch_optional(pool)
         .await
 }
+
+/// Gives sources back before their leases expire (a poller shutting down).
+pub async fn release(pool: &PgPool, ids: &[i64]) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE sources SET lease_until = NULL WHERE id = ANY($1)")
+        .bind(ids)
+        .execute(pool)
+        .await?;
+    Ok(())
+}

@@ -6,6 +6,7 @@ pub mod lease;
 pub mod limits;
 pub mod schedule;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -77,11 +78,15 @@ impl Poller {
         reports
     }
 
-    /// Runs until `stop` turns true: claims due sources as capacity frees up.
-    pub async fn run(self, mut stop: watch::Receiver<bool>) {
+    /// Runs until `stop` turns true: claims due sources as capacity frees
+    /// up. Then stops claiming, gives in-flight polls `grace` to finish, and
+    /// releases the leases of those it had to abandon, so that another poller
+    /// takes them at once rather than when the leases expire.
+    pub async fn run(self, mut stop: watch::Receiver<bool>, grace: Duration) {
         let this = Arc::new(self);
-        let mut in_flight: FuturesUnordered<tokio::task::JoinHandle<PollReport>> =
+        let mut in_flight: FuturesUnordered<tokio::task::JoinHandle<(i64, PollReport)>> =
             FuturesUnordered::new();
+        let mut running: HashMap<i64, tokio::task::AbortHandle> = HashMap::new();
         loop {
             if *stop.borrow() {
                 break;
@@ -100,10 +105,13 @@ impl Poller {
                         for t in targets {
                             let ingestor = this.ingestor.clone();
                             let limits = this.limits.clone();
-                            in_flight.push(tokio::spawn(async move {
+                            let id = t.id;
+                            let handle = tokio::spawn(async move {
                                 let _permit = limits.acquire(&t.url).await;
-                                ingestor.poll(&t).await
-                            }));
+                                (t.id, ingestor.poll(&t).await)
+                            });
+                            running.insert(id, handle.abort_handle());
+                            in_flight.push(handle);
                         }
                     }
                     Err(e) => tracing::warn!(error = %e, "cannot claim due sources; retrying"),
@@ -112,12 +120,35 @@ impl Poller {
             let idle = Duration::from_secs(if in_flight.is_empty() { 5 } else { 1 });
             tokio::select! {
                 _ = stop.changed() => {}
-                Some(_) = in_flight.next(), if !in_flight.is_empty() => {}
+                Some(done) = in_flight.next(), if !in_flight.is_empty() => {
+                    if let Ok((id, _)) = done {
+                        running.remove(&id);
+                    }
+                }
                 _ = tokio::time::sleep(idle) => {}
             }
         }
-        // Let in-flight polls finish; their leases are released as they record.
-        while in_flight.next().await.is_some() {}
+        let deadline = tokio::time::Instant::now() + grace;
+        while !in_flight.is_empty() {
+            match tokio::time::timeout_at(deadline, in_flight.next()).await {
+                Ok(Some(Ok((id, _)))) => {
+                    running.remove(&id);
+                }
+                Ok(Some(Err(_))) => {}
+                Ok(None) => break,
+                Err(_) => break,
+            }
+        }
+        if !running.is_empty() {
+            let ids: Vec<i64> = running.keys().copied().collect();
+            for handle in running.values() {
+                handle.abort();
+            }
+            tracing::warn!(sources = ?ids, "shutdown: abandoned polls that outlived the grace period");
+            if let Err(e) = lease::release(this.ingestor.pool(), &ids).await {
+                tracing::warn!(error = %e, "cannot release leases; they expire by themselves");
+            }
+        }
     }
 
     /// Longer than any poll can take, so a lease outlives its poll, short

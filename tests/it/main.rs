@@ -7,6 +7,7 @@ mod cli;
 mod feeds;
 mod fuzz;
 mod ingest;
+mod lifecycle;
 mod poller;
 mod stories;
 mod support;

@@ -1,0 +1,171 @@
+//! The process as an operator runs it: SIGTERM drains and exits 0, leases of
+//! abandoned polls are released, the embedded PostgreSQL stops cleanly, and
+//! a database restart is survived without restarting Tributary.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::support::{data, FeedServer, Route, TestDb};
+
+struct Served {
+    child: Child,
+    address: String,
+}
+
+/// Starts `tributary serve` and waits for the address it prints.
+fn serve(config: &std::path::Path, database_url: Option<&str>) -> Served {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tributary"));
+    cmd.env_remove("DATABASE_URL")
+        .env("RUST_LOG", "warn")
+        .arg("--config")
+        .arg(config)
+        .arg("serve");
+    if let Some(url) = database_url {
+        cmd.env("DATABASE_URL", url);
+    }
+    let mut child = cmd
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Some(rest) = line.split("serving on ").nth(1) {
+                let _ = tx.send(rest.split(' ').next().unwrap_or("").to_owned());
+            }
+        }
+    });
+    let address = rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("serve did not start");
+    Served { child, address }
+}
+
+fn terminate(child: &mut Child) -> (Option<i32>, Duration) {
+    let started = Instant::now();
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return (status.code(), started.elapsed());
+        }
+        if started.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("serve did not exit after SIGTERM");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn temp_dir(tag: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "tributary-{tag}-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    dir
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_drains_releases_abandoned_leases_and_exits_zero() {
+    let server = FeedServer::start().await;
+    server.route(
+        "/quick.rss",
+        Route::feed(data("vi-news.rss"), "application/rss+xml"),
+    );
+    let mut hanging = Route::feed(data("wire-en.atom"), "application/atom+xml");
+    hanging.delay = Duration::from_secs(60);
+    server.route("/hang.atom", hanging);
+    let db = TestDb::new().await;
+    let dir = temp_dir("sigterm");
+    let config = dir.join("tributary.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[server]\nlisten = \"127.0.0.1:0\"\nshutdown_timeout = \"2s\"\n[poller]\ntimeout = \"90s\"\n[[sources]]\nurl = \"{}\"\n[[sources]]\nurl = \"{}\"\n",
+            server.url("/quick.rss"),
+            server.url("/hang.atom")
+        ),
+    )
+    .unwrap();
+    let mut served = serve(&config, Some(&db.url()));
+    // Wait until both polls are under way (the quick one has landed).
+    for _ in 0..200 {
+        let (n,): (i64,) = sqlx::query_as("SELECT count(*) FROM entries")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+        if n > 0 && !server.requests("/hang.atom").is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let health = reqwest::get(format!("{}/healthz", served.address))
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+    let (code, took) = terminate(&mut served.child);
+    assert_eq!(code, Some(0));
+    assert!(
+        took < Duration::from_secs(15),
+        "the grace period bounds the shutdown: {took:?}"
+    );
+    let (lease,): (Option<chrono::DateTime<chrono::Utc>>,) =
+        sqlx::query_as("SELECT lease_until FROM sources WHERE url LIKE '%hang.atom'")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!(lease, None, "the abandoned poll's lease is given back");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn embedded_postgres_starts_serves_and_stops_with_tributary() {
+    let dir = temp_dir("embedded");
+    let config = dir.join("tributary.toml");
+    let examples = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/feeds");
+    std::fs::write(
+        &config,
+        format!(
+            "[server]\nlisten = \"127.0.0.1:0\"\n[database]\ndata_dir = \"{}/data\"\n[[sources]]\nurl = \"file://{examples}/saigon-daily.rss\"\n[[sources]]\nurl = \"file://{examples}/hanoi-times.atom\"\n",
+            dir.display()
+        ),
+    )
+    .unwrap();
+    let mut served = serve(&config, None);
+    let mut items = 0;
+    for _ in 0..100 {
+        let feed: serde_json::Value = reqwest::get(format!("{}/feeds/all.json", served.address))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        items = feed["items"].as_array().map(Vec::len).unwrap_or(0);
+        if items > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(items, 6, "7 entries, the repost joins its original");
+    let pid_file = dir.join("data/postgres/postmaster.pid");
+    assert!(pid_file.exists(), "the cluster runs in data_dir/postgres");
+    let (code, _) = terminate(&mut served.child);
+    assert_eq!(code, Some(0));
+    assert!(
+        !pid_file.exists(),
+        "PostgreSQL was shut down cleanly (no stale postmaster.pid)"
+    );
+    let log = std::fs::read_to_string(dir.join("data/postgres.log")).unwrap_or_default();
+    assert!(log.contains("database system is shut down"), "{log}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
