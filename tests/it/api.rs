@@ -323,6 +323,18 @@ async fn health_readiness_and_channels() {
     let (_server, app) = app_with_entries().await;
     assert_eq!(app.get("/healthz").await.status(), 200);
     assert_eq!(app.get("/readyz").await.status(), 200);
+    // A pending migration makes the instance not ready, until it is applied.
+    let mark = |ok: bool| {
+        sqlx::query("UPDATE _sqlx_migrations SET success = $1 WHERE version = (SELECT max(version) FROM _sqlx_migrations)")
+            .bind(ok)
+            .execute(&app.db.pool)
+    };
+    mark(false).await.unwrap();
+    let r = app.get("/readyz").await;
+    assert_eq!(r.status(), 503);
+    assert!(r.text().await.unwrap().contains("migrations are pending"));
+    mark(true).await.unwrap();
+    assert_eq!(app.get("/readyz").await.status(), 200);
     let channels = app.get_json("/api/v1/channels").await;
     assert_eq!(channels["items"][0]["name"], "all");
     assert_eq!(

@@ -169,3 +169,82 @@ async fn embedded_postgres_starts_serves_and_stops_with_tributary() {
     assert!(log.contains("database system is shut down"), "{log}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_database_restart_is_survived_without_restarting_tributary() {
+    use std::sync::Arc;
+    use tributary::db::EmbeddedCluster;
+
+    let dir = temp_dir("restart");
+    let cluster_dir = dir.join("pg");
+    let cluster = EmbeddedCluster::start(&cluster_dir).await.unwrap();
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(5)
+        .acquire_timeout(Duration::from_secs(2))
+        .connect_with(cluster.connect_options())
+        .await
+        .unwrap();
+    tributary::db::MIGRATOR.run(&pool).await.unwrap();
+    let examples = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/feeds");
+    let config = Arc::new(crate::support::test_config(&format!(
+        "[[sources]]\nurl = \"file://{examples}/asia-wire.rss\"\n"
+    )));
+    tributary::sources::sync_config(&pool, &config.sources)
+        .await
+        .unwrap();
+    crate::support::poll_all(&pool, &config).await;
+    let app = tributary::startup::Application::start(
+        config.clone(),
+        pool.clone(),
+        tributary::startup::Role::Web,
+    )
+    .await
+    .unwrap();
+    let base = format!("http://{}", app.address().unwrap());
+    let get = |path: &str| {
+        let url = format!("{base}{path}");
+        async move { reqwest::get(url).await.unwrap() }
+    };
+    let cached = get("/feeds/all.json").await.text().await.unwrap();
+
+    // The database goes away.
+    tokio::task::spawn_blocking(move || cluster.stop())
+        .await
+        .unwrap();
+    assert_eq!(get("/healthz").await.status(), 200, "alive");
+    assert_eq!(get("/readyz").await.status(), 503, "not ready");
+    assert_eq!(
+        get("/feeds/all.json").await.text().await.unwrap(),
+        cached,
+        "cached feeds keep being served"
+    );
+    let r = get("/api/v1/entries").await;
+    assert_eq!(r.status(), 503);
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+
+    // It comes back: everything resumes, nothing ingested is lost.
+    let cluster = EmbeddedCluster::start(&cluster_dir).await.unwrap();
+    let mut ready = false;
+    for _ in 0..100 {
+        if get("/readyz").await.status() == 200 {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(ready, "/readyz recovers by itself");
+    let entries = get("/api/v1/entries")
+        .await
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
+    assert_eq!(entries["items"].as_array().unwrap().len(), 3);
+    let reports = crate::support::poll_all(&pool, &config).await;
+    assert_eq!(reports.len(), 1, "polling works again");
+    app.shutdown().await;
+    pool.close().await;
+    tokio::task::spawn_blocking(move || cluster.stop())
+        .await
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+}
