@@ -168,6 +168,31 @@ pub fn poll_summary(reports: &[PollReport], elapsed: std::time::Duration) -> Str
     out
 }
 
+/// Asks the server on the configured port for `/healthz`.
+pub async fn healthcheck(config: Config) -> Result<()> {
+    let mut addr = config.server.listen;
+    if addr.ip().is_unspecified() {
+        addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+    }
+    let url = format!("http://{addr}/healthz");
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(3))
+        .build()
+        .context("cannot set up the HTTP client")?;
+    let response = client
+        .get(&url)
+        .send()
+        .await
+        .with_context(|| format!("{url} does not answer"))?;
+    anyhow::ensure!(
+        response.status().is_success(),
+        "{url} answered {}",
+        response.status()
+    );
+    println!("healthy");
+    Ok(())
+}
+
 pub async fn migrate(config: Config) -> Result<()> {
     let db = open(&config, false).await?;
     db.close().await;

@@ -56,6 +56,8 @@ enum Command {
     },
     /// Validate the config file and print what was understood.
     CheckConfig,
+    /// Exit 0 when the local server answers `/healthz` (for container HEALTHCHECKs).
+    Healthcheck,
 }
 
 #[derive(Subcommand)]
@@ -117,6 +119,7 @@ fn main() -> ExitCode {
                 SourcesAction::Export => commands::sources_export(config).await,
             },
             Command::CheckConfig => Ok(()),
+            Command::Healthcheck => commands::healthcheck(config).await,
         }
     });
     match result {

@@ -113,6 +113,20 @@ async fn sigterm_drains_releases_abandoned_leases_and_exits_zero() {
         .await
         .unwrap();
     assert_eq!(health.status(), 200);
+    // The container HEALTHCHECK command agrees, and fails where nothing listens.
+    let check = |listen: &str| {
+        Command::new(env!("CARGO_BIN_EXE_tributary"))
+            .env("TRIBUTARY_LISTEN", listen)
+            .arg("--config")
+            .arg(&config)
+            .arg("healthcheck")
+            .output()
+            .unwrap()
+            .status
+            .success()
+    };
+    assert!(check(served.address.trim_start_matches("http://")));
+    assert!(!check("127.0.0.1:9"));
     let (code, took) = terminate(&mut served.child);
     assert_eq!(code, Some(0));
     assert!(
