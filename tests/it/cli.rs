@@ -178,3 +178,43 @@ fn unreachable_database_is_fatal_with_a_clear_message() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("cannot reach the database"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn json_logs_are_one_object_per_line() {
+    let server = FeedServer::start().await;
+    server.route(
+        "/vi.rss",
+        Route::feed(data("vi-news.rss"), "application/rss+xml"),
+    );
+    let db = TestDb::new().await;
+    let path = write_config(&format!(
+        "[[sources]]\nurl = \"{}\"\n",
+        server.url("/vi.rss")
+    ));
+    let out = tributary()
+        .env("DATABASE_URL", db.url())
+        .env("RUST_LOG", "info")
+        .arg("--config")
+        .arg(&path)
+        .args(["--log-format", "json", "poll", "--once"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert!(!lines.is_empty());
+    for line in &lines {
+        let v: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        assert!(
+            v.get("level").is_some() && v.get("timestamp").is_some(),
+            "{line}"
+        );
+    }
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("\"source_id\":1") && l.contains("polled")),
+        "a poll event names its source: {stderr}"
+    );
+}
