@@ -35,15 +35,7 @@ impl Drop for TempConfig {
 }
 
 fn write_config(text: &str) -> TempConfig {
-    let dir = std::env::temp_dir().join(format!(
-        "tributary-cli-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = crate::support::temp_dir("cli");
     let path = dir.join("tributary.toml");
     std::fs::write(&path, text).unwrap();
     TempConfig(path)

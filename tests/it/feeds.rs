@@ -28,6 +28,30 @@ async fn app_with_sample_feeds() -> (FeedServer, TestApp) {
     (server, app)
 }
 
+/// One JSON Feed page: its item ids and the next page's URL, rewritten from
+/// the public URL to the test server's address.
+async fn json_feed_page(app: &TestApp, url: &str) -> (Vec<String>, Option<String>) {
+    let page: serde_json::Value = app
+        .http
+        .get(url)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ids = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap().to_owned())
+        .collect();
+    let next = page["next_url"]
+        .as_str()
+        .map(|n| n.replace("http://tributary.test", &app.address));
+    (ids, next)
+}
+
 fn parse(bytes: &[u8]) -> feed_rs::model::Feed {
     feed_rs::parser::parse(bytes).expect("our own output must parse")
 }
@@ -162,21 +186,10 @@ async fn paging_with_next_links_yields_every_story_once() {
     let mut url = format!("{}/feeds/all.json?limit=2", app.address);
     let mut seen = Vec::new();
     for _ in 0..10 {
-        let page: serde_json::Value = app
-            .http
-            .get(&url)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        for item in page["items"].as_array().unwrap() {
-            seen.push(item["id"].as_str().unwrap().to_owned());
-        }
-        match page["next_url"].as_str() {
-            // next_url is absolute on the public URL; follow it on the test address.
-            Some(next) => url = next.replace("http://tributary.test", &app.address),
+        let (ids, next) = json_feed_page(&app, &url).await;
+        seen.extend(ids);
+        match next {
+            Some(next) => url = next,
             None => break,
         }
     }
@@ -472,22 +485,8 @@ async fn paging_stays_exact_while_new_stories_arrive() {
     let mut url = format!("{}/feeds/all.json?limit=2", app.address);
     let mut seen = Vec::new();
     for page_number in 0..10 {
-        let page: serde_json::Value = app
-            .http
-            .get(&url)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        seen.extend(
-            page["items"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|i| i["id"].as_str().unwrap().to_owned()),
-        );
+        let (ids, next) = json_feed_page(&app, &url).await;
+        seen.extend(ids);
         if page_number == 0 {
             // New stories land between the first and second page.
             server.route(
@@ -507,8 +506,8 @@ async fn paging_stays_exact_while_new_stories_arrive() {
             .unwrap();
             app.poll_all().await;
         }
-        match page["next_url"].as_str() {
-            Some(next) => url = next.replace("http://tributary.test", &app.address),
+        match next {
+            Some(next) => url = next,
             None => break,
         }
     }

@@ -6,7 +6,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::{data, FeedServer, Route, TestDb};
+use crate::support::{data, temp_dir, FeedServer, Route, TestDb};
 
 struct Served {
     child: Child,
@@ -58,21 +58,6 @@ fn terminate(child: &mut Child) -> (Option<i32>, Duration) {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-}
-
-fn temp_dir(tag: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "tributary-{tag}-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
-    dir
 }
 
 #[tokio::test(flavor = "multi_thread")]
