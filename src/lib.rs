@@ -29,6 +29,7 @@ pub mod netguard;
 pub mod opml;
 pub mod poller;
 pub mod publish;
+pub mod retention;
 pub mod sources;
 pub mod startup;
 pub mod stories;

@@ -45,6 +45,7 @@ pub struct Application {
     server: Option<(ServerHandle, tokio::task::JoinHandle<std::io::Result<()>>)>,
     poller: Option<tokio::task::JoinHandle<()>>,
     listener: Option<tokio::task::JoinHandle<()>>,
+    retention: Option<tokio::task::JoinHandle<()>>,
     feed_cache: Arc<FeedCache>,
     stop: watch::Sender<bool>,
 }
@@ -112,6 +113,13 @@ impl Application {
             tracing::info!(address = ?address, "HTTP server listening");
         }
 
+        let retention = (role != Role::Web).then(|| {
+            tokio::spawn(crate::retention::run(
+                pool.clone(),
+                config.retention.max_age_days,
+                stop_rx.clone(),
+            ))
+        });
         let poller = (role != Role::Web).then(|| {
             let poller = Poller::new(ingestor, &config.poller);
             tokio::spawn(poller.run(stop_rx, config.server.shutdown_timeout))
@@ -122,6 +130,7 @@ impl Application {
             server,
             poller,
             listener: listener_task,
+            retention,
             feed_cache,
             stop,
         })
@@ -142,6 +151,9 @@ impl Application {
         let _ = self.stop.send(true);
         if let Some(p) = self.poller {
             let _ = p.await;
+        }
+        if let Some(r) = self.retention {
+            let _ = r.await;
         }
         if let Some((handle, task)) = self.server {
             handle.stop(true).await;

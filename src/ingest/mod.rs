@@ -283,10 +283,10 @@ impl Ingestor {
             let entries = prepared
                 .candidates
                 .iter()
-                .filter(|c| {
-                    known
-                        .get(&c.identity)
-                        .is_none_or(|h| h.as_slice() != c.raw_hash)
+                .filter(|c| match known.get(&c.identity) {
+                    None => true,
+                    Some(Some(hash)) => hash.as_slice() != c.raw_hash,
+                    Some(None) => false,
                 })
                 .map(|c| prepared.normalize(c, &sanitizer))
                 .collect();

@@ -9,17 +9,22 @@ use sqlx::PgPool;
 use super::fetch::Validators;
 use super::normalize::{FeedMeta, NewEntry};
 
-/// The stored raw hash of each of `identities` that this source already has.
+/// The stored raw hash of each of `identities` that this source already has
+/// (`None` for a tombstone: deleted by retention, never to come back).
 pub async fn existing_hashes(
     pool: &PgPool,
     source_id: i64,
     identities: &[String],
-) -> Result<HashMap<String, Vec<u8>>, sqlx::Error> {
+) -> Result<HashMap<String, Option<Vec<u8>>>, sqlx::Error> {
     if identities.is_empty() {
         return Ok(HashMap::new());
     }
-    let rows: Vec<(String, Vec<u8>)> = sqlx::query_as(
-        "SELECT identity, raw_hash FROM entries WHERE source_id = $1 AND identity = ANY($2)",
+    // Tombstoned entries (deleted by retention) count as known and unchanged:
+    // an old item a source still lists must not come back as new.
+    let rows: Vec<(String, Option<Vec<u8>>)> = sqlx::query_as(
+        "SELECT identity, raw_hash FROM entries WHERE source_id = $1 AND identity = ANY($2)
+         UNION ALL
+         SELECT identity, NULL FROM tombstones WHERE source_id = $1 AND identity = ANY($2)",
     )
     .bind(source_id)
     .bind(identities)

@@ -166,6 +166,18 @@ async fn embedded_postgres_starts_serves_and_stops_with_tributary() {
     );
     let log = std::fs::read_to_string(dir.join("data/postgres.log")).unwrap_or_default();
     assert!(log.contains("database system is shut down"), "{log}");
+
+    // Started again on the same data dir: everything ingested is still there.
+    let mut again = serve(&config, None);
+    let entries: serde_json::Value = reqwest::get(format!("{}/api/v1/entries", again.address))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(entries["items"].as_array().unwrap().len(), 7);
+    let (code, _) = terminate(&mut again.child);
+    assert_eq!(code, Some(0));
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -461,3 +461,55 @@ async fn a_dead_pollers_leases_expire_and_its_sources_are_picked_up() {
             .unwrap();
     assert_eq!(lease, None, "the lease is released after the poll");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn retention_deletes_old_entries_and_tombstones_keep_them_out() {
+    let server = FeedServer::start().await;
+    server.route("/vi.rss", Route::feed(data("vi-news.rss"), RSS));
+    server.route("/undated.rss", Route::feed(data("undated.rss"), RSS));
+    let app = crate::support::TestApp::spawn(&sources_toml(&[
+        server.url("/vi.rss"),
+        server.url("/undated.rss"),
+    ]))
+    .await;
+    app.poll_all().await;
+    let count = |sql: &'static str| {
+        let pool = app.db.pool.clone();
+        async move {
+            let (n,): (i64,) = sqlx::query_as(sql).fetch_one(&pool).await.unwrap();
+            n
+        }
+    };
+    assert_eq!(count("SELECT count(*) FROM entries").await, 7);
+
+    // The Vietnamese items are dated 24-25 Nov 2026; the undated ones are first seen now.
+    let before = app.cache_generation();
+    let deleted = tributary::retention::sweep(&app.db.pool, 1).await.unwrap();
+    assert_eq!(deleted, 4);
+    app.wait_for_change(before).await;
+    assert_eq!(count("SELECT count(*) FROM entries").await, 3);
+    assert_eq!(count("SELECT count(*) FROM tombstones").await, 4);
+    assert_eq!(
+        count("SELECT count(*) FROM stories").await,
+        3,
+        "stories left without entries go too"
+    );
+    assert_eq!(
+        app.get_json("/feeds/all.json").await["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+
+    // The source still lists the old items: they are not ingested again.
+    let reports = app.poll_all().await;
+    assert!(
+        reports
+            .iter()
+            .all(|r| matches!(r.outcome, PollOutcome::Fetched { new: 0, .. })),
+        "{reports:?}"
+    );
+    assert_eq!(count("SELECT count(*) FROM entries").await, 3);
+    app.shutdown().await;
+}

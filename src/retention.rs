@@ -1,0 +1,90 @@
+//! Retention: entries older than `max_age_days` are deleted in small
+//! batches in the background. Each leaves a tombstone (source, identity key,
+//! fingerprint) so that a source still listing an old item does not bring
+//! it back as new.
+
+use std::time::Duration;
+
+use sqlx::PgPool;
+use tokio::sync::watch;
+
+/// Rows per batch: short transactions, no long locks on a busy table.
+pub const BATCH: i64 = 500;
+const EVERY: Duration = Duration::from_secs(10 * 60);
+/// Tombstones outlive their entries by this much, then go too.
+const TOMBSTONE_DAYS: i32 = 365;
+
+/// Deletes one batch of expired entries; returns how many.
+pub async fn sweep_batch(pool: &PgPool, max_age_days: u32) -> Result<u64, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let stories: Vec<(Option<i64>,)> = sqlx::query_as(
+        "WITH old AS (
+            SELECT id, source_id, identity, fingerprint, story_id FROM entries
+            WHERE sort_at < now() - make_interval(days => $1)
+            ORDER BY sort_at LIMIT $2 FOR UPDATE SKIP LOCKED),
+         tomb AS (
+            INSERT INTO tombstones (source_id, identity, fingerprint)
+            SELECT source_id, identity, fingerprint FROM old
+            ON CONFLICT (source_id, identity) DO NOTHING)
+         DELETE FROM entries e USING old WHERE e.id = old.id RETURNING old.story_id",
+    )
+    .bind(max_age_days.min(i32::MAX as u32) as i32)
+    .bind(BATCH)
+    .fetch_all(&mut *tx)
+    .await?;
+    let deleted = stories.len() as u64;
+    let mut ids: Vec<i64> = stories.into_iter().filter_map(|(s,)| s).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    crate::stories::group::refresh_heads(&mut tx, &ids).await?;
+    if deleted > 0 {
+        crate::publish::cache::notify_changed(&mut tx, 0).await?;
+    }
+    tx.commit().await?;
+    Ok(deleted)
+}
+
+/// Deletes every expired entry, batch by batch, and old tombstones.
+pub async fn sweep(pool: &PgPool, max_age_days: u32) -> Result<u64, sqlx::Error> {
+    let mut total = 0;
+    loop {
+        let n = sweep_batch(pool, max_age_days).await?;
+        total += n;
+        if n < BATCH as u64 {
+            break;
+        }
+        // Let other work through between batches.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    sqlx::query("DELETE FROM tombstones WHERE deleted_at < now() - make_interval(days => $1)")
+        .bind(TOMBSTONE_DAYS)
+        .execute(pool)
+        .await?;
+    Ok(total)
+}
+
+/// Sweeps now and every ten minutes until `stop` turns true.
+/// `max_age_days = 0` keeps everything.
+pub async fn run(pool: PgPool, max_age_days: u32, mut stop: watch::Receiver<bool>) {
+    if max_age_days == 0 {
+        return;
+    }
+    loop {
+        match sweep(&pool, max_age_days).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(
+                deleted = n,
+                max_age_days,
+                "retention: expired entries deleted"
+            ),
+            Err(e) => tracing::warn!(error = %e, "retention sweep failed; retrying later"),
+        }
+        tokio::select! {
+            _ = stop.changed() => return,
+            _ = tokio::time::sleep(EVERY) => {}
+        }
+        if *stop.borrow() {
+            return;
+        }
+    }
+}
