@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use actix_web::dev::ServerHandle;
 use actix_web::{middleware, web, App, HttpServer};
+use futures_util::future::LocalBoxFuture;
 use sqlx::PgPool;
 use tokio::sync::watch;
 
@@ -86,16 +87,26 @@ impl Application {
                 App::new()
                     .app_data(state.clone())
                     .wrap_fn(|req, srv| {
+                        // Preflights are answered here: routes know only their own methods.
+                        if req.method() == actix_web::http::Method::OPTIONS {
+                            let (http_req, _) = req.into_parts();
+                            let response = api::preflight(&http_req);
+                            let res = actix_web::dev::ServiceResponse::new(http_req, response);
+                            return Box::pin(async move { Ok(res) }) as LocalBoxFuture<'static, _>;
+                        }
                         // One span and one latency sample per request, by route pattern.
                         let started = std::time::Instant::now();
+                        let method = req.method().clone();
+                        let path = req.path().to_owned();
                         let span = tracing::info_span!("request", method = %req.method(), path = %req.path());
                         let fut = actix_web::dev::Service::call(srv, req);
-                        async move {
-                            let res = tracing::Instrument::instrument(fut, span).await?;
+                        Box::pin(async move {
+                            let mut res = tracing::Instrument::instrument(fut, span).await?;
+                            api::cors_headers(&method, &path, res.headers_mut());
                             let route = res.request().match_pattern().unwrap_or_else(|| "unmatched".to_owned());
                             crate::metrics::record_request(&route, res.status().as_u16(), started.elapsed());
-                            Ok(res)
-                        }
+                            Ok(res.map_into_boxed_body())
+                        })
                     })
                     .wrap(middleware::ErrorHandlers::new().default_handler(api::error::as_problem))
                     .wrap(middleware::Compress::default())

@@ -62,6 +62,62 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/", web::get().to(channels::index));
 }
 
+/// Paths browser apps on other origins may read (never write).
+fn is_public_read_path(path: &str) -> bool {
+    path.starts_with("/api/v1/")
+        || path.starts_with("/feeds/")
+        || path == "/opml"
+        || path == "/api/openapi.json"
+}
+
+/// CORS for read endpoints: `GET`/`HEAD` answers carry
+/// `Access-Control-Allow-Origin: *`, and preflights for them are answered.
+/// Write endpoints get no CORS headers, so browsers on other origins cannot
+/// call them.
+pub fn cors_headers(
+    method: &actix_web::http::Method,
+    path: &str,
+    headers: &mut actix_web::http::header::HeaderMap,
+) {
+    use actix_web::http::header::{HeaderName, HeaderValue};
+    use actix_web::http::Method;
+    if (method == Method::GET || method == Method::HEAD) && is_public_read_path(path) {
+        headers.insert(
+            HeaderName::from_static("access-control-allow-origin"),
+            HeaderValue::from_static("*"),
+        );
+        headers.insert(
+            HeaderName::from_static("access-control-expose-headers"),
+            HeaderValue::from_static("ETag, Last-Modified, Location"),
+        );
+    }
+}
+
+/// `OPTIONS` preflight: allowed for read endpoints only.
+pub fn preflight(req: &actix_web::HttpRequest) -> HttpResponse {
+    let wants_read = req
+        .headers()
+        .get("access-control-request-method")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|m| m.eq_ignore_ascii_case("GET") || m.eq_ignore_ascii_case("HEAD"));
+    if !wants_read || !is_public_read_path(req.path()) {
+        return error::problem(
+            actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
+            format!("cross-origin {} is not allowed", req.path()),
+            None,
+        );
+    }
+    HttpResponse::NoContent()
+        .insert_header(("Access-Control-Allow-Origin", "*"))
+        .insert_header(("Access-Control-Allow-Methods", "GET, HEAD"))
+        .insert_header((
+            "Access-Control-Allow-Headers",
+            "Accept, Accept-Language, If-None-Match, If-Modified-Since",
+        ))
+        .insert_header(("Access-Control-Max-Age", "86400"))
+        .finish()
+}
+
 /// Unknown paths and methods: a problem, not an empty 404.
 pub async fn not_found(req: actix_web::HttpRequest) -> HttpResponse {
     error::problem(

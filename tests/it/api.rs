@@ -754,3 +754,62 @@ async fn metrics_are_exposed_in_prometheus_text_format() {
     }
     app.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn read_endpoints_allow_cross_origin_reads_and_writes_do_not() {
+    let (_server, app) = app_with_entries().await;
+    for path in ["/api/v1/entries", "/feeds/all.rss", "/api/v1/sources"] {
+        let r = app
+            .http
+            .get(format!("{}{path}", app.address))
+            .header("Origin", "https://reader.example")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.headers()["access-control-allow-origin"], "*", "{path}");
+    }
+    let preflight = app
+        .http
+        .request(
+            reqwest::Method::OPTIONS,
+            format!("{}/api/v1/entries", app.address),
+        )
+        .header("Origin", "https://reader.example")
+        .header("Access-Control-Request-Method", "GET")
+        .header("Access-Control-Request-Headers", "if-none-match")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(preflight.status(), 204);
+    assert_eq!(preflight.headers()["access-control-allow-origin"], "*");
+    let write_preflight = app
+        .http
+        .request(
+            reqwest::Method::OPTIONS,
+            format!("{}/api/v1/sources", app.address),
+        )
+        .header("Origin", "https://evil.example")
+        .header("Access-Control-Request-Method", "POST")
+        .send()
+        .await
+        .unwrap();
+    assert!(write_preflight
+        .headers()
+        .get("access-control-allow-origin")
+        .is_none());
+    let write = app
+        .http
+        .post(format!("{}/api/v1/sources", app.address))
+        .header("Origin", "https://evil.example")
+        .bearer_auth(TOKEN)
+        .json(&serde_json::json!({ "url": "https://x.example/rss" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(write.status(), 201);
+    assert!(
+        write.headers().get("access-control-allow-origin").is_none(),
+        "no CORS on writes"
+    );
+    app.shutdown().await;
+}
