@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# REST API benchmark: 1,000,000 entries across 2,000 sources (scripts/seed.sql),
+# loaded with wrk at 8 connections: the first page, filter combinations,
+# searches and a deep page (keyset: as fast as the first). Prints a table and
+# the EXPLAIN ANALYZE plans of the main queries.
+#
+#   createdb tributary_bench
+#   DATABASE_URL=postgres://localhost/tributary_bench scripts/bench-api.sh
+#
+# Knobs: SOURCES (2000), PER_SOURCE (500), DURATION (10s), CONNECTIONS (8).
+# The database is seeded once; later runs reuse it.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+: "${DATABASE_URL:?set DATABASE_URL to an empty database (createdb tributary_bench)}"
+SOURCES=${SOURCES:-2000}
+PER_SOURCE=${PER_SOURCE:-500}
+DURATION=${DURATION:-10s}
+CONNECTIONS=${CONNECTIONS:-8}
+PORT=${PORT:-18090}
+for tool in wrk psql curl python3; do
+    command -v "$tool" >/dev/null || { echo "needs $tool" >&2; exit 2; }
+done
+
+(cd "$ROOT" && cargo build --release --quiet)
+BIN="$ROOT/target/release/tributary"
+WORK=$(mktemp -d /tmp/tributary-bench-api.XXXXXX)
+TPID=""
+cleanup() {
+    [ -n "$TPID" ] && kill "$TPID" 2>/dev/null && wait "$TPID" 2>/dev/null || true
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+printf '[server]\nlisten = "127.0.0.1:%s"\npublic_url = "http://127.0.0.1:%s"\n' "$PORT" "$PORT" > "$WORK/bench.toml"
+
+export RUST_LOG=warn
+"$BIN" --config "$WORK/bench.toml" migrate >/dev/null
+COUNT=$(psql "$DATABASE_URL" -Atc "SELECT count(*) FROM entries")
+if [ "$COUNT" = 0 ]; then
+    echo "seeding $SOURCES sources x $PER_SOURCE entries..."
+    start=$(date +%s)
+    psql "$DATABASE_URL" -q -v sources="$SOURCES" -v per_source="$PER_SOURCE" -f "$ROOT/scripts/seed.sql"
+    echo "seeded in $(( $(date +%s) - start )) s"
+fi
+COUNT=$(psql "$DATABASE_URL" -Atc "SELECT count(*) FROM entries")
+
+"$BIN" --config "$WORK/bench.toml" serve --role web 2>"$WORK/serve.log" &
+TPID=$!
+BASE="http://127.0.0.1:$PORT"
+for _ in $(seq 100); do curl -fs "$BASE/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
+
+# A cursor 200 pages (10,000 entries) deep.
+cursor=""
+for _ in $(seq 200); do
+    url="$BASE/api/v1/entries?limit=50${cursor:+&cursor=$cursor}"
+    cursor=$(curl -fs "$url" | python3 -c 'import json,sys; print(json.load(sys.stdin)["next_cursor"] or "")')
+done
+SINCE=$(date -u -d '30 days ago' +%Y-%m-%dT%H:%M:%SZ)
+UNTIL=$(date -u -d '10 days ago' +%Y-%m-%dT%H:%M:%SZ)
+
+declare -a NAMES URLS
+add() { NAMES+=("$1"); URLS+=("$2"); }
+add "first page (limit=50)"            "/api/v1/entries?limit=50"
+add "deep page (10,000 entries in)"    "/api/v1/entries?limit=50&cursor=$cursor"
+add "source=17"                        "/api/v1/entries?source=17&limit=50"
+add "source=17&source=18&source=19"    "/api/v1/entries?source=17&source=18&source=19&limit=50"
+add "tag=vi"                           "/api/v1/entries?tag=vi&limit=50"
+add "tag=en&since&until"               "/api/v1/entries?tag=en&since=$SINCE&until=$UNTIL&limit=50"
+add "source=4&since"                   "/api/v1/entries?source=4&since=$SINCE&limit=50"
+add "q=hai phong"                      "/api/v1/entries?q=hai+phong&limit=50"
+add "q=typhoon"                        "/api/v1/entries?q=typhoon&limit=50"
+add "q=dang uy&tag=vi&since"           "/api/v1/entries?q=dang+uy&tag=vi&since=$SINCE&limit=50"
+
+echo "$COUNT entries; wrk -c$CONNECTIONS -d$DURATION; $(nproc) cores"
+printf '%-34s %12s %10s %10s\n' query requests/s p50 p99
+for i in "${!NAMES[@]}"; do
+    curl -fs -o /dev/null "$BASE${URLS[$i]}" || { echo "failed: ${URLS[$i]}" >&2; exit 1; }
+    wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency "$BASE${URLS[$i]}" |
+        awk -v n="${NAMES[$i]}" '/Requests\/sec/ {rps=$2} /^ +50%/ {p50=$2} /^ +99%/ {p99=$2} END {printf "%-34s %12s %10s %10s\n", n, rps, p50, p99}'
+done
+
+echo
+echo "== EXPLAIN ANALYZE (the queries the API runs)"
+COLS="e.id, e.story_id, e.source_id, src.title, src.url, e.guid, e.url, e.title, e.summary, e.content_html, e.sort_at"
+explain() {
+    echo "-- $1"
+    psql "$DATABASE_URL" -Atc "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) $2"
+    echo
+}
+explain "first page" "SELECT $COLS FROM entries e JOIN sources src ON src.id = e.source_id ORDER BY e.sort_at DESC, e.id DESC LIMIT 51"
+explain "deep page" "SELECT $COLS FROM entries e JOIN sources src ON src.id = e.source_id WHERE (e.sort_at, e.id) < ((SELECT sort_at FROM entries ORDER BY sort_at DESC, id DESC OFFSET 10000 LIMIT 1), 0) ORDER BY e.sort_at DESC, e.id DESC LIMIT 51"
+explain "source filter" "SELECT $COLS FROM entries e JOIN sources src ON src.id = e.source_id WHERE e.source_id = ANY('{17,18,19}') ORDER BY e.sort_at DESC, e.id DESC LIMIT 51"
+explain "tag + time window" "SELECT $COLS FROM entries e JOIN sources src ON src.id = e.source_id WHERE 'en' = ANY(src.tags) AND e.sort_at >= '$SINCE' AND e.sort_at < '$UNTIL' ORDER BY e.sort_at DESC, e.id DESC LIMIT 51"
+explain "search" "SELECT $COLS, ts_rank(e.search, '''hai'' | ''phong'':*'::tsquery) AS rank FROM entries e JOIN sources src ON src.id = e.source_id WHERE e.search @@ '''hai'' & ''phong'':*'::tsquery ORDER BY rank DESC, e.sort_at DESC, e.id DESC LIMIT 51"
