@@ -87,7 +87,8 @@ explain() {
     echo
 }
 explain "first page" "SELECT $COLS FROM entries e JOIN sources src ON src.id = e.source_id ORDER BY e.sort_at DESC, e.id DESC LIMIT 51"
-explain "deep page" "SELECT $COLS FROM entries e JOIN sources src ON src.id = e.source_id WHERE (e.sort_at, e.id) < ((SELECT sort_at FROM entries ORDER BY sort_at DESC, id DESC OFFSET 10000 LIMIT 1), 0) ORDER BY e.sort_at DESC, e.id DESC LIMIT 51"
+DEEP=$(psql "$DATABASE_URL" -Atc "SELECT format('(%L::timestamptz, %s)', sort_at, id) FROM entries ORDER BY sort_at DESC, id DESC OFFSET 10000 LIMIT 1")
+explain "deep page (keyset, 10,000 in)" "SELECT $COLS FROM entries e JOIN sources src ON src.id = e.source_id WHERE (e.sort_at, e.id) < $DEEP ORDER BY e.sort_at DESC, e.id DESC LIMIT 51"
 explain "source filter" "SELECT $COLS FROM entries e JOIN sources src ON src.id = e.source_id WHERE e.source_id = ANY('{17,18,19}') ORDER BY e.sort_at DESC, e.id DESC LIMIT 51"
 explain "tag + time window" "SELECT $COLS FROM entries e JOIN sources src ON src.id = e.source_id WHERE 'en' = ANY(src.tags) AND e.sort_at >= '$SINCE' AND e.sort_at < '$UNTIL' ORDER BY e.sort_at DESC, e.id DESC LIMIT 51"
-explain "search" "SELECT $COLS, ts_rank(e.search, '''hai'' | ''phong'':*'::tsquery) AS rank FROM entries e JOIN sources src ON src.id = e.source_id WHERE e.search @@ '''hai'' & ''phong'':*'::tsquery ORDER BY rank DESC, e.sort_at DESC, e.id DESC LIMIT 51"
+explain "search (newest 1,000 matches, ranked)" "WITH matches AS (SELECT e.id, e.sort_at FROM entries e JOIN sources src ON src.id = e.source_id WHERE e.search @@ '''hai'' & ''phong'':*'::tsquery ORDER BY e.sort_at DESC, e.id DESC LIMIT 1000), ranked AS (SELECT m.id, m.sort_at, ts_rank(e.search, '''hai'' | ''phong'':*'::tsquery) AS rank FROM matches m JOIN entries e ON e.id = m.id) SELECT $COLS, r.rank FROM ranked r JOIN entries e ON e.id = r.id JOIN sources src ON src.id = e.source_id ORDER BY r.rank DESC, r.sort_at DESC, r.id DESC LIMIT 51"

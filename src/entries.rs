@@ -2,8 +2,6 @@
 //! filtered listings with keyset pagination (never OFFSET), single entries,
 //! stories with all their versions, and each item's alternates.
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::{PgPool, Postgres, QueryBuilder};
@@ -22,7 +20,7 @@ pub struct SourceRef {
     pub site_url: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct Alternate {
     pub source_id: i64,
     pub url: Option<String>,
@@ -83,6 +81,8 @@ struct EntryRow {
     sort_at: DateTime<Utc>,
     story_sort_at: Option<DateTime<Utc>>,
     rank: Option<f32>,
+    /// The other versions of the story, read in the same query.
+    alternates: sqlx::types::Json<Vec<Alternate>>,
 }
 
 impl From<EntryRow> for EntryView {
@@ -114,7 +114,7 @@ impl From<EntryRow> for EntryView {
             published_at: r.published_at,
             updated_at: r.updated_at,
             fetched_at: r.fetched_at,
-            alternates: Vec::new(),
+            alternates: r.alternates.0,
             sort_at: r.sort_at,
             story_sort_at: r.story_sort_at,
             rank: r.rank,
@@ -125,7 +125,9 @@ impl From<EntryRow> for EntryView {
 const ENTRY_COLUMNS: &str = "e.id, e.story_id, e.source_id, src.title AS source_title,
     src.feed_title AS source_feed_title, src.url AS source_url, src.site_url AS source_site_url,
     e.guid, e.url, e.title, e.summary, e.content_html, e.authors, e.categories, e.enclosures,
-    e.language, coalesce(e.published_at, e.sort_at) AS published_at, e.updated_at, e.fetched_at, e.sort_at";
+    e.language, coalesce(e.published_at, e.sort_at) AS published_at, e.updated_at, e.fetched_at, e.sort_at,
+    (SELECT coalesce(json_agg(json_build_object('source_id', a.source_id, 'url', a.url) ORDER BY a.sort_at, a.id), '[]')
+       FROM entries a WHERE a.story_id = e.story_id AND a.id <> e.id) AS alternates";
 
 pub use crate::cursor::{BadCursor, Cursor, CursorKey};
 
@@ -154,29 +156,53 @@ pub struct Page {
 /// Entries newest first (by publication), one row per entry.
 pub async fn list_entries(pool: &PgPool, f: &EntryFilter) -> Result<Page, sqlx::Error> {
     let limit = f.limit.clamp(1, MAX_LIMIT);
-    // With a search, results are ranked by relevance, then recency.
-    let tsquery = f.q.as_deref().map(search_query);
-    // Matching needs every word; ranking sums the weights of the words found
-    // (ts_rank of an AND query measures proximity, which our one-position
-    // lexemes do not have).
-    let rank_query = tsquery
-        .as_ref()
-        .and_then(|q| q.as_ref())
-        .map(|q| q.replace(" & ", " | "));
-    let mut qb: QueryBuilder<Postgres> = QueryBuilder::new(format!(
-        "SELECT {ENTRY_COLUMNS}, NULL::timestamptz AS story_sort_at, "
-    ));
-    match &tsquery {
-        Some(Some(_)) => {
-            qb.push("ts_rank(e.search, ")
-                .push_bind(rank_query.clone())
-                .push("::tsquery) AS rank");
+    let mut qb: QueryBuilder<Postgres> = match f.q.as_deref().map(search_query) {
+        Some(Some(tsquery)) => search_entries(f, &tsquery),
+        // Nothing searchable in q (only punctuation): nothing matches.
+        Some(None) => QueryBuilder::new(format!(
+            "SELECT {ENTRY_COLUMNS}, NULL::timestamptz AS story_sort_at, NULL::real AS rank
+             FROM entries e JOIN sources src ON src.id = e.source_id WHERE FALSE LIMIT "
+        )),
+        None => {
+            let mut qb = QueryBuilder::new(format!(
+                "SELECT {ENTRY_COLUMNS}, NULL::timestamptz AS story_sort_at, NULL::real AS rank
+                 FROM entries e JOIN sources src ON src.id = e.source_id WHERE TRUE"
+            ));
+            push_filters(&mut qb, f);
+            if let Some(c) = f.cursor {
+                qb.push(" AND (e.sort_at, e.id) < (")
+                    .push_bind(c.at)
+                    .push(", ")
+                    .push_bind(c.id)
+                    .push(")");
+            }
+            qb.push(" ORDER BY e.sort_at DESC, e.id DESC LIMIT ");
+            qb
         }
-        _ => {
-            qb.push("NULL::real AS rank");
-        }
-    }
-    qb.push(" FROM entries e JOIN sources src ON src.id = e.source_id WHERE TRUE");
+    };
+    qb.push_bind(limit + 1);
+    let rows: Vec<EntryRow> = qb.build_query_as().fetch_all(pool).await?;
+    let mut items: Vec<EntryView> = rows.into_iter().map(EntryView::from).collect();
+    let next_cursor = if items.len() as i64 > limit {
+        items.truncate(limit as usize);
+        items.last().map(|e| Cursor {
+            at: e.sort_at,
+            id: e.id,
+            rank: e.rank,
+        })
+    } else {
+        None
+    };
+    Ok(Page { items, next_cursor })
+}
+
+/// How many of the newest matches a search ranks: relevance is ordered
+/// within them (narrow with `since`/`until`/`source` to reach further back).
+/// Ranking every match of a common word costs seconds on a million entries.
+pub const SEARCH_WINDOW: i64 = 1000;
+
+/// The filters every listing shares, as `AND ...` clauses on `e` and `src`.
+fn push_filters(qb: &mut QueryBuilder<'_, Postgres>, f: &EntryFilter) {
     if !f.sources.is_empty() {
         qb.push(" AND e.source_id = ANY(")
             .push_bind(f.sources.clone())
@@ -198,54 +224,39 @@ pub async fn list_entries(pool: &PgPool, f: &EntryFilter) -> Result<Page, sqlx::
     if let Some(until) = f.until {
         qb.push(" AND e.sort_at < ").push_bind(until);
     }
-    match &tsquery {
-        Some(Some(q)) => {
-            qb.push(" AND e.search @@ ")
-                .push_bind(q.clone())
-                .push("::tsquery");
-            if let Some(c) = f.cursor {
-                qb.push(" AND (ts_rank(e.search, ")
-                    .push_bind(rank_query.clone())
-                    .push("::tsquery), e.sort_at, e.id) < (")
-                    .push_bind(c.rank.unwrap_or(f32::MAX))
-                    .push("::real, ")
-                    .push_bind(c.at)
-                    .push(", ")
-                    .push_bind(c.id)
-                    .push(")");
-            }
-            qb.push(" ORDER BY rank DESC, e.sort_at DESC, e.id DESC LIMIT ");
-        }
-        // Nothing searchable in q (only punctuation): nothing matches.
-        Some(None) => {
-            qb.push(" AND FALSE ORDER BY e.sort_at DESC, e.id DESC LIMIT ");
-        }
-        None => {
-            if let Some(c) = f.cursor {
-                qb.push(" AND (e.sort_at, e.id) < (")
-                    .push_bind(c.at)
-                    .push(", ")
-                    .push_bind(c.id)
-                    .push(")");
-            }
-            qb.push(" ORDER BY e.sort_at DESC, e.id DESC LIMIT ");
-        }
+}
+
+/// A search: the newest [`SEARCH_WINDOW`] matches, ranked by relevance
+/// (title matches weigh most), then recency. Matching needs every word;
+/// ranking sums the weights of the words found (ts_rank of an AND query
+/// measures proximity, which our one-position lexemes do not have).
+fn search_entries<'a>(f: &EntryFilter, tsquery: &str) -> QueryBuilder<'a, Postgres> {
+    let rank_query = tsquery.replace(" & ", " | ");
+    let mut qb = QueryBuilder::new(
+        "WITH matches AS (SELECT e.id, e.sort_at FROM entries e JOIN sources src ON src.id = e.source_id WHERE e.search @@ ",
+    );
+    qb.push_bind(tsquery.to_owned()).push("::tsquery");
+    push_filters(&mut qb, f);
+    qb.push(" ORDER BY e.sort_at DESC, e.id DESC LIMIT ")
+        .push_bind(SEARCH_WINDOW)
+        .push("), ranked AS (SELECT m.id, m.sort_at, ts_rank(e.search, ")
+        .push_bind(rank_query)
+        .push("::tsquery) AS rank FROM matches m JOIN entries e ON e.id = m.id) ");
+    qb.push(format!(
+        "SELECT {ENTRY_COLUMNS}, NULL::timestamptz AS story_sort_at, r.rank
+         FROM ranked r JOIN entries e ON e.id = r.id JOIN sources src ON src.id = e.source_id WHERE TRUE"
+    ));
+    if let Some(c) = f.cursor {
+        qb.push(" AND (r.rank, r.sort_at, r.id) < (")
+            .push_bind(c.rank.unwrap_or(f32::MAX))
+            .push("::real, ")
+            .push_bind(c.at)
+            .push(", ")
+            .push_bind(c.id)
+            .push(")");
     }
-    qb.push_bind(limit + 1);
-    let rows: Vec<EntryRow> = qb.build_query_as().fetch_all(pool).await?;
-    let mut items: Vec<EntryView> = rows.into_iter().map(EntryView::from).collect();
-    let next_cursor = if items.len() as i64 > limit {
-        items.truncate(limit as usize);
-        items.last().map(|e| Cursor {
-            at: e.sort_at,
-            id: e.id,
-            rank: e.rank,
-        })
-    } else {
-        None
-    };
-    attach_alternates(pool, &mut items).await?;
-    Ok(Page { items, next_cursor })
+    qb.push(" ORDER BY r.rank DESC, r.sort_at DESC, r.id DESC LIMIT ");
+    qb
 }
 
 /// Builds a tsquery from free text: folded words ANDed, the last one as a prefix.
@@ -309,7 +320,6 @@ pub async fn list_stories(
     } else {
         None
     };
-    attach_alternates(pool, &mut items).await?;
     Ok(Page { items, next_cursor })
 }
 
@@ -319,7 +329,6 @@ pub async fn get_entry(pool: &PgPool, id: i64) -> Result<Option<EntryView>, sqlx
     );
     let row: Option<EntryRow> = sqlx::query_as(&sql).bind(id).fetch_optional(pool).await?;
     let mut items: Vec<EntryView> = row.into_iter().map(EntryView::from).collect();
-    attach_alternates(pool, &mut items).await?;
     Ok(items.pop())
 }
 
@@ -333,41 +342,8 @@ pub async fn get_story(pool: &PgPool, id: i64) -> Result<Option<Vec<EntryView>>,
     if rows.is_empty() {
         return Ok(None);
     }
-    let mut items: Vec<EntryView> = rows.into_iter().map(EntryView::from).collect();
-    attach_alternates(pool, &mut items).await?;
+    let items: Vec<EntryView> = rows.into_iter().map(EntryView::from).collect();
     Ok(Some(items))
-}
-
-/// Fills each item's `alternates`: the other entries of its story.
-async fn attach_alternates(pool: &PgPool, items: &mut [EntryView]) -> Result<(), sqlx::Error> {
-    let story_ids: Vec<i64> = items.iter().filter_map(|e| e.story_id).collect();
-    if story_ids.is_empty() {
-        return Ok(());
-    }
-    let rows: Vec<(i64, i64, i64, Option<String>)> = sqlx::query_as(
-        "SELECT story_id, id, source_id, url FROM entries WHERE story_id = ANY($1) ORDER BY sort_at, id",
-    )
-    .bind(&story_ids)
-    .fetch_all(pool)
-    .await?;
-    let mut by_story: HashMap<i64, Vec<(i64, Alternate)>> = HashMap::new();
-    for (story, id, source_id, url) in rows {
-        by_story
-            .entry(story)
-            .or_default()
-            .push((id, Alternate { source_id, url }));
-    }
-    for item in items.iter_mut() {
-        let Some(versions) = item.story_id.and_then(|s| by_story.get(&s)) else {
-            continue;
-        };
-        item.alternates = versions
-            .iter()
-            .filter(|(id, _)| *id != item.id)
-            .map(|(_, a)| a.clone())
-            .collect();
-    }
-    Ok(())
 }
 
 /// Source ids selected by tags or explicit URLs (a channel's selection).
