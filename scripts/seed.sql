@@ -11,29 +11,41 @@ SELECT format('https://source%s.example/rss', s), format('Nguồn %s', s),
        'cli', FALSE, now(), 200, now() + interval '1 day'
 FROM generate_series(1, :sources) s;
 
+-- Each entry: a named entity (a province, an agency, a city: what people
+-- search for) in its title, and 30 common words drawn by hash, so the data is
+-- the same on every run and an entity search matches about 1 entry in 30-60.
 INSERT INTO entries (source_id, identity, guid, url, canonical_url, title, summary, content_html,
                      published_at, fetched_at, sort_at, raw_hash, search)
 SELECT src.id, 'g:' || src.id || '-' || n, src.id || '-' || n,
        format('https://source%s.example/news/%s.html', src.id, n),
        format('https://source%s.example/news/%s.html', src.id, n),
-       array_to_string(a.words[1:10], ' '),
-       array_to_string(a.words[11:30], ' '),
-       '<p>' || array_to_string(a.words[11:30], ' ') || '</p>',
+       a.entity || ' ' || array_to_string(a.words[1:8], ' '),
+       array_to_string(a.words[9:30], ' '),
+       '<p>' || array_to_string(a.words[9:30], ' ') || '</p>',
        d.ts, d.ts, d.ts, decode(md5(src.id || '-' || n), 'hex'),
        (SELECT string_agg(format('''%s'':%s', f, CASE WHEN m <= 10 THEN '1A' ELSE '2' END), ' ')
-          FROM (SELECT f, min(o) AS m FROM unnest(a.folded) WITH ORDINALITY u(f, o) GROUP BY f) g)::tsvector
+          FROM (SELECT f, min(o) AS m
+                FROM unnest(a.entity_folded || a.folded[1:8] || a.folded[9:30]) WITH ORDINALITY u(f, o)
+                GROUP BY f) g)::tsvector
 FROM sources src
 CROSS JOIN generate_series(1, :per_source) n
 CROSS JOIN LATERAL (SELECT now() - make_interval(secs => (src.id * 7919 + n * 104729) % 7776000) AS ts) d
 CROSS JOIN LATERAL (
-    SELECT array_agg(CASE WHEN src.id % 2 = 0 THEN vw[k] ELSE ew[k] END ORDER BY i) AS words,
+    SELECT CASE WHEN src.id % 2 = 0 THEN ve[ek] ELSE ee[ek] END AS entity,
+           regexp_split_to_array(CASE WHEN src.id % 2 = 0 THEN vef[ek] ELSE lower(ee[ek]) END, ' ') AS entity_folded,
+           array_agg(CASE WHEN src.id % 2 = 0 THEN vw[k] ELSE ew[k] END ORDER BY i) AS words,
            array_agg(CASE WHEN src.id % 2 = 0 THEN vf[k] ELSE ew[k] END ORDER BY i) AS folded
-    FROM (SELECT ARRAY['Hải','Phòng','Đảng','ủy','Trường','Sa','thành','phố','khởi','công','cảng','biển','kinh','tế','người','dân','phát','triển','dự','án','giao','thông','mưa','lớn','ngư','tàu','cá','giá','vàng','Đà','Nẵng','Huế','Cần','Thơ','lúa','gạo','xuất','khẩu','Hà','Nội','Sài','Gòn','Quảng','Ninh','Bình','Định','Nghệ','An','Thanh','Hóa','bệnh','viện','trường','học','sinh','giáo','dục','nông','nghiệp','doanh','ngân','hàng','lãi','suất','chứng','khoán','thị','điện','lực','năng','lượng','du','lịch','văn','hóa','thể','thao','bóng','đá','đội','tuyển','quốc','gia','hội','nghị','chính','phủ','luật','đất','đai','nhà','ở','xây','dựng','cầu','đường','sắt','sân','bay','không','mùa','bão','lũ','sạt','lở','cứu','hộ','môi','rác','thải','nước','sạch','nghệ','đầu','tư','ngoài','nhập','lao','động','việc','làm','tiền','lương','bảo','hiểm','y','vắc','xin','dịch','an','ninh'] AS vw,
-                 ARRAY['hai','phong','dang','uy','truong','sa','thanh','pho','khoi','cong','cang','bien','kinh','te','nguoi','dan','phat','trien','du','an','giao','thong','mua','lon','ngu','tau','ca','gia','vang','da','nang','hue','can','tho','lua','gao','xuat','khau','ha','noi','sai','gon','quang','ninh','binh','dinh','nghe','an','thanh','hoa','benh','vien','truong','hoc','sinh','giao','duc','nong','nghiep','doanh','ngan','hang','lai','suat','chung','khoan','thi','dien','luc','nang','luong','du','lich','van','hoa','the','thao','bong','da','doi','tuyen','quoc','gia','hoi','nghi','chinh','phu','luat','dat','dai','nha','o','xay','dung','cau','duong','sat','san','bay','khong','mua','bao','lu','sat','lo','cuu','ho','moi','rac','thai','nuoc','sach','nghe','dau','tu','ngoai','nhap','lao','dong','viec','lam','tien','luong','bao','hiem','y','vac','xin','dich','an','ninh'] AS vf,
-                 ARRAY['port','city','terminal','farmers','delta','rice','salt','market','record','growth','investment','minister','policy','school','hospital','storm','flood','exports','bank','rates','startup','technology','election','council','energy','tourism','culture','football','team','national','conference','government','parliament','law','housing','construction','bridge','railway','airport','airline','season','rescue','environment','waste','water','vaccine','security','labour','jobs','wages','insurance','health','court','police','crime','budget','tax','inflation','currency','shipping','container','fishing','weather','forecast','typhoon','drought','harvest','coffee','pepper','rubber','textile','factory','workers','students','university','research','science','climate','coast','island','border','trade','agreement','summit','visit'] AS ew) w
+    FROM (SELECT ARRAY['Hải Phòng','Đà Nẵng','Quảng Ninh','Cần Thơ','Thừa Thiên Huế','Bình Định','Nghệ An','Thanh Hóa','Khánh Hòa','Lâm Đồng','Đắk Lắk','Gia Lai','Kiên Giang','Cà Mau','Bạc Liêu','Sóc Trăng','Trà Vinh','Bến Tre','Tiền Giang','Long An','Đồng Nai','Bình Dương','Bà Rịa','Tây Ninh','Bình Phước','Lào Cai','Yên Bái','Hà Giang','Cao Bằng','Lạng Sơn','Thái Nguyên','Bắc Ninh','Hưng Yên','Nam Định','Ninh Bình','Hà Tĩnh','Quảng Bình','Quảng Trị','Quảng Nam','Quảng Ngãi','Phú Yên','Ninh Thuận','Bình Thuận','Kon Tum','Đắk Nông','Vĩnh Long','Hậu Giang','An Giang','Đồng Tháp','Trường Sa','Hoàng Sa','Côn Đảo','Phú Quốc','Đảng ủy','Quốc hội','Chính phủ','Bộ Y tế','Bộ Tài chính','Ngân hàng Nhà nước','Tổng cục Thống kê'] AS ve,
+                 ARRAY['hai phong','da nang','quang ninh','can tho','thua thien hue','binh dinh','nghe an','thanh hoa','khanh hoa','lam dong','dak lak','gia lai','kien giang','ca mau','bac lieu','soc trang','tra vinh','ben tre','tien giang','long an','dong nai','binh duong','ba ria','tay ninh','binh phuoc','lao cai','yen bai','ha giang','cao bang','lang son','thai nguyen','bac ninh','hung yen','nam dinh','ninh binh','ha tinh','quang binh','quang tri','quang nam','quang ngai','phu yen','ninh thuan','binh thuan','kon tum','dak nong','vinh long','hau giang','an giang','dong thap','truong sa','hoang sa','con dao','phu quoc','dang uy','quoc hoi','chinh phu','bo y te','bo tai chinh','ngan hang nha nuoc','tong cuc thong ke'] AS vef,
+                 ARRAY['Singapore','Mekong','Hanoi','Bangkok','Jakarta','Manila','Kuala Lumpur','Phnom Penh','Yangon','Vientiane','Tokyo','Seoul','Beijing','Shanghai','Hong Kong','Taipei','Mumbai','Sydney','ASEAN','World Bank','IMF','typhoon Yagi','El Nino','Red River','Lach Huyen','Cai Mep','Saigon Port','Vietnam Airlines','VinFast','Samsung'] AS ee,
+                 ARRAY['người','dân','phố','công','trình','dự','kinh','phát','triển','giao','đầu','tư','doanh','nghiệp','thị','sản','xuất','khẩu','nay','tháng','qua','tăng','sách','quy','khai','hoạch','mục','tiêu','giải','pháp','cơ','quan','chức','lực','lượng','hỗ','trợ','bảo','đảm','toàn','môi','lúa','gạo','thủy','du','lịch','văn','giáo','dục','học','sinh','bệnh','viện','sức','khỏe','mưa','lớn','bão','lũ','sạt','lở','cứu','hộ','tàu','ngư','cảng','biển','không','sân','bay','sắt','tốc','xây','dựng','ở','đất','đai','điện','số','khởi','việc'] AS vw,
+                 ARRAY['nguoi','dan','pho','cong','trinh','du','kinh','phat','trien','giao','dau','tu','doanh','nghiep','thi','san','xuat','khau','nay','thang','qua','tang','sach','quy','khai','hoach','muc','tieu','giai','phap','co','quan','chuc','luc','luong','ho','tro','bao','dam','toan','moi','lua','gao','thuy','du','lich','van','giao','duc','hoc','sinh','benh','vien','suc','khoe','mua','lon','bao','lu','sat','lo','cuu','ho','tau','ngu','cang','bien','khong','san','bay','sat','toc','xay','dung','o','dat','dai','dien','so','khoi','viec'] AS vf,
+                 ARRAY['city','officials','said','market','record','growth','investment','minister','policy','school','hospital','storm','flood','exports','rates','startup','technology','election','council','energy','tourism','government','parliament','law','housing','construction','railway','airport','season','rescue','environment','water','security','jobs','wages','insurance','health','court','budget','tax','inflation','shipping','container','fishing','weather','forecast','drought','harvest','coffee','rice','factory','workers','students','research','climate','coast','island','border','trade','agreement','summit','week','year','month','company','report','plan','project','people','country','region'] AS ew) w
+    CROSS JOIN LATERAL (SELECT 1 + abs(hashint8(src.id * 7 + n * 13)) % CASE WHEN src.id % 2 = 0 THEN 60 ELSE 30 END AS ek) eek
     CROSS JOIN generate_series(1, 30) i
     CROSS JOIN LATERAL (SELECT 1 + abs(hashint8(src.id * 1000003 + n * 101 + i))
-                               % CASE WHEN src.id % 2 = 0 THEN 131 ELSE 85 END AS k) kk
+                               % CASE WHEN src.id % 2 = 0 THEN 81 ELSE 71 END AS k) kk
+    GROUP BY ve, vef, ee, ek
 ) a;
 
 -- One story per entry, headed by it.
