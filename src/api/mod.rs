@@ -35,6 +35,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/readyz", web::get().to(health::readyz))
         .route("/metrics", web::get().to(health::metrics))
         .route("/feeds/{file}", web::get().to(feeds::feed))
+        // Feed readers and uptime checkers probe with HEAD.
+        .route("/feeds/{file}", web::head().to(feeds::feed))
+        .route("/healthz", web::head().to(health::healthz))
         .route("/api/v1/entries", web::get().to(entries::list))
         .route("/api/v1/entries/{id}", web::get().to(entries::one))
         .route("/api/v1/stories/{id}", web::get().to(entries::story))

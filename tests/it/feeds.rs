@@ -524,3 +524,22 @@ async fn paging_stays_exact_while_new_stories_arrive() {
     assert_eq!(total, 9, "the new stories are there, above the walk");
     app.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn head_requests_get_the_headers_without_a_body() {
+    let (_server, app) = app_with_sample_feeds().await;
+    let r = app
+        .http
+        .head(format!("{}/feeds/all.atom", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers().contains_key("etag"));
+    assert_eq!(
+        r.headers()["content-type"],
+        "application/atom+xml; charset=utf-8"
+    );
+    assert!(r.bytes().await.unwrap().is_empty());
+    app.shutdown().await;
+}
