@@ -14,19 +14,16 @@ FROM generate_series(1, :sources) s;
 -- Each entry: a named entity (a province, an agency, a city: what people
 -- search for) in its title, and 30 common words drawn by hash, so the data is
 -- the same on every run and an entity search matches about 1 entry in 30-60.
-INSERT INTO entries (source_id, identity, guid, url, canonical_url, title, summary, content_html,
-                     published_at, fetched_at, sort_at, raw_hash, search)
-SELECT src.id, 'g:' || src.id || '-' || n, src.id || '-' || n,
-       format('https://source%s.example/news/%s.html', src.id, n),
-       format('https://source%s.example/news/%s.html', src.id, n),
-       a.entity || ' ' || array_to_string(a.words[1:8], ' '),
-       array_to_string(a.words[9:30], ' '),
-       '<p>' || array_to_string(a.words[9:30], ' ') || '</p>',
-       d.ts, d.ts, d.ts, decode(md5(src.id || '-' || n), 'hex'),
+WITH rows AS (
+SELECT src.id AS source_id, 'g:' || src.id || '-' || n AS identity, src.id || '-' || n AS guid,
+       format('https://source%s.example/news/%s.html', src.id, n) AS url,
+       a.entity || ' ' || array_to_string(a.words[1:8], ' ') AS title,
+       array_to_string(a.words[9:30], ' ') AS summary,
+       d.ts, decode(md5(src.id || '-' || n), 'hex') AS raw_hash,
        (SELECT string_agg(format('''%s'':%s', f, CASE WHEN m <= 10 THEN '1A' ELSE '2' END), ' ')
           FROM (SELECT f, min(o) AS m
                 FROM unnest(a.entity_folded || a.folded[1:8] || a.folded[9:30]) WITH ORDINALITY u(f, o)
-                GROUP BY f) g)::tsvector
+                GROUP BY f) g)::tsvector AS vec
 FROM sources src
 CROSS JOIN generate_series(1, :per_source) n
 CROSS JOIN LATERAL (SELECT now() - make_interval(secs => (src.id * 7919 + n * 104729) % 7776000) AS ts) d
@@ -46,7 +43,17 @@ CROSS JOIN LATERAL (
     CROSS JOIN LATERAL (SELECT 1 + abs(hashint8(src.id * 1000003 + n * 101 + i))
                                % CASE WHEN src.id % 2 = 0 THEN 81 ELSE 71 END AS k) kk
     GROUP BY ve, vef, ee, ek
-) a;
+) a
+),
+ins AS (
+    INSERT INTO entries (source_id, identity, guid, url, canonical_url, title, summary, content_html,
+                         published_at, fetched_at, sort_at, raw_hash)
+    SELECT source_id, identity, guid, url, url, title, summary, '<p>' || summary || '</p>', ts, ts, ts, raw_hash
+    FROM rows
+    RETURNING id, source_id, sort_at, identity
+)
+INSERT INTO entry_search (entry_id, source_id, sort_at, search)
+SELECT ins.id, ins.source_id, ins.sort_at, rows.vec FROM ins JOIN rows USING (source_id, identity);
 
 -- One story per entry, headed by it.
 INSERT INTO stories (head_entry_id, sort_at) SELECT id, sort_at FROM entries;

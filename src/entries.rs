@@ -233,15 +233,16 @@ fn push_filters(qb: &mut QueryBuilder<'_, Postgres>, f: &EntryFilter) {
 fn search_entries<'a>(f: &EntryFilter, tsquery: &str) -> QueryBuilder<'a, Postgres> {
     let rank_query = tsquery.replace(" & ", " | ");
     let mut qb = QueryBuilder::new(
-        "WITH matches AS (SELECT e.id, e.sort_at FROM entries e JOIN sources src ON src.id = e.source_id WHERE e.search @@ ",
+        // `e` is the narrow search table here, so the shared filters apply as they are.
+        "WITH matches AS (SELECT e.entry_id AS id, e.sort_at FROM entry_search e JOIN sources src ON src.id = e.source_id WHERE e.search @@ ",
     );
     qb.push_bind(tsquery.to_owned()).push("::tsquery");
     push_filters(&mut qb, f);
-    qb.push(" ORDER BY e.sort_at DESC, e.id DESC LIMIT ")
+    qb.push(" ORDER BY e.sort_at DESC, e.entry_id DESC LIMIT ")
         .push_bind(SEARCH_WINDOW)
         .push("), ranked AS (SELECT m.id, m.sort_at, ts_rank(e.search, ")
         .push_bind(rank_query)
-        .push("::tsquery) AS rank FROM matches m JOIN entries e ON e.id = m.id) ");
+        .push("::tsquery) AS rank FROM matches m JOIN entry_search e ON e.entry_id = m.id) ");
     qb.push(format!(
         "SELECT {ENTRY_COLUMNS}, NULL::timestamptz AS story_sort_at, r.rank
          FROM ranked r JOIN entries e ON e.id = r.id JOIN sources src ON src.id = e.source_id WHERE TRUE"

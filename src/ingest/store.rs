@@ -61,32 +61,41 @@ WITH incoming AS (
         content_html text, authors text[], categories text[], enclosures jsonb, language text,
         published_at timestamptz, updated_at timestamptz, raw_hash text, fingerprint text,
         search_vector text, position bigint)
+),
+upserted AS (
+    INSERT INTO entries AS e (
+        source_id, identity, guid, url, canonical_url, title, summary, content_html, authors,
+        categories, enclosures, language, published_at, updated_at, fetched_at, sort_at, raw_hash,
+        fingerprint)
+    SELECT $1, identity, guid, url, canonical_url, coalesce(title, ''), summary, content_html,
+           coalesce(authors, '{}'), coalesce(categories, '{}'), coalesce(enclosures, '[]'), language,
+           -- a date in the future is clamped to the fetch time
+           LEAST(published_at, $3), updated_at, $3,
+           -- undated entries sort as first seen, keeping the feed's order (newest
+           -- first); a date in the future (clock skew, scheduled posts) sorts as now
+           LEAST(coalesce(published_at, $3 - make_interval(secs => coalesce(position, 0) / 1000000.0)), $3),
+           decode(raw_hash, 'hex'), decode(fingerprint, 'hex')
+    FROM incoming
+    ON CONFLICT (source_id, identity) DO UPDATE SET
+        guid = EXCLUDED.guid, url = EXCLUDED.url, canonical_url = EXCLUDED.canonical_url,
+        title = EXCLUDED.title, summary = EXCLUDED.summary, content_html = EXCLUDED.content_html,
+        authors = EXCLUDED.authors, categories = EXCLUDED.categories,
+        enclosures = EXCLUDED.enclosures, language = EXCLUDED.language,
+        published_at = coalesce(EXCLUDED.published_at, e.published_at),
+        updated_at = CASE WHEN EXCLUDED.updated_at > coalesce(e.updated_at, '-infinity')
+                          THEN EXCLUDED.updated_at ELSE $3 END,
+        raw_hash = EXCLUDED.raw_hash, fingerprint = EXCLUDED.fingerprint
+    WHERE e.raw_hash IS DISTINCT FROM EXCLUDED.raw_hash
+    RETURNING e.id, e.source_id, e.sort_at, e.identity, (xmax = 0) AS inserted
+),
+searchable AS (
+    -- Folded lexemes computed in Rust (ten times cheaper than to_tsvector in PostgreSQL).
+    INSERT INTO entry_search (entry_id, source_id, sort_at, search)
+    SELECT u.id, u.source_id, u.sort_at, coalesce(i.search_vector, '')::tsvector
+    FROM upserted u JOIN incoming i ON i.identity = u.identity
+    ON CONFLICT (entry_id) DO UPDATE SET search = EXCLUDED.search
 )
-INSERT INTO entries AS e (
-    source_id, identity, guid, url, canonical_url, title, summary, content_html, authors,
-    categories, enclosures, language, published_at, updated_at, fetched_at, sort_at, raw_hash,
-    fingerprint, search)
-SELECT $1, identity, guid, url, canonical_url, coalesce(title, ''), summary, content_html,
-       coalesce(authors, '{}'), coalesce(categories, '{}'), coalesce(enclosures, '[]'), language,
-       -- a date in the future is clamped to the fetch time
-       LEAST(published_at, $3), updated_at, $3,
-       -- undated entries sort as first seen, keeping the feed's order (newest
-       -- first); a date in the future (clock skew, scheduled posts) sorts as now
-       LEAST(coalesce(published_at, $3 - make_interval(secs => coalesce(position, 0) / 1000000.0)), $3),
-       decode(raw_hash, 'hex'), decode(fingerprint, 'hex'),
-       coalesce(search_vector, '')::tsvector
-FROM incoming
-ON CONFLICT (source_id, identity) DO UPDATE SET
-    guid = EXCLUDED.guid, url = EXCLUDED.url, canonical_url = EXCLUDED.canonical_url,
-    title = EXCLUDED.title, summary = EXCLUDED.summary, content_html = EXCLUDED.content_html,
-    authors = EXCLUDED.authors, categories = EXCLUDED.categories,
-    enclosures = EXCLUDED.enclosures, language = EXCLUDED.language,
-    published_at = coalesce(EXCLUDED.published_at, e.published_at),
-    updated_at = CASE WHEN EXCLUDED.updated_at > coalesce(e.updated_at, '-infinity')
-                      THEN EXCLUDED.updated_at ELSE $3 END,
-    raw_hash = EXCLUDED.raw_hash, fingerprint = EXCLUDED.fingerprint, search = EXCLUDED.search
-WHERE e.raw_hash IS DISTINCT FROM EXCLUDED.raw_hash
-RETURNING (xmax = 0) AS inserted
+SELECT inserted FROM upserted
 "#;
 
 pub async fn write_fetch(pool: &PgPool, w: FetchWrite<'_>) -> Result<WriteStats, sqlx::Error> {

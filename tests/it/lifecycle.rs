@@ -216,7 +216,17 @@ async fn a_database_restart_is_survived_without_restarting_tributary() {
         let url = format!("{base}{path}");
         async move { reqwest::get(url).await.unwrap() }
     };
+    // Once the change listener is up (it invalidates when it starts), a
+    // rendered feed stays cached.
+    let cache = app.feed_cache();
+    for _ in 0..500 {
+        if cache.generation() > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     let cached = get("/feeds/all.json").await.text().await.unwrap();
+    assert_eq!(get("/feeds/all.json").await.text().await.unwrap(), cached);
 
     // The database goes away.
     tokio::task::spawn_blocking(move || cluster.stop())
