@@ -217,7 +217,7 @@ impl PreparedFeed {
                 // Relative URLs in content are relative to the article they came from.
                 let content_base = url.as_ref().or(self.base.as_ref());
                 let clean = text::nfc(&sanitizer.clean(&text::nfc(body), content_base));
-                let body_text = text::nfc(&text::html_to_text(&clean));
+                let body_text = text::nfc(&text::sanitized_html_to_text(&clean));
                 (Some(clean), body_text)
             }
             Some((body, false)) => {

@@ -219,10 +219,12 @@ async fn a_database_restart_is_survived_without_restarting_tributary() {
     // Once the change listener is up (it invalidates when it starts), a
     // rendered feed stays cached.
     let cache = app.feed_cache();
-    for _ in 0..500 {
-        if cache.generation() > 0 {
-            break;
-        }
+    let started = Instant::now();
+    while cache.generation() == 0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the change listener never started"
+        );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     let cached = get("/feeds/all.json").await.text().await.unwrap();
