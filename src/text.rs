@@ -133,34 +133,37 @@ pub fn sanitized_html_to_text(html: &str) -> String {
     collapse_whitespace(&out)
 }
 
+/// Elements whose boundaries separate words.
+const BLOCK_TAGS: &[&str] = &[
+    "p",
+    "div",
+    "br",
+    "li",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "tr",
+    "td",
+    "th",
+    "blockquote",
+    "section",
+    "article",
+    "figure",
+    "figcaption",
+    "ul",
+    "ol",
+    "table",
+    "hr",
+    "pre",
+    "dd",
+    "dt",
+];
+
 fn is_block(name: &str) -> bool {
-    matches!(
-        name,
-        "p" | "div"
-            | "br"
-            | "li"
-            | "h1"
-            | "h2"
-            | "h3"
-            | "h4"
-            | "h5"
-            | "h6"
-            | "tr"
-            | "td"
-            | "th"
-            | "blockquote"
-            | "section"
-            | "article"
-            | "figure"
-            | "figcaption"
-            | "ul"
-            | "ol"
-            | "table"
-            | "hr"
-            | "pre"
-            | "dd"
-            | "dt"
-    )
+    BLOCK_TAGS.contains(&name)
 }
 
 fn decode_text_into(text: &str, out: &mut String) {
@@ -190,8 +193,7 @@ fn decode_text_into(text: &str, out: &mut String) {
 }
 
 static BLOCK_TAG: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-    regex::Regex::new(r"(?i)<(/?(?:p|div|br|li|h[1-6]|tr|td|th|blockquote|section|article|figure|figcaption|ul|ol|table|hr|pre|dd|dt)\b)")
-        .expect("static regex")
+    regex::Regex::new(&format!(r"(?i)<(/?(?:{})\b)", BLOCK_TAGS.join("|"))).expect("static regex")
 });
 
 thread_local! {

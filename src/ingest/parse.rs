@@ -151,7 +151,13 @@ pub fn feed_hints(text: &str, ttl_minutes: Option<u32>) -> crate::poller::schedu
         .filter_map(|t| text.find(t))
         .min()
         .unwrap_or(text.len());
-    let head = &text[..end.min(64 * 1024)];
+    // Bounded, and cut on a character boundary (a long Vietnamese channel
+    // description puts multi-byte characters anywhere).
+    let mut cut = end.min(64 * 1024);
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let head = &text[..cut];
     let mut hints = crate::poller::schedule::FeedHints::default();
     if let Some(block) = SKIP_HOURS.captures(head).and_then(|c| c.get(1)) {
         hints.skip_hours = HOUR
@@ -219,5 +225,17 @@ mod hint_tests {
         assert_eq!(h.min_interval, Some(Duration::from_secs(7200)));
         assert_eq!(h.skip_hours, vec![0, 1, 0]);
         assert_eq!(h.skip_days, vec![5, 6]);
+    }
+
+    #[test]
+    fn a_long_header_is_cut_on_a_character_boundary() {
+        // 'ả' is two bytes; 40,000 of them put byte 65,536 inside a character.
+        let xml = format!(
+            "<rss><channel><description>{}</description><ttl>30</ttl></channel></rss>",
+            "ả".repeat(40_000)
+        );
+        assert!(!xml.is_char_boundary(64 * 1024));
+        let h = feed_hints(&xml, None);
+        assert_eq!(h.min_interval, None);
     }
 }
