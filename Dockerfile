@@ -10,6 +10,7 @@ RUN mkdir -p src tests/it \
     && cargo build --release --locked \
     && rm -rf src
 COPY migrations migrations
+COPY assets assets
 COPY src src
 RUN touch src/main.rs src/lib.rs && cargo build --release --locked
 

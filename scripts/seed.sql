@@ -46,11 +46,22 @@ CROSS JOIN LATERAL (
 ) a
 ),
 ins AS (
+    -- Near-duplicate signatures drawn by hash: what matters for ingest cost
+    -- is how many keys the story window holds, 20 per entry as in real data.
     INSERT INTO entries (source_id, identity, guid, url, canonical_url, title, summary, content_html,
-                         published_at, fetched_at, sort_at, raw_hash)
-    SELECT source_id, identity, guid, url, url, title, summary, '<p>' || summary || '</p>', ts, ts, ts, raw_hash
+                         published_at, fetched_at, sort_at, raw_hash, simhash, number_sketch, passages)
+    SELECT source_id, identity, guid, url, url, title, summary, '<p>' || summary || '</p>', ts, ts, ts,
+           raw_hash, hashtextextended(identity, 1), hashtextextended(identity, 2),
+           ARRAY(SELECT hashtextextended(identity, 100 + i) AS h FROM generate_series(1, 16) i ORDER BY h)
     FROM rows
-    RETURNING id, source_id, sort_at, identity
+    RETURNING id, source_id, sort_at, identity, simhash, passages
+),
+near AS (
+    INSERT INTO near_keys (key, sort_at, entry_id)
+    SELECT k, ins.sort_at, ins.id FROM ins,
+        LATERAL unnest(ins.passages || ARRAY(SELECT (b::bigint << 16) | ((ins.simhash >> (16 * b)) & 65535)
+                                             FROM generate_series(0, 3) b)) k
+    ON CONFLICT DO NOTHING
 )
 INSERT INTO entry_search (entry_id, source_id, sort_at, search)
 SELECT ins.id, ins.source_id, ins.sort_at, rows.vec FROM ins JOIN rows USING (source_id, identity);

@@ -63,6 +63,9 @@ pub struct PollerConfig {
     pub max_body_bytes: u64,
     pub user_agent: String,
     pub allow_private_networks: bool,
+    /// Versions of one story published further apart than this are
+    /// different stories unless they share a canonical URL.
+    pub story_window: Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -185,6 +188,8 @@ struct RawPoller {
     max_body_bytes: u64,
     user_agent: String,
     allow_private_networks: bool,
+    #[serde(deserialize_with = "duration")]
+    story_window: Duration,
 }
 
 impl Default for RawPoller {
@@ -202,6 +207,7 @@ impl Default for RawPoller {
                 env!("CARGO_PKG_VERSION")
             ),
             allow_private_networks: false,
+            story_window: Duration::from_secs(3 * 24 * 3600),
         }
     }
 }
@@ -451,6 +457,7 @@ impl Config {
                 max_body_bytes: poller.max_body_bytes,
                 user_agent: poller.user_agent,
                 allow_private_networks: poller.allow_private_networks,
+                story_window: poller.story_window,
             },
             retention: RetentionConfig {
                 max_age_days: raw.retention.max_age_days,

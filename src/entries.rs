@@ -144,6 +144,9 @@ pub struct EntryFilter {
     pub q: Option<String>,
     pub cursor: Option<Cursor>,
     pub limit: i64,
+    /// One item per story (a channel's view): an entry is listed only when
+    /// no earlier version of its story is within the selected sources.
+    pub one_per_story: bool,
 }
 
 /// A page of a listing.
@@ -169,6 +172,7 @@ pub async fn list_entries(pool: &PgPool, f: &EntryFilter) -> Result<Page, sqlx::
                  FROM entries e JOIN sources src ON src.id = e.source_id WHERE TRUE"
             ));
             push_filters(&mut qb, f);
+            push_one_per_story(&mut qb, f);
             if let Some(c) = f.cursor {
                 qb.push(" AND (e.sort_at, e.id) < (")
                     .push_bind(c.at)
@@ -226,6 +230,24 @@ fn push_filters(qb: &mut QueryBuilder<'_, Postgres>, f: &EntryFilter) {
     }
 }
 
+/// For a channel's view: `e` (an `entries` row) is the earliest version of
+/// its story within the selected sources. Uses `entries_story`.
+fn push_one_per_story(qb: &mut QueryBuilder<'_, Postgres>, f: &EntryFilter) {
+    if !f.one_per_story {
+        return;
+    }
+    qb.push(
+        " AND NOT EXISTS (SELECT 1 FROM entries o WHERE o.story_id = e.story_id
+           AND (o.sort_at, o.id) < (e.sort_at, e.id)",
+    );
+    if let Some(within) = &f.within_sources {
+        qb.push(" AND o.source_id = ANY(")
+            .push_bind(within.clone())
+            .push(")");
+    }
+    qb.push(")");
+}
+
 /// A search: the newest [`SEARCH_WINDOW`] matches, ranked by relevance
 /// (title matches weigh most), then recency. Matching needs every word;
 /// ranking sums the weights of the words found (ts_rank of an AND query
@@ -247,6 +269,7 @@ fn search_entries<'a>(f: &EntryFilter, tsquery: &str) -> QueryBuilder<'a, Postgr
         "SELECT {ENTRY_COLUMNS}, NULL::timestamptz AS story_sort_at, r.rank
          FROM ranked r JOIN entries e ON e.id = r.id JOIN sources src ON src.id = e.source_id WHERE TRUE"
     ));
+    push_one_per_story(&mut qb, f);
     if let Some(c) = f.cursor {
         qb.push(" AND (r.rank, r.sort_at, r.id) < (")
             .push_bind(c.rank.unwrap_or(f32::MAX))

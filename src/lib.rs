@@ -5,17 +5,19 @@
 //! ```text
 //! fetch → decode → parse → normalize → identify → store → group into stories
 //!                                                    ↓
-//!                           publish (rss / atom / json feed)   api (rest)
+//!                           publish (rss / atom / json feed)   api (rest)   web (html)
 //! ```
 //!
 //! - [`config`]: the TOML file and environment, read once.
 //! - [`db`]: the pool, migrations and the embedded PostgreSQL cluster.
 //! - [`ingest`]: one source's pipeline, from fetch to store.
-//! - [`stories`]: canonical URLs, fingerprints, grouping into stories.
+//! - [`stories`]: canonical URLs, fingerprints, SimHash and shingle
+//!   sketches, grouping into stories.
 //! - [`poller`]: leases, limits and the polling loop.
 //! - [`entries`]: reading entries and stories back, with keyset pagination.
 //! - [`publish`]: RSS 2.0, Atom 1.0 and JSON Feed 1.1 renderers.
-//! - [`api`]: HTTP handlers; [`startup`] wires the application together.
+//! - [`api`]: HTTP handlers; [`web`]: the river page people read in a
+//!   browser; [`startup`] wires the application together.
 
 pub mod api;
 pub mod commands;
@@ -35,3 +37,4 @@ pub mod startup;
 pub mod stories;
 pub mod telemetry;
 pub mod text;
+pub mod web;

@@ -121,6 +121,23 @@ pub async fn list(pool: &PgPool) -> Result<Vec<Source>, SourceError> {
     Ok(sqlx::query_as::<_, Source>(&sql).fetch_all(pool).await?)
 }
 
+/// Display names of the given sources (title, feed title, or URL).
+pub async fn titles(
+    pool: &PgPool,
+    ids: &[i64],
+) -> Result<std::collections::HashMap<i64, String>, sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let rows: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT id, coalesce(title, feed_title, url) FROM sources WHERE id = ANY($1)",
+    )
+    .bind(ids)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().collect())
+}
+
 pub async fn get(pool: &PgPool, id: i64) -> Result<Source, SourceError> {
     let sql = format!("{SELECT_SOURCE} WHERE s.id = $1");
     sqlx::query_as::<_, Source>(&sql)

@@ -112,6 +112,7 @@ impl Application {
                     .wrap(middleware::Compress::default())
                     .wrap(middleware::Logger::new("%r %s %b %Dms").log_target("tributary::http"))
                     .configure(api::configure)
+                    .configure(crate::web::configure)
                     .default_service(web::to(api::not_found))
             })
             .listen(listener)

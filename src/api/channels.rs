@@ -50,13 +50,3 @@ fn channel_views(state: &AppState) -> Vec<ChannelView> {
 pub async fn list(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({ "items": channel_views(&state) }))
 }
-
-/// `GET /`: where to go from here (the river page comes later).
-pub async fn index(state: web::Data<AppState>) -> HttpResponse {
-    HttpResponse::Ok().json(serde_json::json!({
-        "name": "Tributary",
-        "version": env!("CARGO_PKG_VERSION"),
-        "channels": channel_views(&state),
-        "api": "/api/v1/entries",
-    }))
-}

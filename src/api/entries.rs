@@ -14,7 +14,8 @@ use crate::entries::{self, EntryFilter, DEFAULT_LIMIT, MAX_LIMIT};
 #[into_params(parameter_in = Query)]
 #[allow(dead_code)]
 pub struct EntryQuery {
-    /// A channel's sources (`all` or a `[[channels]]` name).
+    /// A channel's sources (`all` or a `[[channels]]` name); lists one item per
+    /// story, its earliest version in the channel, with the others as `alternates`.
     channel: Option<String>,
     /// Source ids; repeat for several.
     source: Option<Vec<i64>>,
@@ -53,6 +54,7 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
         let channel = state.config.channel(&name).ok_or_else(|| {
             ApiError::bad("channel", format!("there is no channel named {name:?}"))
         })?;
+        filter.one_per_story = true;
         if !channel.is_unfiltered() {
             let urls: Vec<String> = channel.sources.iter().map(|u| u.to_string()).collect();
             filter.within_sources =

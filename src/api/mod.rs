@@ -61,8 +61,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 // Subscription lists of thousands of feeds run to megabytes.
                 .app_data(web::PayloadConfig::new(8 * 1024 * 1024))
                 .route(web::post().to(sources::import_opml)),
-        )
-        .route("/", web::get().to(channels::index));
+        );
 }
 
 /// Paths browser apps on other origins may read (never write).

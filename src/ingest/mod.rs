@@ -312,6 +312,7 @@ impl Ingestor {
                 next_poll_at,
                 adaptive_interval: adaptive,
                 feed_hints: &feed_hints,
+                story_window: self.config.story_window,
             },
         )
         .await?;

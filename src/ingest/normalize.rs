@@ -14,7 +14,8 @@ use url::Url;
 
 use super::identity::{self, IdentityInput};
 use crate::stories::canonical_url::canonical_url;
-use crate::stories::fingerprint::content_fingerprint;
+use crate::stories::fingerprint::{content_fingerprint, content_words};
+use crate::stories::{passages, simhash};
 use crate::text;
 
 const MAX_TITLE_CHARS: usize = 1000;
@@ -58,6 +59,8 @@ pub struct PreparedFeed {
     pub guid_is_unreliable: bool,
     feed: Feed,
     base: Option<Url>,
+    /// Whether text constructs say truthfully whether they are HTML.
+    declared_types: bool,
 }
 
 /// An entry as it will be stored.
@@ -80,6 +83,12 @@ pub struct NewEntry {
     pub raw_hash: [u8; 32],
     #[serde(serialize_with = "as_hex_opt")]
     pub fingerprint: Option<[u8; 16]>,
+    /// Near-duplicate SimHash (as stored: a signed 64-bit integer).
+    pub simhash: Option<i64>,
+    pub number_sketch: Option<i64>,
+    /// Shingle sketch for near-duplicate matching (empty when the
+    /// text is too short to be matched approximately).
+    pub passages: Vec<i64>,
     /// A `tsvector` literal (see `text::search_vector`).
     pub search_vector: String,
     /// Position in the feed (0 = first): undated entries keep the feed's order.
@@ -111,11 +120,12 @@ pub fn prepare(feed: Feed, document_url: &Url, guid_was_unreliable: bool) -> Pre
     let base = site_url.clone().or_else(|| {
         matches!(document_url.scheme(), "http" | "https").then(|| document_url.clone())
     });
+    let declared_types = declares_text_types(&feed);
     let meta = FeedMeta {
         title: feed
             .title
             .as_ref()
-            .map(plain_text)
+            .map(|t| plain_text(t, declared_types))
             .filter(|t| !t.is_empty()),
         site_url: site_url.map(String::from),
         language: feed.language.as_deref().and_then(language_tag),
@@ -134,7 +144,12 @@ pub fn prepare(feed: Feed, document_url: &Url, guid_was_unreliable: bool) -> Pre
     let titles: Vec<String> = feed
         .entries
         .iter()
-        .map(|e| e.title.as_ref().map(plain_text).unwrap_or_default())
+        .map(|e| {
+            e.title
+                .as_ref()
+                .map(|t| plain_text(t, declared_types))
+                .unwrap_or_default()
+        })
         .collect();
     let inputs: Vec<IdentityInput<'_>> = feed
         .entries
@@ -174,6 +189,7 @@ pub fn prepare(feed: Feed, document_url: &Url, guid_was_unreliable: bool) -> Pre
         guid_is_unreliable,
         feed,
         base,
+        declared_types,
     }
 }
 
@@ -193,7 +209,10 @@ impl PreparedFeed {
         let url = entry_link(e, self.base.as_ref());
         let canonical = url.as_ref().and_then(canonical_url);
         let title = text::truncate_words(
-            &e.title.as_ref().map(plain_text).unwrap_or_default(),
+            &e.title
+                .as_ref()
+                .map(|t| plain_text(t, self.declared_types))
+                .unwrap_or_default(),
             MAX_TITLE_CHARS,
         );
 
@@ -210,7 +229,7 @@ impl PreparedFeed {
                 e.summary
                     .as_ref()
                     .filter(|s| !s.content.trim().is_empty())
-                    .map(|s| (s.content.as_str(), is_html_text(s)))
+                    .map(|s| (s.content.as_str(), is_html_text(s, self.declared_types)))
             });
         let (content_html, body_text) = match content_source {
             Some((body, true)) => {
@@ -230,7 +249,7 @@ impl PreparedFeed {
             None => (None, String::new()),
         };
         let summary_text = match &e.summary {
-            Some(s) if !s.content.trim().is_empty() => plain_text(s),
+            Some(s) if !s.content.trim().is_empty() => plain_text(s, self.declared_types),
             _ => body_text.clone(),
         };
         let summary =
@@ -239,12 +258,21 @@ impl PreparedFeed {
         let search_vector =
             text::search_vector(&title, &format!("{summary_text}\n{body_text}"), MAX_LEXEMES);
 
+        let words = content_words(&body_text);
+        let near = simhash::signature(&title, &words);
+        let passages = match near {
+            Some(_) => passages::sketch(&words),
+            None => Vec::new(),
+        };
         NewEntry {
             identity: candidate.identity.clone(),
             guid: guid(e),
             url: url.map(String::from),
             canonical_url: canonical,
-            fingerprint: content_fingerprint(&body_text),
+            fingerprint: content_fingerprint(&words),
+            simhash: near.map(|n| n.simhash as i64),
+            number_sketch: near.map(|n| n.numbers as i64),
+            passages,
             title,
             summary,
             content_html: content_html.filter(|h| !h.trim().is_empty()),
@@ -362,8 +390,18 @@ fn is_html_type(media_type: &str) -> bool {
     m.contains("html") || m.contains("xml")
 }
 
-fn is_html_text(t: &Text) -> bool {
-    is_html_type(t.content_type.as_ref()) || looks_like_html(&t.content)
+/// Atom text constructs carry `type="text"|"html"` and JSON Feed titles
+/// are text by definition, so their `<` is a character; RSS never says, and
+/// its titles and descriptions carry escaped HTML as often as not.
+fn declares_text_types(feed: &Feed) -> bool {
+    matches!(
+        feed.feed_type,
+        feed_rs::model::FeedType::Atom | feed_rs::model::FeedType::JSON
+    )
+}
+
+fn is_html_text(t: &Text, declared_types: bool) -> bool {
+    is_html_type(t.content_type.as_ref()) || (!declared_types && looks_like_html(&t.content))
 }
 
 fn looks_like_html(s: &str) -> bool {
@@ -371,9 +409,9 @@ fn looks_like_html(s: &str) -> bool {
 }
 
 /// Titles and summaries are plain text, whatever the feed marked them as.
-fn plain_text(t: &Text) -> String {
+fn plain_text(t: &Text, declared_types: bool) -> String {
     let raw = text::nfc(&t.content);
-    let plain = if is_html_text(t) {
+    let plain = if is_html_text(t, declared_types) {
         text::html_to_text(&raw)
     } else if raw.contains('&') {
         // feed-rs passes entities XML does not define (&eacute; &hellip;) through

@@ -45,6 +45,7 @@ pub struct FetchWrite<'a> {
     pub next_poll_at: DateTime<Utc>,
     pub adaptive_interval: std::time::Duration,
     pub feed_hints: &'a crate::poller::schedule::FeedHints,
+    pub story_window: std::time::Duration,
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -60,13 +61,13 @@ WITH incoming AS (
         identity text, guid text, url text, canonical_url text, title text, summary text,
         content_html text, authors text[], categories text[], enclosures jsonb, language text,
         published_at timestamptz, updated_at timestamptz, raw_hash text, fingerprint text,
-        search_vector text, position bigint)
+        simhash bigint, number_sketch bigint, passages bigint[], search_vector text, position bigint)
 ),
 upserted AS (
     INSERT INTO entries AS e (
         source_id, identity, guid, url, canonical_url, title, summary, content_html, authors,
         categories, enclosures, language, published_at, updated_at, fetched_at, sort_at, raw_hash,
-        fingerprint)
+        fingerprint, simhash, number_sketch, passages)
     SELECT $1, identity, guid, url, canonical_url, coalesce(title, ''), summary, content_html,
            coalesce(authors, '{}'), coalesce(categories, '{}'), coalesce(enclosures, '[]'), language,
            -- a date in the future is clamped to the fetch time
@@ -74,7 +75,8 @@ upserted AS (
            -- undated entries sort as first seen, keeping the feed's order (newest
            -- first); a date in the future (clock skew, scheduled posts) sorts as now
            LEAST(coalesce(published_at, $3 - make_interval(secs => coalesce(position, 0) / 1000000.0)), $3),
-           decode(raw_hash, 'hex'), decode(fingerprint, 'hex')
+           decode(raw_hash, 'hex'), decode(fingerprint, 'hex'), simhash, number_sketch,
+           coalesce(passages, '{}')
     FROM incoming
     ON CONFLICT (source_id, identity) DO UPDATE SET
         guid = EXCLUDED.guid, url = EXCLUDED.url, canonical_url = EXCLUDED.canonical_url,
@@ -84,7 +86,9 @@ upserted AS (
         published_at = coalesce(EXCLUDED.published_at, e.published_at),
         updated_at = CASE WHEN EXCLUDED.updated_at > coalesce(e.updated_at, '-infinity')
                           THEN EXCLUDED.updated_at ELSE $3 END,
-        raw_hash = EXCLUDED.raw_hash, fingerprint = EXCLUDED.fingerprint
+        raw_hash = EXCLUDED.raw_hash, fingerprint = EXCLUDED.fingerprint,
+        simhash = EXCLUDED.simhash, number_sketch = EXCLUDED.number_sketch,
+        passages = EXCLUDED.passages
     WHERE e.raw_hash IS DISTINCT FROM EXCLUDED.raw_hash
     RETURNING e.id, e.source_id, e.sort_at, e.identity, (xmax = 0) AS inserted
 ),
@@ -138,7 +142,12 @@ pub async fn write_fetch(pool: &PgPool, w: FetchWrite<'_>) -> Result<WriteStats,
     .execute(&mut *tx)
     .await?;
     if stats.inserted > 0 {
-        stats.new_stories = crate::stories::group::assign_stories(&mut tx, w.source_id).await?;
+        stats.new_stories = crate::stories::group::assign_stories(
+            &mut tx,
+            w.source_id,
+            chrono::Duration::from_std(w.story_window).unwrap_or(chrono::Duration::days(3)),
+        )
+        .await?;
     }
     if stats.inserted + stats.updated > 0 {
         crate::publish::cache::notify_changed(&mut tx, w.source_id).await?;

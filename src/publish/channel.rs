@@ -64,7 +64,8 @@ pub async fn channel_page(
     }
 }
 
-fn matches(channel: &ChannelConfig, item: &EntryView) -> bool {
+/// Whether an item passes the channel's include/exclude patterns.
+pub fn matches(channel: &ChannelConfig, item: &EntryView) -> bool {
     let text = format!("{}\n{}", item.title, item.summary.as_deref().unwrap_or(""));
     channel.include.as_ref().is_none_or(|r| r.is_match(&text))
         && !channel.exclude.as_ref().is_some_and(|r| r.is_match(&text))

@@ -9,7 +9,9 @@ use crate::text;
 /// Fewer words than this and the text is too generic to identify an article.
 pub const MIN_WORDS: usize = 25;
 
-/// Lines that outlets add around the same article and that must not count.
+/// Lines that outlets add around the same article and that must not count:
+/// photo credits, share bars, "read more" links. Prefixes carry their colon
+/// where the bare words start real sentences ("Chia sẻ với báo chí, ...").
 fn is_boilerplate(word_run: &str) -> bool {
     let lower = word_run.trim_start();
     [
@@ -17,8 +19,11 @@ fn is_boilerplate(word_run: &str) -> bool {
         "anh :",
         "nguon:",
         "photo:",
-        "share",
-        "chia se",
+        "photo :",
+        "image:",
+        "share:",
+        "share this",
+        "chia se:",
         "xem them",
         "read more",
         "doc them",
@@ -27,25 +32,45 @@ fn is_boilerplate(word_run: &str) -> bool {
     .any(|p| lower.starts_with(p))
 }
 
-/// The fingerprint of an article body (plain text), or `None` when it is too
-/// short to tell articles apart.
-pub fn content_fingerprint(body_text: &str) -> Option<[u8; 16]> {
+/// The folded sentences of an article body (plain text), each as its words,
+/// with boilerplate left out: a line that starts as a caption or a share
+/// bar goes whole, so do such sentences within a line. Fingerprints,
+/// SimHashes and passage hashes are computed from these.
+pub fn content_sentences(body_text: &str) -> Vec<Vec<String>> {
     let folded = text::fold(body_text);
-    let mut hasher = Sha256::new();
-    let mut count = 0usize;
-    // Sentences/lines that are boilerplate are skipped as a whole.
-    for segment in folded.split(['\n', '.', '!', '?', '|', ';']) {
-        if is_boilerplate(segment) {
+    let mut out = Vec::new();
+    for line in folded.lines() {
+        if is_boilerplate(line) {
             continue;
         }
-        for w in text::words(segment) {
-            hasher.update(w.as_bytes());
-            hasher.update(b" ");
-            count += 1;
+        for sentence in line.split(['.', '!', '?', '|', ';']) {
+            if is_boilerplate(sentence) {
+                continue;
+            }
+            let words: Vec<String> = text::words(sentence).map(str::to_owned).collect();
+            if !words.is_empty() {
+                out.push(words);
+            }
         }
     }
-    if count < MIN_WORDS {
+    out
+}
+
+/// All the words of [`content_sentences`], in order.
+pub fn content_words(body_text: &str) -> Vec<String> {
+    content_sentences(body_text).concat()
+}
+
+/// The fingerprint of an article's body words (see [`content_words`]), or
+/// `None` when they are too few to tell articles apart.
+pub fn content_fingerprint(words: &[String]) -> Option<[u8; 16]> {
+    if words.len() < MIN_WORDS {
         return None;
+    }
+    let mut hasher = Sha256::new();
+    for w in words {
+        hasher.update(w.as_bytes());
+        hasher.update(b" ");
     }
     let digest = hasher.finalize();
     let mut out = [0u8; 16];
@@ -57,6 +82,10 @@ pub fn content_fingerprint(body_text: &str) -> Option<[u8; 16]> {
 mod tests {
     use super::*;
 
+    fn fp(body: &str) -> Option<[u8; 16]> {
+        content_fingerprint(&content_words(body))
+    }
+
     const BODY: &str = "Sáng 25/11, Ủy ban nhân dân thành phố Hải Phòng tổ chức hội nghị triển khai kế hoạch \
         phát triển cảng biển giai đoạn 2026-2030, với mục tiêu nâng công suất khai thác lên 200 triệu tấn \
         hàng hóa mỗi năm và thu hút thêm các hãng tàu quốc tế.";
@@ -64,24 +93,21 @@ mod tests {
     #[test]
     fn same_text_other_case_spacing_and_accents_matches() {
         let other = BODY.to_uppercase().replace(' ', "  ");
-        assert_eq!(content_fingerprint(BODY), content_fingerprint(&other));
+        assert_eq!(fp(BODY), fp(&other));
         let unaccented = text::fold(BODY);
-        assert_eq!(content_fingerprint(BODY), content_fingerprint(&unaccented));
+        assert_eq!(fp(BODY), fp(&unaccented));
     }
 
     #[test]
     fn photo_captions_do_not_count() {
         let with_caption = format!("{BODY}\nẢnh: Lê Tân");
-        assert_eq!(
-            content_fingerprint(BODY),
-            content_fingerprint(&with_caption)
-        );
+        assert_eq!(fp(BODY), fp(&with_caption));
     }
 
     #[test]
     fn different_text_differs_and_short_text_has_none() {
         let changed = BODY.replace("200 triệu", "300 triệu");
-        assert_ne!(content_fingerprint(BODY), content_fingerprint(&changed));
-        assert_eq!(content_fingerprint("Tin vắn: mưa lớn ở Hà Nội"), None);
+        assert_ne!(fp(BODY), fp(&changed));
+        assert_eq!(fp("Tin vắn: mưa lớn ở Hà Nội"), None);
     }
 }

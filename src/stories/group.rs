@@ -1,36 +1,84 @@
 //! Grouping entries of different sources into stories: the same canonical
-//! URL, or the same content fingerprint within a few days, is one story.
-//! Each story points at its earliest entry, the version merged feeds show.
+//! URL, the same content fingerprint, or a near-duplicate (close SimHashes,
+//! see [`super::simhash`], or shared sentences, see [`super::passages`])
+//! within the story window is one story. Each story
+//! points at its earliest entry, the version merged feeds show.
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
 use sqlx::{PgConnection, Postgres, Transaction};
 
-/// Entries with the same text published further apart than this are
-/// different stories (recurring boilerplate, yearly notices).
-const FINGERPRINT_WINDOW_DAYS: i64 = 3;
+use super::passages;
+use super::simhash::{self, NearEntry};
 
 /// Serializes story assignment between concurrent ingests, so that two
 /// sources carrying the same new article cannot each create a story for it.
 /// Taken at the end of the ingest transaction; held until its commit.
 const GROUPING_LOCK: i64 = 0x7472_6962_7374_6f72; // "tribstor"
 
-/// id, canonical URL, fingerprint, sort time of an entry without a story.
-type PendingEntry = (i64, Option<String>, Option<Vec<u8>>, DateTime<Utc>);
+/// An entry without a story yet.
+#[derive(sqlx::FromRow)]
+struct Pending {
+    id: i64,
+    canonical_url: Option<String>,
+    fingerprint: Option<Vec<u8>>,
+    sort_at: DateTime<Utc>,
+    title: String,
+    simhash: Option<i64>,
+    number_sketch: Option<i64>,
+    passages: Vec<i64>,
+}
 
-/// Puts every unassigned entry of `source_id` into a story. Returns how many
-/// stories were created.
+impl Pending {
+    fn near(&self) -> Option<NearEntry<'_>> {
+        Some(NearEntry {
+            title: &self.title,
+            simhash: self.simhash? as u64,
+            numbers: self.number_sketch.unwrap_or(0) as u64,
+            passages: &self.passages,
+        })
+    }
+
+    /// The keys under which this entry is found by near-duplicate lookup.
+    fn near_keys(&self) -> Vec<i64> {
+        let mut keys = self.passages.clone();
+        if let Some(h) = self.simhash {
+            keys.extend(simhash::band_keys(h as u64));
+        }
+        keys
+    }
+}
+
+/// A stored entry of another source sharing a SimHash band with a pending one.
+#[derive(sqlx::FromRow)]
+struct NearCandidate {
+    pending: i32,
+    story_id: i64,
+    sort_at: DateTime<Utc>,
+    title: String,
+    simhash: i64,
+    number_sketch: Option<i64>,
+    passages: Vec<i64>,
+}
+
+/// Puts every unassigned entry of `source_id` into a story. Entries of
+/// different sources published at most `window` apart join one story when
+/// their content fingerprints are equal or they are near-duplicates; the
+/// same canonical URL joins at any distance. Returns how many stories were
+/// created.
 pub async fn assign_stories(
     tx: &mut Transaction<'_, Postgres>,
     source_id: i64,
+    window: Duration,
 ) -> Result<u64, sqlx::Error> {
     sqlx::query("SELECT pg_advisory_xact_lock($1)")
         .bind(GROUPING_LOCK)
         .execute(&mut **tx)
         .await?;
-    let pending: Vec<PendingEntry> = sqlx::query_as(
-        "SELECT id, canonical_url, fingerprint, sort_at FROM entries
+    let pending: Vec<Pending> = sqlx::query_as(
+        "SELECT id, canonical_url, fingerprint, sort_at, title, simhash, number_sketch,
+                coalesce(passages, '{}') AS passages FROM entries
          WHERE source_id = $1 AND story_id IS NULL ORDER BY sort_at, id",
     )
     .bind(source_id)
@@ -40,7 +88,10 @@ pub async fn assign_stories(
         return Ok(0);
     }
 
-    let urls: Vec<&str> = pending.iter().filter_map(|p| p.1.as_deref()).collect();
+    let urls: Vec<&str> = pending
+        .iter()
+        .filter_map(|p| p.canonical_url.as_deref())
+        .collect();
     let by_url: HashMap<String, i64> = sqlx::query_as::<_, (String, i64)>(
         "SELECT DISTINCT ON (canonical_url) canonical_url, story_id FROM entries
          WHERE canonical_url = ANY($1) AND story_id IS NOT NULL ORDER BY canonical_url, sort_at, id",
@@ -51,7 +102,10 @@ pub async fn assign_stories(
     .into_iter()
     .collect();
 
-    let fingerprints: Vec<&[u8]> = pending.iter().filter_map(|p| p.2.as_deref()).collect();
+    let fingerprints: Vec<&[u8]> = pending
+        .iter()
+        .filter_map(|p| p.fingerprint.as_deref())
+        .collect();
     let fp_rows: Vec<(Vec<u8>, i64, DateTime<Utc>)> = sqlx::query_as(
         "SELECT fingerprint, story_id, sort_at FROM entries
          WHERE fingerprint = ANY($1) AND story_id IS NOT NULL",
@@ -64,6 +118,8 @@ pub async fn assign_stories(
         by_fp.entry(fp).or_default().push((story, at));
     }
 
+    let near_by_pending = near_candidates(tx, source_id, &pending, window).await?;
+
     // Decide in Rust; entries of this batch can join each other too.
     enum Target {
         Existing(i64),
@@ -73,42 +129,46 @@ pub async fn assign_stories(
     let mut new_fp: HashMap<&[u8], Vec<(usize, DateTime<Utc>)>> = HashMap::new();
     let mut heads: Vec<(i64, DateTime<Utc>)> = Vec::new();
     let mut targets: Vec<(i64, Target)> = Vec::with_capacity(pending.len());
-    let window = Duration::days(FINGERPRINT_WINDOW_DAYS);
-    for (id, url, fp, at) in &pending {
-        let near = |t: &DateTime<Utc>| (*t - *at).abs() <= window;
-        let existing = url
+    for (i, p) in pending.iter().enumerate() {
+        let near = |t: &DateTime<Utc>| (*t - p.sort_at).abs() <= window;
+        let existing = p
+            .canonical_url
             .as_deref()
             .and_then(|u| by_url.get(u).copied())
             .or_else(|| {
-                fp.as_ref()
+                p.fingerprint
+                    .as_ref()
                     .and_then(|f| by_fp.get(f))
                     .and_then(|v| v.iter().find(|(_, t)| near(t)).map(|(s, _)| *s))
-            });
+            })
+            .or_else(|| near_by_pending.get(&i).copied());
         let target = match existing {
             Some(story) => Target::Existing(story),
             None => {
-                let in_batch = url
+                let in_batch = p
+                    .canonical_url
                     .as_deref()
                     .and_then(|u| new_url.get(u).copied())
                     .or_else(|| {
-                        fp.as_deref()
+                        p.fingerprint
+                            .as_deref()
                             .and_then(|f| new_fp.get(f))
                             .and_then(|v| v.iter().find(|(_, t)| near(t)).map(|(i, _)| *i))
                     });
                 let slot = in_batch.unwrap_or_else(|| {
-                    heads.push((*id, *at));
+                    heads.push((p.id, p.sort_at));
                     heads.len() - 1
                 });
-                if let Some(u) = url.as_deref() {
+                if let Some(u) = p.canonical_url.as_deref() {
                     new_url.entry(u).or_insert(slot);
                 }
-                if let Some(f) = fp.as_deref() {
-                    new_fp.entry(f).or_default().push((slot, *at));
+                if let Some(f) = p.fingerprint.as_deref() {
+                    new_fp.entry(f).or_default().push((slot, p.sort_at));
                 }
                 Target::NewStory(slot)
             }
         };
-        targets.push((*id, target));
+        targets.push((p.id, target));
     }
 
     let (head_ids, head_times): (Vec<i64>, Vec<DateTime<Utc>>) = heads.iter().copied().unzip();
@@ -147,10 +207,118 @@ pub async fn assign_stories(
     .bind(&story_ids)
     .execute(&mut **tx)
     .await?;
+    store_near_keys(tx, &pending).await?;
     touched.sort_unstable();
     touched.dedup();
     refresh_heads(tx, &touched).await?;
     Ok(heads.len() as u64)
+}
+
+/// For each pending entry (by index) with a SimHash, the story of its
+/// closest near-duplicate in another source within the window. Candidates
+/// share a SimHash band or a shingle hash; each is an index range of the
+/// window, so the cost depends on how many entries the window holds, not
+/// on the table's size.
+async fn near_candidates(
+    tx: &mut Transaction<'_, Postgres>,
+    source_id: i64,
+    pending: &[Pending],
+    window: Duration,
+) -> Result<HashMap<usize, i64>, sqlx::Error> {
+    let (mut idx, mut keys, mut lo, mut hi) = (vec![], vec![], vec![], vec![]);
+    for (i, p) in pending.iter().enumerate() {
+        for key in p.near_keys() {
+            idx.push(i as i32);
+            keys.push(key);
+            lo.push(p.sort_at - window);
+            hi.push(p.sort_at + window);
+        }
+    }
+    if idx.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let candidates: Vec<NearCandidate> = sqlx::query_as(
+        "SELECT DISTINCT ON (q.pending, e.id) q.pending, e.story_id, e.sort_at, e.title, e.simhash,
+                e.number_sketch, coalesce(e.passages, '{}') AS passages
+         FROM unnest($1::int[], $2::bigint[], $3::timestamptz[], $4::timestamptz[]) AS q(pending, key, lo, hi)
+         JOIN near_keys k ON k.key = q.key AND k.sort_at BETWEEN q.lo AND q.hi
+         JOIN entries e ON e.id = k.entry_id
+         WHERE e.source_id <> $5 AND e.story_id IS NOT NULL AND e.simhash IS NOT NULL",
+    )
+    .bind(&idx)
+    .bind(&keys)
+    .bind(&lo)
+    .bind(&hi)
+    .bind(source_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut best: HashMap<usize, (u32, DateTime<Utc>, i64)> = HashMap::new();
+    for c in &candidates {
+        let i = c.pending as usize;
+        let Some(mine) = pending.get(i).and_then(Pending::near) else {
+            continue;
+        };
+        let theirs = NearEntry {
+            title: &c.title,
+            simhash: c.simhash as u64,
+            numbers: c.number_sketch.unwrap_or(0) as u64,
+            passages: &c.passages,
+        };
+        if !is_near_duplicate(&mine, &theirs) {
+            continue;
+        }
+        let key = (
+            simhash::distance(mine.simhash, theirs.simhash),
+            c.sort_at,
+            c.story_id,
+        );
+        best.entry(i)
+            .and_modify(|b| *b = (*b).min(key))
+            .or_insert(key);
+    }
+    Ok(best.into_iter().map(|(i, (_, _, s))| (i, s)).collect())
+}
+
+/// The near-duplicate rule (the time window and the different-source rule
+/// are the caller's): close SimHashes (see [`simhash::simhashes_agree`]),
+/// or shared passages in texts that mention the same numbers; under a
+/// generic headline, templates filled in with other figures are told apart
+/// by requiring most numbers to match.
+fn is_near_duplicate(a: &NearEntry<'_>, b: &NearEntry<'_>) -> bool {
+    let numbers = if simhash::is_generic_title(a.title) || simhash::is_generic_title(b.title) {
+        simhash::numbers_match(a.numbers, b.numbers)
+    } else {
+        simhash::numbers_agree(a.numbers, b.numbers)
+    };
+    numbers && (simhash::simhashes_agree(a, b) || passages::passages_agree(a.passages, b.passages))
+}
+
+/// Indexes the near-duplicate keys of newly grouped entries.
+async fn store_near_keys(
+    tx: &mut Transaction<'_, Postgres>,
+    pending: &[Pending],
+) -> Result<(), sqlx::Error> {
+    let (mut keys, mut times, mut ids) = (vec![], vec![], vec![]);
+    for p in pending {
+        for key in p.near_keys() {
+            keys.push(key);
+            times.push(p.sort_at);
+            ids.push(p.id);
+        }
+    }
+    if keys.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(
+        "INSERT INTO near_keys (key, sort_at, entry_id)
+         SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::bigint[]) ON CONFLICT DO NOTHING",
+    )
+    .bind(&keys)
+    .bind(&times)
+    .bind(&ids)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 /// Points each story at its earliest remaining entry; deletes stories left

@@ -4,6 +4,7 @@
 
 mod api;
 mod cli;
+mod dedup_eval;
 mod feeds;
 mod fuzz;
 mod ingest;
@@ -11,3 +12,4 @@ mod lifecycle;
 mod poller;
 mod stories;
 mod support;
+mod web;

@@ -79,3 +79,153 @@ async fn removing_a_source_moves_its_stories_to_the_remaining_version() {
         .all(|i| i["_tributary"]["alternates"].as_array().unwrap().is_empty()));
     app.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_channel_listing_in_the_api_is_one_item_per_story() {
+    let (_server, app) = wire_and_republisher().await;
+    let every = app.get_json("/api/v1/entries").await;
+    assert_eq!(every["items"].as_array().unwrap().len(), 4);
+
+    let page = app.get_json("/api/v1/entries?channel=all").await;
+    let items = page["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "one item per story: {page}");
+    for item in items {
+        // The earliest version (the wire's), the republication as an alternate.
+        assert_eq!(item["source"]["title"], "Harbour Wire");
+        let alternates = item["alternates"].as_array().unwrap();
+        assert_eq!(alternates.len(), 1);
+        assert_eq!(alternates[0]["source_id"], 2);
+    }
+    // Filters and search combine with it.
+    let searched = app.get_json("/api/v1/entries?channel=all&q=terminal").await;
+    assert_eq!(searched["items"].as_array().unwrap().len(), 1);
+    let paged = app.get_json("/api/v1/entries?channel=all&limit=1").await;
+    assert_eq!(paged["items"].as_array().unwrap().len(), 1);
+    let cursor = paged["next_cursor"].as_str().unwrap();
+    let rest = app
+        .get_json(&format!(
+            "/api/v1/entries?channel=all&limit=1&cursor={cursor}"
+        ))
+        .await;
+    assert_eq!(rest["items"].as_array().unwrap().len(), 1);
+    assert_ne!(rest["items"][0]["id"], paged["items"][0]["id"]);
+    assert!(rest["next_cursor"].is_null());
+    app.shutdown().await;
+}
+
+/// Versions of one story from the labelled set, by kind.
+fn versions(story: &str) -> Vec<serde_json::Value> {
+    let set: serde_json::Value = serde_json::from_slice(&data("dedup/set.json")).unwrap();
+    set["articles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["story"] == story)
+        .cloned()
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_edited_copy_joins_the_story_and_stays_when_edited_again() {
+    let all = versions("hp-port");
+    let by_kind = |k: &str| all.iter().find(|a| a["kind"] == k).unwrap().clone();
+    let original = by_kind("original");
+    let edited = by_kind("edited");
+    let server = FeedServer::start().await;
+    server.route(
+        "/a.rss",
+        Route::feed(
+            crate::dedup_eval::rss("a", &[&original]),
+            "application/rss+xml",
+        ),
+    );
+    server.route(
+        "/b.rss",
+        Route::feed(
+            crate::dedup_eval::rss("b", &[&edited]),
+            "application/rss+xml",
+        ),
+    );
+    let app = TestApp::spawn(&sources_toml(&[server.url("/a.rss"), server.url("/b.rss")])).await;
+    app.poll_all().await;
+    let stories = |app: &TestApp| {
+        let pool = app.db.pool.clone();
+        async move {
+            sqlx::query_as::<_, (i64, String)>(
+                "SELECT story_id, title FROM entries ORDER BY source_id",
+            )
+            .fetch_all(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    let first = stories(&app).await;
+    assert_eq!(first.len(), 2);
+    assert_eq!(
+        first[0].0, first[1].0,
+        "another headline, edited words: one story"
+    );
+    let feed = app.get_json("/feeds/all.json").await;
+    let item_id = feed["items"][0]["id"].clone();
+    assert_eq!(feed["items"].as_array().unwrap().len(), 1);
+
+    // Outlet b edits its copy again under the same guid: it stays in the story.
+    let mut again = edited.clone();
+    again["title"] = "Hải Phòng nâng công suất cảng lên 200 triệu tấn".into();
+    again["html"] = by_kind("trimmed")["html"].clone();
+    server.route(
+        "/b.rss",
+        Route::feed(
+            crate::dedup_eval::rss("b", &[&again]),
+            "application/rss+xml",
+        ),
+    );
+    let before = app.cache_generation();
+    let reports = app.poll_all().await;
+    app.wait_for_change(before).await;
+    let second = stories(&app).await;
+    assert_eq!(second.len(), 2);
+    assert_eq!(
+        second[1].1, "Hải Phòng nâng công suất cảng lên 200 triệu tấn",
+        "{reports:?}"
+    );
+    assert_eq!(second[0].0, first[0].0);
+    assert_eq!(second[1].0, first[0].0);
+    let feed = app.get_json("/feeds/all.json").await;
+    assert_eq!(feed["items"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        feed["items"][0]["id"], item_id,
+        "the story's id in our feeds is stable"
+    );
+    app.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn generic_headlines_with_other_figures_stay_apart() {
+    let mut weather: Vec<serde_json::Value> = ["weather-24", "weather-25", "weather-26"]
+        .iter()
+        .flat_map(|s| versions(s))
+        .collect();
+    // Published within one window, by three outlets.
+    for (i, w) in weather.iter_mut().enumerate() {
+        w["published"] = format!("2026-11-2{}T06:00:00Z", 4 + i).into();
+    }
+    let server = FeedServer::start().await;
+    let mut urls = vec![];
+    for (i, w) in weather.iter().enumerate() {
+        let path = format!("/w{i}.rss");
+        server.route(
+            &path,
+            Route::feed(crate::dedup_eval::rss("w", &[w]), "application/rss+xml"),
+        );
+        urls.push(server.url(&path));
+    }
+    let app = TestApp::spawn(&sources_toml(&urls)).await;
+    app.poll_all().await;
+    let (stories,): (i64,) = sqlx::query_as("SELECT count(*) FROM stories")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(stories, 3, "three days' weather reports are three stories");
+    app.shutdown().await;
+}

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Ingest cost per entry as the database grows: for each size (10k, 100k, 1M
+# stored entries, seeded by scripts/seed.sql with near-duplicate keys), the
+# time `tributary poll --once --all` takes to ingest 100 new sources x 50
+# items (file: feeds from scripts/gen_feeds.py: parse, clean, fingerprint,
+# SimHash, candidate lookup by band and shingle within the story window,
+# write). Median of RUNS runs, min and max; the last column compares with
+# the smallest size: flat means the cost does not grow with the table.
+#
+#   ADMIN_URL=postgres://postgres@127.0.0.1:5432/postgres scripts/bench-ingest-cost.sh
+#
+# Creates (and drops at the end) its own databases tributary_ingestcost_<size>.
+# Knobs: SIZES ("10000 100000 1000000"), RUNS (3), FEEDS (100), ITEMS (50).
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+: "${ADMIN_URL:?set ADMIN_URL to a PostgreSQL server where databases may be created}"
+SIZES=${SIZES:-"10000 100000 1000000"}
+RUNS=${RUNS:-3}
+FEEDS=${FEEDS:-100}
+ITEMS=${ITEMS:-50}
+for tool in psql python3; do
+    command -v "$tool" >/dev/null || { echo "needs $tool" >&2; exit 2; }
+done
+
+(cd "$ROOT" && cargo build --release --quiet)
+BIN="$ROOT/target/release/tributary"
+WORK=$(mktemp -d /tmp/tributary-ingestcost.XXXXXX)
+CREATED=()
+cleanup() {
+    for db in "${CREATED[@]}"; do
+        psql "$ADMIN_URL" -qc "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 2>&1 || true
+    done
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+python3 "$ROOT/scripts/gen_feeds.py" "$WORK/feeds" "$FEEDS" "$ITEMS" 11
+{
+    printf '[server]\nlisten = "127.0.0.1:0"\n[poller]\nconcurrency = 16\nper_host_concurrency = 16\n'
+    for ((i = 0; i < FEEDS; i++)); do
+        printf '[[sources]]\nurl = "file://%s/feeds/source%d.rss"\n' "$WORK" "$i"
+    done
+} > "$WORK/bench.toml"
+export RUST_LOG=warn
+
+db_url() { python3 -c 'import sys, urllib.parse as u; p = u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path="/" + sys.argv[2])))' "$ADMIN_URL" "$1"; }
+
+printf '| stored entries | new entries | median s | min s | max s | µs per entry | vs first |\n|---|---|---|---|---|---|---|\n'
+FIRST=""
+for size in $SIZES; do
+    db="tributary_ingestcost_$size"
+    psql "$ADMIN_URL" -qc "DROP DATABASE IF EXISTS $db" >/dev/null
+    psql "$ADMIN_URL" -qc "CREATE DATABASE $db" >/dev/null
+    CREATED+=("$db")
+    url=$(db_url "$db")
+    DATABASE_URL="$url" "$BIN" --config "$WORK/bench.toml" migrate >/dev/null
+    per_source=$((size < 500 ? size : 500))
+    psql "$url" -q -v sources=$((size / per_source)) -v per_source=$per_source \
+        -f "$ROOT/scripts/seed.sql" >/dev/null
+    times=()
+    for ((r = 0; r < RUNS; r++)); do
+        psql "$url" -qc "DELETE FROM entries WHERE source_id IN (SELECT id FROM sources WHERE url LIKE 'file:%');
+                         DELETE FROM tombstones; DELETE FROM stories s WHERE NOT EXISTS (SELECT 1 FROM entries e WHERE e.story_id = s.id);
+                         UPDATE sources SET etag = NULL, last_modified = NULL, next_poll_at = now() WHERE url LIKE 'file:%'" >/dev/null
+        psql "$url" -qc "VACUUM ANALYZE" >/dev/null
+        # The seeded sources are disabled: polls touch only the benchmark feeds.
+        times+=("$(DATABASE_URL="$url" python3 -c 'import subprocess, sys, time
+t = time.monotonic(); subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)
+print(time.monotonic() - t)' "$BIN" --config "$WORK/bench.toml" poll --once --all)")
+    done
+    new=$(psql "$url" -Atc "SELECT count(*) FROM entries e JOIN sources s ON s.id = e.source_id WHERE s.url LIKE 'file:%'")
+    stored=$(psql "$url" -Atc "SELECT count(*) FROM entries")
+    python3 - "$stored" "$new" "${FIRST:-}" "${times[@]}" <<'EOF'
+import statistics, sys
+stored, new, first = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+times = [float(t) for t in sys.argv[4:]]
+med = statistics.median(times)
+per = med / new * 1e6
+ratio = f"{per / float(first):.2f}" if first else "1.00"
+print(f"| {stored - new:,} | {new:,} | {med:.2f} | {min(times):.2f} | {max(times):.2f} | {per:.0f} | {ratio} |")
+EOF
+    [ -z "$FIRST" ] && FIRST=$(python3 -c "import statistics,sys; t=[float(x) for x in sys.argv[2:]]; print(statistics.median(t)/int(sys.argv[1])*1e6)" "$new" "${times[@]}")
+    psql "$ADMIN_URL" -qc "DROP DATABASE IF EXISTS $db" >/dev/null
+done
+echo "machine: $(nproc) cores, $(uname -m); wall time of the whole command (process start, config sync, polls)"
