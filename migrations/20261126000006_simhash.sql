@@ -17,3 +17,5 @@ CREATE TABLE near_keys (
     PRIMARY KEY (key, sort_at, entry_id)
 );
 CREATE INDEX near_keys_entry ON near_keys (entry_id);
+-- Keys older than a few weeks are pruned (see src/retention.rs).
+CREATE INDEX near_keys_age ON near_keys (sort_at);

@@ -28,7 +28,7 @@ WORK=$(mktemp -d /tmp/tributary-ingestcost.XXXXXX)
 CREATED=()
 cleanup() {
     for db in "${CREATED[@]}"; do
-        psql "$ADMIN_URL" -qc "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 2>&1 || true
+        psql "$ADMIN_URL" -qc "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true
     done
     rm -rf "$WORK"
 }
@@ -49,7 +49,7 @@ printf '| stored entries | new entries | median s | min s | max s | µs per entr
 FIRST=""
 for size in $SIZES; do
     db="tributary_ingestcost_$size"
-    psql "$ADMIN_URL" -qc "DROP DATABASE IF EXISTS $db" >/dev/null
+    psql "$ADMIN_URL" -qc "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1
     psql "$ADMIN_URL" -qc "CREATE DATABASE $db" >/dev/null
     CREATED+=("$db")
     url=$(db_url "$db")

@@ -47,7 +47,7 @@ CROSS JOIN LATERAL (
 ),
 ins AS (
     -- Near-duplicate signatures drawn by hash: what matters for ingest cost
-    -- is how many keys the story window holds, 20 per entry as in real data.
+    -- is how many keys the story window holds.
     INSERT INTO entries (source_id, identity, guid, url, canonical_url, title, summary, content_html,
                          published_at, fetched_at, sort_at, raw_hash, simhash, number_sketch, passages)
     SELECT source_id, identity, guid, url, url, title, summary, '<p>' || summary || '</p>', ts, ts, ts,
@@ -57,10 +57,13 @@ ins AS (
     RETURNING id, source_id, sort_at, identity, simhash, passages
 ),
 near AS (
+    -- As pruning leaves them: keys of the last 14 days only, 4 bands and
+    -- the 8 smallest shingle hashes per entry.
     INSERT INTO near_keys (key, sort_at, entry_id)
     SELECT k, ins.sort_at, ins.id FROM ins,
-        LATERAL unnest(ins.passages || ARRAY(SELECT (b::bigint << 16) | ((ins.simhash >> (16 * b)) & 65535)
-                                             FROM generate_series(0, 3) b)) k
+        LATERAL unnest(ins.passages[1:8] || ARRAY(SELECT (b::bigint << 16) | ((ins.simhash >> (16 * b)) & 65535)
+                                                  FROM generate_series(0, 3) b)) k
+    WHERE ins.sort_at > now() - interval '14 days'
     ON CONFLICT DO NOTHING
 )
 INSERT INTO entry_search (entry_id, source_id, sort_at, search)

@@ -1,7 +1,9 @@
 //! Retention: entries older than `max_age_days` are deleted in small
 //! batches in the background. Each leaves a tombstone (source, identity key,
 //! fingerprint) so that a source still listing an old item does not bring
-//! it back as new.
+//! it back as new. Near-duplicate keys are kept only as long as new entries
+//! can match them (see [`crate::stories::group::near_keys_horizon`]), so
+//! their index stays the size of a few weeks of news, whatever the archive.
 
 use std::time::Duration;
 
@@ -63,21 +65,51 @@ pub async fn sweep(pool: &PgPool, max_age_days: u32) -> Result<u64, sqlx::Error>
     Ok(total)
 }
 
-/// Sweeps now and every ten minutes until `stop` turns true.
-/// `max_age_days = 0` keeps everything.
-pub async fn run(pool: PgPool, max_age_days: u32, mut stop: watch::Receiver<bool>) {
-    if max_age_days == 0 {
-        return;
-    }
+/// Deletes near-duplicate keys older than `horizon`, batch by batch.
+pub async fn prune_near_keys(pool: &PgPool, horizon: chrono::Duration) -> Result<u64, sqlx::Error> {
+    let cutoff = chrono::Utc::now() - horizon;
+    let mut total = 0;
     loop {
-        match sweep(&pool, max_age_days).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(
-                deleted = n,
-                max_age_days,
-                "retention: expired entries deleted"
-            ),
-            Err(e) => tracing::warn!(error = %e, "retention sweep failed; retrying later"),
+        let n = sqlx::query(
+            "DELETE FROM near_keys WHERE ctid = ANY(ARRAY(
+                SELECT ctid FROM near_keys WHERE sort_at < $1 LIMIT $2))",
+        )
+        .bind(cutoff)
+        .bind(BATCH * 10)
+        .execute(pool)
+        .await?
+        .rows_affected();
+        total += n;
+        if n < (BATCH * 10) as u64 {
+            return Ok(total);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Sweeps now and every ten minutes until `stop` turns true.
+/// `max_age_days = 0` keeps every entry.
+pub async fn run(
+    pool: PgPool,
+    max_age_days: u32,
+    story_window: std::time::Duration,
+    mut stop: watch::Receiver<bool>,
+) {
+    let horizon = crate::stories::group::near_keys_horizon(story_window);
+    loop {
+        if max_age_days > 0 {
+            match sweep(&pool, max_age_days).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(
+                    deleted = n,
+                    max_age_days,
+                    "retention: expired entries deleted"
+                ),
+                Err(e) => tracing::warn!(error = %e, "retention sweep failed; retrying later"),
+            }
+        }
+        if let Err(e) = prune_near_keys(&pool, horizon).await {
+            tracing::warn!(error = %e, "pruning near-duplicate keys failed; retrying later");
         }
         tokio::select! {
             _ = stop.changed() => return,

@@ -129,6 +129,7 @@ impl Application {
             tokio::spawn(crate::retention::run(
                 pool.clone(),
                 config.retention.max_age_days,
+                config.poller.story_window,
                 stop_rx.clone(),
             ))
         });

@@ -34,13 +34,27 @@ pub fn collapse_whitespace(s: &str) -> String {
 
 /// Case- and diacritic-folded form used by fingerprints and search:
 /// `Đảng ủy Hải Phòng` → `dang uy hai phong`. Never stored as display text.
+/// Char by char (canonical decomposition, marks dropped): the marks go, so
+/// NFD's reordering of them would change nothing, and ASCII, most of any
+/// text, skips the Unicode tables (this runs several times per entry).
 pub fn fold(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in s.nfd() {
-        if is_combining_mark(c) {
-            continue;
+    for c in s.chars() {
+        if c.is_ascii() {
+            out.push(c.to_ascii_lowercase());
+        } else {
+            fold_char(c, &mut out);
         }
-        match c {
+    }
+    out
+}
+
+fn fold_char(c: char, out: &mut String) {
+    unicode_normalization::char::decompose_canonical(c, |d| {
+        if is_combining_mark(d) {
+            return;
+        }
+        match d {
             // Đ/đ are letters of their own, not D plus a mark, so NFD keeps them.
             'Đ' | 'đ' | 'Ð' | 'ð' => out.push('d'),
             'Ł' | 'ł' => out.push('l'),
@@ -48,10 +62,9 @@ pub fn fold(s: &str) -> String {
             'ß' => out.push_str("ss"),
             'Æ' | 'æ' => out.push_str("ae"),
             'Œ' | 'œ' => out.push_str("oe"),
-            _ => out.extend(c.to_lowercase()),
+            _ => out.extend(d.to_lowercase()),
         }
-    }
-    out
+    })
 }
 
 /// Folded words: maximal runs of alphanumeric characters.
@@ -249,6 +262,41 @@ pub fn search_vector(title: &str, body: &str, max_lexemes: usize) -> String {
 
 #[cfg(test)]
 mod tests {
+    /// The definition `fold` must agree with: NFD, marks dropped, lowercase.
+    fn fold_by_nfd(s: &str) -> String {
+        let mut out = String::new();
+        for c in s.nfd() {
+            if is_combining_mark(c) {
+                continue;
+            }
+            match c {
+                'Đ' | 'đ' | 'Ð' | 'ð' => out.push('d'),
+                'Ł' | 'ł' => out.push('l'),
+                'Ø' | 'ø' => out.push('o'),
+                'ß' => out.push_str("ss"),
+                'Æ' | 'æ' => out.push_str("ae"),
+                'Œ' | 'œ' => out.push_str("oe"),
+                _ => out.extend(c.to_lowercase()),
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn fold_agrees_with_its_nfd_definition() {
+        for s in [
+            "Đảng ủy Hải Phòng, TRƯỜNG SA: Ưu tiên cứu hộ!",
+            "Crème brûlée, Straße, Łódź, Ærø, Œuvre, ǅemal, İstanbul, ΆΈΉ, Ωμέγα",
+            "Ha\u{0300}\u{0323}i Pho\u{0300}ng (NFD input) 日本語 한국어 \u{1E9E}",
+        ] {
+            assert_eq!(fold(s), fold_by_nfd(s), "{s}");
+        }
+        for c in (0x80u32..0x3000).filter_map(char::from_u32) {
+            let s = format!("a{c}b");
+            assert_eq!(fold(&s), fold_by_nfd(&s), "U+{:04X}", c as u32);
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -17,6 +17,14 @@ use super::simhash::{self, NearEntry};
 /// Taken at the end of the ingest transaction; held until its commit.
 const GROUPING_LOCK: i64 = 0x7472_6962_7374_6f72; // "tribstor"
 
+/// How long near-duplicate keys are kept: new entries are published now
+/// (future dates are clamped), so keys older than the story window cannot
+/// match them; the margin serves sources that publish late or backfill.
+pub fn near_keys_horizon(story_window: std::time::Duration) -> Duration {
+    let window = Duration::from_std(story_window).unwrap_or(Duration::days(3));
+    (window * 2).max(Duration::days(14))
+}
+
 /// An entry without a story yet.
 #[derive(sqlx::FromRow)]
 struct Pending {
@@ -40,9 +48,15 @@ impl Pending {
         })
     }
 
-    /// The keys under which this entry is found by near-duplicate lookup.
+    /// The keys under which this entry is found by near-duplicate lookup:
+    /// its SimHash bands and the smallest of its shingle hashes.
     fn near_keys(&self) -> Vec<i64> {
-        let mut keys = self.passages.clone();
+        let mut keys: Vec<i64> = self
+            .passages
+            .iter()
+            .take(passages::INDEXED)
+            .copied()
+            .collect();
         if let Some(h) = self.simhash {
             keys.extend(simhash::band_keys(h as u64));
         }
@@ -293,7 +307,9 @@ fn is_near_duplicate(a: &NearEntry<'_>, b: &NearEntry<'_>) -> bool {
     numbers && (simhash::simhashes_agree(a, b) || passages::passages_agree(a.passages, b.passages))
 }
 
-/// Indexes the near-duplicate keys of newly grouped entries.
+/// Indexes the near-duplicate keys of newly grouped entries. Keys of old
+/// entries (a backfill) serve other sources' copies arriving soon after;
+/// pruning removes them later.
 async fn store_near_keys(
     tx: &mut Transaction<'_, Postgres>,
     pending: &[Pending],

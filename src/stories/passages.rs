@@ -16,6 +16,11 @@ pub const SHINGLE_WORDS: usize = 4;
 /// sketch), so two copies keep the same sample of the shingles they share.
 pub const SKETCH_SIZE: usize = 16;
 
+/// How many of the smallest hashes are indexed for finding candidates: two
+/// versions of one text share most of their smallest hashes, so a few
+/// suffice, and every indexed key costs an index entry per stored entry.
+pub const INDEXED: usize = 8;
+
 /// One text is a version of the other when at least this share of its
 /// shingles (estimated from the sketches) is in the other: a trimmed or
 /// extended copy is contained in the original, a follow-up article that

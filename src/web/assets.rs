@@ -65,7 +65,20 @@ pub static TIMES: Asset = Asset::new(
     include_bytes!("../../assets/times.js"),
 );
 
-/// The asset a request path names (only the current hashed names).
+pub static ICON: Asset = Asset::new(
+    "favicon",
+    "svg",
+    "image/svg+xml",
+    include_bytes!("../../assets/favicon.svg"),
+);
+
+/// The asset a request path names (only the current hashed names; browsers
+/// ask for `/favicon.ico` whatever the page says).
 pub fn find(path: &str) -> Option<&'static Asset> {
-    [&STYLE, &TIMES].into_iter().find(|a| a.path() == path)
+    if path == "/favicon.ico" {
+        return Some(&ICON);
+    }
+    [&STYLE, &TIMES, &ICON]
+        .into_iter()
+        .find(|a| a.path() == path)
 }

@@ -30,7 +30,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(home))
         .route("/c/{channel}", web::get().to(channel_river))
         .route("/sources", web::get().to(sources))
-        .route("/static/{file}", web::get().to(asset));
+        .route("/static/{file}", web::get().to(asset))
+        .route("/favicon.ico", web::get().to(asset));
 }
 
 fn lang_of(req: &HttpRequest) -> Lang {

@@ -46,6 +46,7 @@ fn layout(f: &Frame<'_>, body: Markup) -> Markup {
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (f.title) " · Tributary" }
                 link rel="stylesheet" href=(assets::STYLE.path());
+                link rel="icon" type="image/svg+xml" href=(assets::ICON.path());
                 link rel="alternate" type="application/rss+xml" title={ (f.current.title) " (RSS)" } href={ "/feeds/" (ch) ".rss" };
                 link rel="alternate" type="application/atom+xml" title={ (f.current.title) " (Atom)" } href={ "/feeds/" (ch) ".atom" };
                 link rel="alternate" type="application/feed+json" title={ (f.current.title) " (JSON Feed)" } href={ "/feeds/" (ch) ".json" };

@@ -229,3 +229,55 @@ async fn generic_headlines_with_other_figures_stay_apart() {
     assert_eq!(stories, 3, "three days' weather reports are three stories");
     app.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn near_duplicate_keys_are_pruned_once_no_new_entry_can_match_them() {
+    let server = FeedServer::start().await;
+    let all = versions("hp-port");
+    for (i, v) in all.iter().take(2).enumerate() {
+        let path = format!("/{i}.rss");
+        server.route(
+            &path,
+            Route::feed(crate::dedup_eval::rss("x", &[v]), "application/rss+xml"),
+        );
+    }
+    let app = TestApp::spawn(&sources_toml(&[server.url("/0.rss"), server.url("/1.rss")])).await;
+    app.poll_all().await;
+    let count = |pool: sqlx::PgPool| async move {
+        sqlx::query_as::<_, (i64,)>("SELECT count(*) FROM near_keys")
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+            .0
+    };
+    // Both versions are recent; make one's keys a month old.
+    sqlx::query("UPDATE entries SET sort_at = now() - interval '40 days' WHERE id = (SELECT min(id) FROM entries)")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE near_keys SET sort_at = now() - interval '40 days' WHERE entry_id = (SELECT min(id) FROM entries)")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let before = count(app.db.pool.clone()).await;
+    let old: (i64,) =
+        sqlx::query_as("SELECT count(*) FROM near_keys WHERE sort_at < now() - interval '30 days'")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert!(old.0 > 0 && before > old.0, "{before} keys, {} old", old.0);
+    let horizon =
+        tributary::stories::group::near_keys_horizon(std::time::Duration::from_secs(3 * 86400));
+    let pruned = tributary::retention::prune_near_keys(&app.db.pool, horizon)
+        .await
+        .unwrap();
+    assert_eq!(pruned as i64, old.0);
+    assert_eq!(count(app.db.pool.clone()).await, before - old.0);
+    // The entries themselves stay.
+    let (entries,): (i64,) = sqlx::query_as("SELECT count(*) FROM entries")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(entries, 2);
+    app.shutdown().await;
+}
