@@ -51,20 +51,24 @@ pub fn fold(s: &str) -> String {
 
 fn fold_char(c: char, out: &mut String) {
     unicode_normalization::char::decompose_canonical(c, |d| {
-        if is_combining_mark(d) {
-            return;
-        }
-        match d {
-            // Đ/đ are letters of their own, not D plus a mark, so NFD keeps them.
-            'Đ' | 'đ' | 'Ð' | 'ð' => out.push('d'),
-            'Ł' | 'ł' => out.push('l'),
-            'Ø' | 'ø' => out.push('o'),
-            'ß' => out.push_str("ss"),
-            'Æ' | 'æ' => out.push_str("ae"),
-            'Œ' | 'œ' => out.push_str("oe"),
-            _ => out.extend(d.to_lowercase()),
+        if !is_combining_mark(d) {
+            fold_base(d, out);
         }
     })
+}
+
+/// A decomposed character without its marks, folded.
+fn fold_base(d: char, out: &mut String) {
+    match d {
+        // Đ/đ are letters of their own, not D plus a mark, so NFD keeps them.
+        'Đ' | 'đ' | 'Ð' | 'ð' => out.push('d'),
+        'Ł' | 'ł' => out.push('l'),
+        'Ø' | 'ø' => out.push('o'),
+        'ß' => out.push_str("ss"),
+        'Æ' | 'æ' => out.push_str("ae"),
+        'Œ' | 'œ' => out.push_str("oe"),
+        _ => out.extend(d.to_lowercase()),
+    }
 }
 
 /// Folded words: maximal runs of alphanumeric characters.
@@ -265,19 +269,8 @@ mod tests {
     /// The definition `fold` must agree with: NFD, marks dropped, lowercase.
     fn fold_by_nfd(s: &str) -> String {
         let mut out = String::new();
-        for c in s.nfd() {
-            if is_combining_mark(c) {
-                continue;
-            }
-            match c {
-                'Đ' | 'đ' | 'Ð' | 'ð' => out.push('d'),
-                'Ł' | 'ł' => out.push('l'),
-                'Ø' | 'ø' => out.push('o'),
-                'ß' => out.push_str("ss"),
-                'Æ' | 'æ' => out.push_str("ae"),
-                'Œ' | 'œ' => out.push_str("oe"),
-                _ => out.extend(c.to_lowercase()),
-            }
+        for c in s.nfd().filter(|c| !is_combining_mark(*c)) {
+            fold_base(c, &mut out);
         }
         out
     }
