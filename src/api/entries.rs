@@ -37,6 +37,15 @@ pub struct EntryQuery {
 #[utoipa::path(get, path = "/api/v1/entries", tag = "entries", params(EntryQuery),
     responses((status = 200, description = "A page of entries", body = super::openapi::EntryPage), (status = 400, description = "A bad parameter, named in the problem", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 503, description = "The database is unavailable", body = super::openapi::Problem, content_type = "application/problem+json")))]
 pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    // Repeated queries (a dashboard's first page, a popular search) are
+    // answered from memory until the next change to the entries.
+    let key = req.query_string().to_owned();
+    if let Some(body) = state.feed_cache.get_listing(&key) {
+        return Ok(HttpResponse::Ok()
+            .content_type("application/json")
+            .body(body));
+    }
+    let generation = state.feed_cache.generation();
     let p = Params::parse(req.query_string());
     let mut filter = EntryFilter {
         limit: p.limit(DEFAULT_LIMIT, MAX_LIMIT)?,
@@ -62,10 +71,17 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
         }
     }
     let page = entries::list_entries(&state.pool, &filter).await?;
-    Ok(HttpResponse::Ok().json(json!({
+    let body = serde_json::to_vec(&json!({
         "items": page.items,
         "next_cursor": page.next_cursor.map(|c| c.encode(&state.cursor_key)),
-    })))
+    }))
+    // A `Value` always serializes; the error arm only satisfies the type.
+    .map_err(|e| ApiError::BadRequest(format!("cannot serialize the answer: {e}")))?;
+    let body = actix_web::web::Bytes::from(body);
+    state.feed_cache.put_listing(key, generation, body.clone());
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .body(body))
 }
 
 /// One entry.

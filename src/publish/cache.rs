@@ -47,7 +47,13 @@ pub struct RenderedFeed {
 pub struct FeedCache {
     generation: AtomicU64,
     entries: Mutex<HashMap<FeedKey, Arc<RenderedFeed>>>,
+    /// JSON listings by query string (the hot ones: first pages, common
+    /// filters and searches that many clients repeat), same invalidation.
+    listings: Mutex<HashMap<String, (u64, Bytes)>>,
 }
+
+/// Listings larger than this are not kept (a 500-item page of long articles).
+const MAX_LISTING_BYTES: usize = 512 * 1024;
 
 impl FeedCache {
     pub fn new() -> FeedCache {
@@ -88,6 +94,32 @@ impl FeedCache {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clear();
+        self.listings
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+    }
+
+    /// A JSON listing answered since the last invalidation.
+    pub fn get_listing(&self, key: &str) -> Option<Bytes> {
+        let current = self.generation();
+        let listings = self.listings.lock().unwrap_or_else(|p| p.into_inner());
+        listings
+            .get(key)
+            .filter(|(g, _)| *g == current)
+            .map(|(_, body)| body.clone())
+    }
+
+    /// Keeps a listing read at `generation` (dropped if invalidated since).
+    pub fn put_listing(&self, key: String, generation: u64, body: Bytes) {
+        if generation != self.generation() || body.len() > MAX_LISTING_BYTES {
+            return;
+        }
+        let mut listings = self.listings.lock().unwrap_or_else(|p| p.into_inner());
+        if listings.len() >= MAX_ENTRIES * 2 {
+            listings.clear();
+        }
+        listings.insert(key, (generation, body));
     }
 }
 

@@ -813,3 +813,102 @@ async fn read_endpoints_allow_cross_origin_reads_and_writes_do_not() {
     );
     app.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn search_ranks_the_newest_matches_and_pages_them_exactly_once() {
+    let (_server, app) = app_with_entries().await;
+    // More matches than a search ranks, all in the last day, and a few
+    // older ones whose titles match better: only the newest are ranked.
+    let window = tributary::entries::SEARCH_WINDOW;
+    sqlx::query(
+        "WITH ins AS (
+            INSERT INTO entries (source_id, identity, title, summary, fetched_at, sort_at, raw_hash)
+            SELECT 1, 'bulk-' || n, 'Bản tin ' || n, 'Tin Hải Phòng số ' || n, now(),
+                   CASE WHEN n <= $1 + 20 THEN now() - make_interval(mins => n)
+                        ELSE now() - interval '40 days' END,
+                   decode(md5(n::text), 'hex')
+            FROM generate_series(1, $1 + 25) n
+            RETURNING id, source_id, sort_at, identity)
+         INSERT INTO entry_search (entry_id, source_id, sort_at, search)
+         SELECT id, source_id, sort_at,
+                CASE WHEN sort_at < now() - interval '30 days' THEN '''hai'':1A ''phong'':2A'::tsvector
+                     ELSE '''ban'':1A ''tin'':2A ''hai'':3 ''phong'':4'::tsvector END
+         FROM ins",
+    )
+    .bind(window as i32)
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+    let old_titles: HashSet<String> = (window + 21..=window + 25)
+        .map(|n| format!("Bản tin {n}"))
+        .collect();
+    let mut seen = HashSet::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let url = format!(
+            "/api/v1/entries?q=hai+phong&limit=500{}",
+            cursor
+                .as_ref()
+                .map(|c| format!("&cursor={c}"))
+                .unwrap_or_default()
+        );
+        let page = app.get_json(&url).await;
+        for item in page["items"].as_array().unwrap() {
+            assert!(seen.insert(item["id"].as_i64().unwrap()), "seen twice");
+            let title = item["title"].as_str().unwrap();
+            assert!(
+                !old_titles.contains(title),
+                "an old match was ranked: {title}"
+            );
+        }
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(
+        seen.len() as i64,
+        window,
+        "exactly the newest {window} matches, once each"
+    );
+    app.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn repeated_listings_come_from_memory_until_the_entries_change() {
+    let server = FeedServer::start().await;
+    server.route(
+        "/vi.rss",
+        Route::feed(data("vi-news.rss"), "application/rss+xml"),
+    );
+    let app = TestApp::spawn(&sources_toml(&[server.url("/vi.rss")])).await;
+    app.poll_all().await;
+    let first = app.get_json("/api/v1/entries?limit=50").await;
+    assert_eq!(first["items"].as_array().unwrap().len(), 4);
+    // Served again without the database.
+    sqlx::query("UPDATE entries SET title = 'changed behind our back'")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let again = app.get_json("/api/v1/entries?limit=50").await;
+    assert_eq!(again, first);
+    // A poll that changes entries invalidates it (on every replica, by NOTIFY).
+    let before = app.cache_generation();
+    // The outlet edits its articles.
+    server.route(
+        "/vi.rss",
+        Route::feed(data("vi-news-edited.rss"), "application/rss+xml"),
+    );
+    app.poll_all().await;
+    app.wait_for_change(before).await;
+    let after = app.get_json("/api/v1/entries?limit=50").await;
+    let titles: Vec<&str> = after["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["title"].as_str().unwrap())
+        .collect();
+    assert_ne!(after, first, "the listing was read again");
+    assert!(titles.contains(&"changed behind our back"), "{titles:?}");
+    app.shutdown().await;
+}
