@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # REST API benchmark: 1,000,000 entries across 2,000 sources (scripts/seed.sql),
 # loaded with wrk at 8 connections: the first page, filter combinations,
-# searches and a deep page (keyset: as fast as the first). Prints a table and
-# the EXPLAIN ANALYZE plans of the main queries.
+# searches and a deep page (keyset: as fast as the first). Each query twice:
+# repeated (as dashboards and readers repeat it: answered from memory until
+# the entries change) and uncached (a unique ignored parameter per request,
+# scripts/wrk-uncached.lua, so the database does the work every time).
+# Prints a table and the EXPLAIN ANALYZE plans of the main queries.
 #
 #   createdb tributary_bench
 #   DATABASE_URL=postgres://localhost/tributary_bench scripts/bench-api.sh
@@ -72,11 +75,13 @@ add "q=thanh pho (common words)"       "/api/v1/entries?q=thanh+pho&limit=50"
 add "q=dang uy&tag=vi&since"           "/api/v1/entries?q=dang+uy&tag=vi&since=$SINCE&limit=50"
 
 echo "$COUNT entries; wrk -c$CONNECTIONS -d$DURATION; $(nproc) cores"
-printf '%-34s %12s %10s %10s\n' query requests/s p50 p99
+printf '%-34s %10s %9s %9s   %10s %9s %9s\n' query "req/s" p50 p99 "uncached" p50 p99
+summary() { awk '/Requests\/sec/ {rps=$2} /^ +50%/ {p50=$2} /^ +99%/ {p99=$2} END {printf "%10s %9s %9s", rps, p50, p99}'; }
 for i in "${!NAMES[@]}"; do
     curl -fs -o /dev/null "$BASE${URLS[$i]}" || { echo "failed: ${URLS[$i]}" >&2; exit 1; }
-    wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency "$BASE${URLS[$i]}" |
-        awk -v n="${NAMES[$i]}" '/Requests\/sec/ {rps=$2} /^ +50%/ {p50=$2} /^ +99%/ {p99=$2} END {printf "%-34s %12s %10s %10s\n", n, rps, p50, p99}'
+    cached=$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency "$BASE${URLS[$i]}" | summary)
+    uncached=$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency -s "$ROOT/scripts/wrk-uncached.lua" "$BASE${URLS[$i]}" | summary)
+    printf '%-34s %s   %s\n' "${NAMES[$i]}" "$cached" "$uncached"
 done
 
 echo

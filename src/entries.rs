@@ -160,10 +160,7 @@ pub struct Page {
 pub async fn list_entries(pool: &PgPool, f: &EntryFilter) -> Result<Page, sqlx::Error> {
     let limit = f.limit.clamp(1, MAX_LIMIT);
     let mut qb: QueryBuilder<Postgres> = match f.q.as_deref().map(search_query) {
-        Some(Some(tsquery)) => {
-            let recent = recent_enough(pool, f, &tsquery).await?;
-            search_entries(f, &tsquery, recent)
-        }
+        Some(Some(tsquery)) => search_entries(f, &tsquery),
         // Nothing searchable in q (only punctuation): nothing matches.
         Some(None) => QueryBuilder::new(format!(
             "SELECT {ENTRY_COLUMNS}, NULL::timestamptz AS story_sort_at, NULL::real AS rank
@@ -207,43 +204,6 @@ pub async fn list_entries(pool: &PgPool, f: &EntryFilter) -> Result<Page, sqlx::
 /// within them (narrow with `since`/`until`/`source` to reach further back).
 /// Ranking every match of a common word costs seconds on a million entries.
 pub const SEARCH_WINDOW: i64 = 1000;
-
-/// Windows a search tries, newest first, before searching everything.
-const SEARCH_WINDOWS_DAYS: [i64; 3] = [1, 7, 30];
-
-/// The start of the shortest recent window that holds [`SEARCH_WINDOW`]
-/// matches, if one does: the newest matches are all in it, so ranking them
-/// needs no older row. A count stops at the window size, so a common word
-/// costs one short count; a rare one a few, each over few rows.
-async fn recent_enough(
-    pool: &PgPool,
-    f: &EntryFilter,
-    tsquery: &str,
-) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
-    let now = Utc::now();
-    for days in SEARCH_WINDOWS_DAYS {
-        let start = now - chrono::Duration::days(days);
-        if f.since.is_some_and(|since| since >= start) {
-            // The caller's own window is already this narrow.
-            return Ok(None);
-        }
-        let mut qb = QueryBuilder::new(
-            "SELECT count(*) FROM (SELECT 1 FROM entry_search e JOIN sources src ON src.id = e.source_id WHERE e.search @@ ",
-        );
-        qb.push_bind(tsquery.to_owned()).push("::tsquery");
-        push_filters(&mut qb, f);
-        qb.push(" AND e.sort_at >= ")
-            .push_bind(start)
-            .push(" LIMIT ")
-            .push_bind(SEARCH_WINDOW)
-            .push(") w");
-        let (n,): (i64,) = qb.build_query_as().fetch_one(pool).await?;
-        if n >= SEARCH_WINDOW {
-            return Ok(Some(start));
-        }
-    }
-    Ok(None)
-}
 
 /// The filters every listing shares, as `AND ...` clauses on `e` and `src`.
 fn push_filters(qb: &mut QueryBuilder<'_, Postgres>, f: &EntryFilter) {
@@ -292,11 +252,7 @@ fn push_one_per_story(qb: &mut QueryBuilder<'_, Postgres>, f: &EntryFilter) {
 /// (title matches weigh most), then recency. Matching needs every word;
 /// ranking sums the weights of the words found (ts_rank of an AND query
 /// measures proximity, which our one-position lexemes do not have).
-fn search_entries<'a>(
-    f: &EntryFilter,
-    tsquery: &str,
-    recent: Option<DateTime<Utc>>,
-) -> QueryBuilder<'a, Postgres> {
+fn search_entries<'a>(f: &EntryFilter, tsquery: &str) -> QueryBuilder<'a, Postgres> {
     let rank_query = tsquery.replace(" & ", " | ");
     let mut qb = QueryBuilder::new(
         // `e` is the narrow search table here, so the shared filters apply as they are.
@@ -304,9 +260,6 @@ fn search_entries<'a>(
     );
     qb.push_bind(tsquery.to_owned()).push("::tsquery");
     push_filters(&mut qb, f);
-    if let Some(start) = recent {
-        qb.push(" AND e.sort_at >= ").push_bind(start);
-    }
     qb.push(" ORDER BY e.sort_at DESC, e.entry_id DESC LIMIT ")
         .push_bind(SEARCH_WINDOW)
         .push("), ranked AS (SELECT m.id, m.sort_at, ts_rank(e.search, ")
