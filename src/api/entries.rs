@@ -39,7 +39,7 @@ pub struct EntryQuery {
 pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     // Repeated queries (a dashboard's first page, a popular search) are
     // answered from memory until the next change to the entries.
-    let key = req.query_string().to_owned();
+    let key = listing_key(req.query_string());
     if let Some(body) = state.feed_cache.get_listing(&key) {
         return Ok(HttpResponse::Ok()
             .content_type("application/json")
@@ -84,6 +84,19 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
         .body(body))
 }
 
+/// The cache key of a listing: its parameters decoded and sorted, so the
+/// same query spelled in another order or encoding is one entry (no
+/// parameter's order matters: repeated `source`s are a set).
+fn listing_key(query: &str) -> String {
+    let mut pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect();
+    pairs.sort();
+    url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish()
+}
+
 /// One entry.
 #[utoipa::path(get, path = "/api/v1/entries/{id}", tag = "entries", params(("id" = i64, Path, description = "Entry id")),
     responses((status = 200, description = "The entry", body = crate::entries::EntryView), (status = 400, description = "A bad parameter, named in the problem", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 404, description = "No such resource", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 503, description = "The database is unavailable", body = super::openapi::Problem, content_type = "application/problem+json")))]
@@ -110,4 +123,26 @@ pub async fn story(
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no story with id {id}")))?;
     Ok(HttpResponse::Ok().json(json!({ "id": id, "entries": versions })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::listing_key;
+
+    #[test]
+    fn listing_keys_ignore_parameter_order_and_encoding() {
+        assert_eq!(
+            listing_key("limit=50&tag=vi"),
+            listing_key("tag=vi&limit=50")
+        );
+        assert_eq!(
+            listing_key("q=h%E1%BA%A3i+ph%C3%B2ng"),
+            listing_key("q=hải%20phòng")
+        );
+        assert_eq!(
+            listing_key("source=1&source=2"),
+            listing_key("source=2&source=1")
+        );
+        assert_ne!(listing_key("tag=vi"), listing_key("tag=en"));
+    }
 }
