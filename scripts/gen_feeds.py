@@ -2,8 +2,15 @@
 """Writes synthetic but realistic RSS feeds for benchmarks: Vietnamese and
 English titles and 300-1,500-character HTML bodies with full diacritics.
 
-usage: gen_feeds.py OUT_DIR SOURCES ITEMS_PER_SOURCE [SEED]
+usage: gen_feeds.py OUT_DIR SOURCES ITEMS_PER_SOURCE [SEED] [--mixed]
+
+--mixed: a third each of RSS 2.0 (.rss), Atom (.atom) and JSON Feed (.json),
+every tenth item republished from the previous source (same title and body,
+another link: cross-source duplicates), and a .gz copy of each file for a
+server's gzip_static.
 """
+import gzip
+import json
 import html
 import os
 import random
@@ -30,25 +37,63 @@ def body(rng, words):
 
 
 def main():
-    out, sources, items = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-    rng = random.Random(int(sys.argv[4]) if len(sys.argv) > 4 else 7)
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    mixed = "--mixed" in sys.argv
+    out, sources, items = args[0], int(args[1]), int(args[2])
+    rng = random.Random(int(args[3]) if len(args) > 3 else 7)
     os.makedirs(out, exist_ok=True)
+    previous = None
     for s in range(sources):
         words = VI if s % 2 == 0 else EN
-        parts = []
+        entries = []
         for i in range(items):
             day = 25 - (i // 24) % 20
-            parts.append(
-                f"<item><title>{html.escape(sentence(rng, words, 9))}</title>"
-                f"<link>https://source{s}.example/news/{i}.html?utm_source=rss</link>"
-                f"<guid isPermaLink=\"false\">source{s}-{i}</guid>"
-                f"<pubDate>Wed, {day:02d} Nov 2026 {i % 24:02d}:{(s * 7) % 60:02d}:00 +0700</pubDate>"
-                f"<description><![CDATA[{body(rng, words)}<img src=\"/img/{i}.jpg\" alt=\"\">]]></description></item>"
-            )
-        with open(os.path.join(out, f"source{s}.rss"), "w", encoding="utf-8") as f:
-            f.write('<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
-                    f"<title>Source {s}</title><link>https://source{s}.example/</link>"
-                    f"<description>Synthetic source {s}</description>{''.join(parts)}</channel></rss>")
+            if mixed and previous and i % 10 == 0:
+                title, text = previous[i][1], previous[i][2]
+            else:
+                title, text = sentence(rng, words, 9), body(rng, words)
+            entries.append((i, title, text, f"2026-11-{day:02d}T{i % 24:02d}:{(s * 7) % 60:02d}:00+07:00"))
+        previous = entries
+        fmt = ("rss", "atom", "json")[s % 3] if mixed else "rss"
+        path = os.path.join(out, f"source{s}.{fmt}")
+        data = render(fmt, s, entries)
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(data)
+        if mixed:
+            with gzip.open(path + ".gz", "wb", compresslevel=6) as f:
+                f.write(data.encode("utf-8"))
+
+
+def render(fmt, s, entries):
+    link = f"https://source{s}.example"
+    if fmt == "json":
+        return json.dumps({
+            "version": "https://jsonfeed.org/version/1.1", "title": f"Source {s}",
+            "home_page_url": link + "/",
+            "items": [{"id": f"source{s}-{i}", "url": f"{link}/news/{i}.html?utm_source=rss",
+                       "title": t, "content_html": b, "date_published": d}
+                      for i, t, b, d in entries]}, ensure_ascii=False)
+    if fmt == "atom":
+        parts = [f"<entry><title>{html.escape(t)}</title><id>urn:source{s}:{i}</id>"
+                 f"<link href=\"{link}/news/{i}.html?utm_source=rss\"/><updated>{d}</updated>"
+                 f"<content type=\"html\">{html.escape(b)}</content></entry>"
+                 for i, t, b, d in entries]
+        return ('<?xml version="1.0" encoding="UTF-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
+                f"<title>Source {s}</title><id>urn:source{s}</id><updated>2026-11-25T00:00:00Z</updated>"
+                f"<link href=\"{link}/\"/>{''.join(parts)}</feed>")
+    parts = []
+    for i, t, b, d in entries:
+        day, hour = int(d[8:10]), int(d[11:13])
+        parts.append(
+            f"<item><title>{html.escape(t)}</title>"
+            f"<link>{link}/news/{i}.html?utm_source=rss</link>"
+            f"<guid isPermaLink=\"false\">source{s}-{i}</guid>"
+            f"<pubDate>Wed, {day:02d} Nov 2026 {hour:02d}:{d[14:16]}:00 +0700</pubDate>"
+            f"<description><![CDATA[{b}<img src=\"/img/{i}.jpg\" alt=\"\">]]></description></item>"
+        )
+    return ('<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
+            f"<title>Source {s}</title><link>{link}/</link>"
+            f"<description>Synthetic source {s}</description>{''.join(parts)}</channel></rss>")
 
 
 if __name__ == "__main__":
