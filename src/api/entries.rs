@@ -64,11 +64,8 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
             ApiError::bad("channel", format!("there is no channel named {name:?}"))
         })?;
         filter.one_per_story = true;
-        if !channel.is_unfiltered() {
-            let urls: Vec<String> = channel.sources.iter().map(|u| u.to_string()).collect();
-            filter.within_sources =
-                Some(entries::sources_matching(&state.pool, &channel.tags_any, &urls).await?);
-        }
+        filter.within_sources =
+            crate::publish::channel::selected_sources(&state.pool, &channel).await?;
     }
     let page = entries::list_entries(&state.pool, &filter).await?;
     let body = serde_json::to_vec(&json!({

@@ -157,15 +157,9 @@ fn negotiate(req: &HttpRequest) -> Coding {
 /// A 200 in the negotiated coding, or a 304 when the client's copy is current.
 fn respond(req: &HttpRequest, feed: &RenderedFeed) -> HttpResponse {
     let headers = req.headers();
-    let not_modified = match headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-    {
-        // If-None-Match wins over If-Modified-Since (RFC 9110 §13.2.2).
-        Some(inm) => inm
-            .split(',')
-            .map(str::trim)
-            .any(|t| t == "*" || t.trim_start_matches("W/") == feed.etag),
+    // If-None-Match wins over If-Modified-Since (RFC 9110 §13.2.2).
+    let not_modified = match super::if_none_match(req, &feed.etag) {
+        Some(matched) => matched,
         None => headers
             .get(header::IF_MODIFIED_SINCE)
             .and_then(|v| v.to_str().ok())

@@ -64,6 +64,20 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         );
 }
 
+/// Whether the request's `If-None-Match` names `etag` (weak or strong, or `*`).
+pub fn if_none_match(req: &actix_web::HttpRequest, etag: &str) -> Option<bool> {
+    let inm = req
+        .headers()
+        .get(actix_web::http::header::IF_NONE_MATCH)?
+        .to_str()
+        .ok()?;
+    Some(
+        inm.split(',')
+            .map(str::trim)
+            .any(|t| t == "*" || t.trim_start_matches("W/") == etag),
+    )
+}
+
 /// Paths browser apps on other origins may read (never write).
 fn is_public_read_path(path: &str) -> bool {
     path.starts_with("/api/v1/")

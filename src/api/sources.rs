@@ -125,10 +125,9 @@ pub async fn opml(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> 
         .body(crate::opml::render(&list, "Tributary sources")))
 }
 
-/// `POST /api/v1/opml`: imports every subscription of an OPML document.
-/// Each outline is validated like `POST /api/v1/sources`; duplicates and
-/// invalid ones are reported, not fatal.
-/// Imports the subscriptions of an OPML document (bearer token).
+/// Imports the subscriptions of an OPML document (bearer token). Each
+/// outline is validated like `POST /api/v1/sources`; duplicates and invalid
+/// ones are reported, not fatal.
 #[utoipa::path(post, path = "/api/v1/opml", tag = "sources", request_body(content = String, content_type = "text/x-opml"), security(("bearer" = [])),
     responses((status = 200, description = "What was added, already there, or rejected", body = super::openapi::OpmlReport), (status = 400, description = "Not OPML", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 401, description = "Missing or wrong bearer token", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 403, description = "Write endpoints are disabled (no token configured)", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 503, description = "The database is unavailable", body = super::openapi::Problem, content_type = "application/problem+json")))]
 pub async fn import_opml(

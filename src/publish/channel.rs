@@ -6,6 +6,20 @@ use sqlx::PgPool;
 use crate::config::ChannelConfig;
 use crate::entries::{self, Cursor, EntryView, Page};
 
+/// The sources a channel selects (by tag or URL); `None` for every source.
+pub async fn selected_sources(
+    pool: &PgPool,
+    channel: &ChannelConfig,
+) -> Result<Option<Vec<i64>>, sqlx::Error> {
+    if channel.is_unfiltered() {
+        return Ok(None);
+    }
+    let urls: Vec<String> = channel.sources.iter().map(|u| u.to_string()).collect();
+    Ok(Some(
+        entries::sources_matching(pool, &channel.tags_any, &urls).await?,
+    ))
+}
+
 /// A page of a channel's stories. Include/exclude patterns are applied here,
 /// fetching further until the page is full or the stories run out.
 pub async fn channel_page(
@@ -14,12 +28,7 @@ pub async fn channel_page(
     cursor: Option<Cursor>,
     limit: i64,
 ) -> Result<Page, sqlx::Error> {
-    let within = if channel.is_unfiltered() {
-        None
-    } else {
-        let urls: Vec<String> = channel.sources.iter().map(|u| u.to_string()).collect();
-        Some(entries::sources_matching(pool, &channel.tags_any, &urls).await?)
-    };
+    let within = selected_sources(pool, channel).await?;
     if within.as_ref().is_some_and(Vec::is_empty) {
         return Ok(Page {
             items: vec![],

@@ -311,12 +311,16 @@ async fn near_candidates(
 /// generic headline, templates filled in with other figures are told apart
 /// by requiring most numbers to match.
 fn is_near_duplicate(a: &NearEntry<'_>, b: &NearEntry<'_>) -> bool {
-    let numbers = if simhash::is_generic_title(a.title) || simhash::is_generic_title(b.title) {
+    // Bit and hash comparisons first: most candidates fail them, and the
+    // headline checks fold text (this runs under the grouping lock).
+    if !(simhash::simhashes_agree(a, b) || passages::passages_agree(a.passages, b.passages)) {
+        return false;
+    }
+    if simhash::is_generic_title(a.title) || simhash::is_generic_title(b.title) {
         simhash::numbers_match(a.numbers, b.numbers)
     } else {
         simhash::numbers_agree(a.numbers, b.numbers)
-    };
-    numbers && (simhash::simhashes_agree(a, b) || passages::passages_agree(a.passages, b.passages))
+    }
 }
 
 /// Indexes the near-duplicate keys of newly grouped entries. Keys of old

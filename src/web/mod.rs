@@ -108,14 +108,8 @@ async fn river_markup(
         // The channel's stories exactly as its feeds carry them.
         channel::channel_page(&state.pool, current, cursor, PAGE_SIZE).await?
     } else {
-        let within = if current.is_unfiltered() {
-            None
-        } else {
-            let urls: Vec<String> = current.sources.iter().map(|u| u.to_string()).collect();
-            Some(entries::sources_matching(&state.pool, &current.tags_any, &urls).await?)
-        };
         let filter = EntryFilter {
-            within_sources: within,
+            within_sources: channel::selected_sources(&state.pool, current).await?,
             sources: source.into_iter().collect(),
             q: q.clone(),
             cursor,
@@ -245,14 +239,7 @@ fn html_response(req: &HttpRequest, status: StatusCode, body: String) -> HttpRes
 }
 
 fn matches_etag(req: &HttpRequest, etag: &str) -> bool {
-    req.headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|inm| {
-            inm.split(',')
-                .map(str::trim)
-                .any(|t| t == "*" || t.trim_start_matches("W/") == etag)
-        })
+    crate::api::if_none_match(req, etag).unwrap_or(false)
 }
 
 async fn asset(req: HttpRequest) -> HttpResponse {
@@ -261,7 +248,8 @@ async fn asset(req: HttpRequest) -> HttpResponse {
             .content_type("text/plain; charset=utf-8")
             .body("no such file");
     };
-    let mut builder = if matches_etag(&req, a.etag()) {
+    let fresh = matches_etag(&req, a.etag());
+    let mut builder = if fresh {
         HttpResponse::NotModified()
     } else {
         HttpResponse::Ok()
@@ -273,7 +261,7 @@ async fn asset(req: HttpRequest) -> HttpResponse {
             HeaderValue::from_static("public, max-age=31536000, immutable"),
         ))
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"));
-    if matches_etag(&req, a.etag()) {
+    if fresh {
         return builder.finish();
     }
     builder.content_type(a.content_type).body(a.body)
