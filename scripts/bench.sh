@@ -3,6 +3,7 @@
 # (median of RUNS, min and max):
 #
 #   scripts/bench.sh ingest        cold ingest + warm re-poll over HTTP
+#   scripts/bench.sh steady        20,000 sources under `serve` for minutes (bench-steady.sh)
 #   scripts/bench.sh serve         cached merged feed vs nginx (bench-serve.sh)
 #   scripts/bench.sh api           /api/v1/entries on 1M entries (bench-api.sh; DATABASE_URL)
 #   scripts/bench.sh ingest-cost   cost per entry at 10k/100k/1M stored (ADMIN_URL)
@@ -93,14 +94,16 @@ EOF
 
 case "$WHAT" in
     ingest) bench_ingest ;;
+    steady) "$ROOT/scripts/bench-steady.sh" ;;
     serve) "$ROOT/scripts/bench-serve.sh" ;;
     api) "$ROOT/scripts/bench-api.sh" ;;
     ingest-cost) "$ROOT/scripts/bench-ingest-cost.sh" ;;
     all)
         bench_ingest
+        "$ROOT/scripts/bench-steady.sh"
         "$ROOT/scripts/bench-serve.sh"
         if [ -n "${DATABASE_URL:-}" ]; then "$ROOT/scripts/bench-api.sh"; else echo "api: skipped (set DATABASE_URL to an empty database)"; fi
         if [ -n "${ADMIN_URL:-}" ]; then "$ROOT/scripts/bench-ingest-cost.sh"; else echo "ingest-cost: skipped (set ADMIN_URL)"; fi
         ;;
-    *) echo "usage: scripts/bench.sh [all|ingest|serve|api|ingest-cost]" >&2; exit 2 ;;
+    *) echo "usage: scripts/bench.sh [all|ingest|steady|serve|api|ingest-cost]" >&2; exit 2 ;;
 esac

@@ -9,6 +9,8 @@ every tenth item republished from the previous source (same title and body,
 another link: cross-source duplicates), and a .gz copy of each file for a
 server's gzip_static.
 """
+import datetime
+import email.utils
 import gzip
 import json
 import html
@@ -83,12 +85,12 @@ def render(fmt, s, entries):
                 f"<link href=\"{link}/\"/>{''.join(parts)}</feed>")
     parts = []
     for i, t, b, d in entries:
-        day, hour = int(d[8:10]), int(d[11:13])
+        pub = email.utils.format_datetime(datetime.datetime.fromisoformat(d))
         parts.append(
             f"<item><title>{html.escape(t)}</title>"
             f"<link>{link}/news/{i}.html?utm_source=rss</link>"
             f"<guid isPermaLink=\"false\">source{s}-{i}</guid>"
-            f"<pubDate>Wed, {day:02d} Nov 2026 {hour:02d}:{d[14:16]}:00 +0700</pubDate>"
+            f"<pubDate>{pub}</pubDate>"
             f"<description><![CDATA[{b}<img src=\"/img/{i}.jpg\" alt=\"\">]]></description></item>"
         )
     return ('<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'

@@ -53,7 +53,8 @@ ins AS (
     SELECT source_id, identity, guid, url, url, title, summary, '<p>' || summary || '</p>', ts, ts, ts,
            raw_hash, hashtextextended(identity, 1), hashtextextended(identity, 2),
            ARRAY(SELECT hashtextextended(identity, 100 + i) AS h FROM generate_series(1, 16) i ORDER BY h)
-    FROM rows
+    -- In time order, as entries arrive from pollers: recent rows share pages.
+    FROM rows ORDER BY ts
     RETURNING id, source_id, sort_at, identity, simhash, passages
 ),
 near AS (
@@ -67,7 +68,7 @@ near AS (
     ON CONFLICT DO NOTHING
 )
 INSERT INTO entry_search (entry_id, source_id, sort_at, search)
-SELECT ins.id, ins.source_id, ins.sort_at, rows.vec FROM ins JOIN rows USING (source_id, identity);
+SELECT ins.id, ins.source_id, ins.sort_at, rows.vec || search_buckets(ins.sort_at) FROM ins JOIN rows USING (source_id, identity);
 
 -- One story per entry, headed by it.
 INSERT INTO stories (head_entry_id, sort_at) SELECT id, sort_at FROM entries;

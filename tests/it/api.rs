@@ -55,6 +55,32 @@ async fn entries_filter_by_source_time_tag_and_search() {
     assert_eq!(by_source["items"].as_array().unwrap().len(), 2);
     let both = app.get_json("/api/v1/entries?source=1&source=2").await;
     assert_eq!(both["items"].as_array().unwrap().len(), 6);
+    // Read source by source and merged: the same order as the whole
+    // listing, a repeated source counted once, pages exactly once each.
+    let ids = |page: &serde_json::Value| -> Vec<i64> {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["id"].as_i64().unwrap())
+            .collect()
+    };
+    assert_eq!(ids(&both), ids(&all));
+    let repeated = app
+        .get_json("/api/v1/entries?source=2&source=1&source=2")
+        .await;
+    assert_eq!(ids(&repeated), ids(&all));
+    let mut walked = Vec::new();
+    let mut path = "/api/v1/entries?source=1&source=2&limit=4".to_owned();
+    loop {
+        let page = app.get_json(&path).await;
+        walked.extend(ids(&page));
+        match page["next_cursor"].as_str() {
+            Some(c) => path = format!("/api/v1/entries?source=1&source=2&limit=4&cursor={c}"),
+            None => break,
+        }
+    }
+    assert_eq!(walked, ids(&all));
     let tagged = app.get_json("/api/v1/entries?tag=vi").await;
     assert_eq!(tagged["items"].as_array().unwrap().len(), 4);
 
@@ -833,6 +859,7 @@ async fn search_ranks_the_newest_matches_and_pages_them_exactly_once() {
          SELECT id, source_id, sort_at,
                 CASE WHEN sort_at < now() - interval '30 days' THEN '''hai'':1A ''phong'':2A'::tsvector
                      ELSE '''ban'':1A ''tin'':2A ''hai'':3 ''phong'':4'::tsvector END
+                || search_buckets(sort_at)
          FROM ins",
     )
     .bind(window as i32)
@@ -871,6 +898,55 @@ async fn search_ranks_the_newest_matches_and_pages_them_exactly_once() {
         window,
         "exactly the newest {window} matches, once each"
     );
+    app.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn search_reaches_back_as_far_as_the_matches_go() {
+    let (_server, app) = app_with_entries().await;
+    // A rare word: a few matches today, weeks, months and years ago. The
+    // first probes (recent days) hold too few, so the search widens to
+    // months, then to the whole archive, and finds every one.
+    let ages_days = [0, 0, 1, 20, 45, 100, 300, 1100, 4000];
+    for (n, age) in ages_days.iter().enumerate() {
+        sqlx::query(
+            "WITH ins AS (
+                INSERT INTO entries (source_id, identity, title, fetched_at, sort_at, raw_hash)
+                VALUES (1, 'rare-' || $1, 'Tin Côn Đảo ' || $1, now(),
+                        now() - make_interval(days => $2, mins => $1), decode(md5($1::text), 'hex'))
+                RETURNING id, source_id, sort_at)
+             INSERT INTO entry_search (entry_id, source_id, sort_at, search)
+             SELECT id, source_id, sort_at,
+                    '''tin'':1A ''con'':2A ''dao'':3A'::tsvector || search_buckets(sort_at)
+             FROM ins",
+        )
+        .bind(n as i32)
+        .bind(*age)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    }
+    let page = app.get_json("/api/v1/entries?q=con+dao&limit=50").await;
+    let titles: Vec<&str> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["title"].as_str().unwrap())
+        .collect();
+    let expected: Vec<String> = (0..ages_days.len())
+        .map(|n| format!("Tin Côn Đảo {n}"))
+        .collect();
+    assert_eq!(
+        titles, expected,
+        "every match, equally relevant, newest first"
+    );
+    // `since` bounds the range: the probe covering it is the last one.
+    let since = (chrono::Utc::now() - chrono::Duration::days(60))
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let page = app
+        .get_json(&format!("/api/v1/entries?q=con+dao&since={since}"))
+        .await;
+    assert_eq!(page["items"].as_array().unwrap().len(), 5);
     app.shutdown().await;
 }
 

@@ -83,6 +83,9 @@ struct EntryRow {
     rank: Option<f32>,
     /// The other versions of the story, read in the same query.
     alternates: sqlx::types::Json<Vec<Alternate>>,
+    /// For searches: how many matches the ranked window holds.
+    #[sqlx(default)]
+    window_rows: Option<i64>,
 }
 
 impl From<EntryRow> for EntryView {
@@ -130,6 +133,9 @@ const ENTRY_COLUMNS: &str = "e.id, e.story_id, e.source_id, src.title AS source_
        FROM entries a WHERE a.story_id = e.story_id AND a.id <> e.id) AS alternates";
 
 pub use crate::cursor::{BadCursor, Cursor, CursorKey};
+pub use search::{search_query, SEARCH_WINDOW};
+
+mod search;
 
 /// Filters of an entry listing; all optional, combined with AND.
 #[derive(Debug, Clone, Default)]
@@ -160,32 +166,69 @@ pub struct Page {
 pub async fn list_entries(pool: &PgPool, f: &EntryFilter) -> Result<Page, sqlx::Error> {
     let limit = f.limit.clamp(1, MAX_LIMIT);
     let mut qb: QueryBuilder<Postgres> = match f.q.as_deref().map(search_query) {
-        Some(Some(tsquery)) => search_entries(f, &tsquery),
+        Some(Some(tsquery)) => return search::search_entries(pool, f, &tsquery, limit).await,
         // Nothing searchable in q (only punctuation): nothing matches.
         Some(None) => QueryBuilder::new(format!(
             "SELECT {ENTRY_COLUMNS}, NULL::timestamptz AS story_sort_at, NULL::real AS rank
              FROM entries e JOIN sources src ON src.id = e.source_id WHERE FALSE LIMIT "
         )),
+        None if (1..=PER_SOURCE_SCANS).contains(&f.sources.len()) => {
+            // A few sources: the newest page of each from its own index
+            // range, then merged. One scan over all of them would read and
+            // sort every entry the sources have.
+            let mut sources = f.sources.clone();
+            sources.sort_unstable();
+            sources.dedup();
+            let mut qb = QueryBuilder::new(format!(
+                "SELECT {ENTRY_COLUMNS}, NULL::timestamptz AS story_sort_at, NULL::real AS rank
+                 FROM unnest("
+            ));
+            qb.push_bind(sources).push(
+                "::bigint[]) AS pick(source_id) CROSS JOIN LATERAL (SELECT e.* FROM entries e
+                   JOIN sources src ON src.id = e.source_id WHERE e.source_id = pick.source_id",
+            );
+            push_listing_conditions(&mut qb, f);
+            qb.push(" LIMIT ").push_bind(limit + 1).push(
+                ") e JOIN sources src ON src.id = e.source_id ORDER BY e.sort_at DESC, e.id DESC LIMIT ",
+            );
+            qb
+        }
         None => {
             let mut qb = QueryBuilder::new(format!(
                 "SELECT {ENTRY_COLUMNS}, NULL::timestamptz AS story_sort_at, NULL::real AS rank
                  FROM entries e JOIN sources src ON src.id = e.source_id WHERE TRUE"
             ));
-            push_filters(&mut qb, f);
-            push_one_per_story(&mut qb, f);
-            if let Some(c) = f.cursor {
-                qb.push(" AND (e.sort_at, e.id) < (")
-                    .push_bind(c.at)
-                    .push(", ")
-                    .push_bind(c.id)
-                    .push(")");
-            }
-            qb.push(" ORDER BY e.sort_at DESC, e.id DESC LIMIT ");
+            push_listing_conditions(&mut qb, f);
+            qb.push(" LIMIT ");
             qb
         }
     };
     qb.push_bind(limit + 1);
     let rows: Vec<EntryRow> = qb.build_query_as().fetch_all(pool).await?;
+    Ok(page_of(rows, limit))
+}
+
+/// Up to this many `source` filters are read source by source.
+const PER_SOURCE_SCANS: usize = 64;
+
+/// The filters, the story rule and the cursor of a listing by date, and
+/// its order.
+fn push_listing_conditions(qb: &mut QueryBuilder<'_, Postgres>, f: &EntryFilter) {
+    push_filters(qb, f);
+    push_one_per_story(qb, f);
+    if let Some(c) = f.cursor {
+        qb.push(" AND (e.sort_at, e.id) < (")
+            .push_bind(c.at)
+            .push(", ")
+            .push_bind(c.id)
+            .push(")");
+    }
+    qb.push(" ORDER BY e.sort_at DESC, e.id DESC");
+}
+
+/// Rows read with `LIMIT limit + 1` as a page: the extra row only says
+/// that there is a next page.
+fn page_of(rows: Vec<EntryRow>, limit: i64) -> Page {
     let mut items: Vec<EntryView> = rows.into_iter().map(EntryView::from).collect();
     let next_cursor = if items.len() as i64 > limit {
         items.truncate(limit as usize);
@@ -197,13 +240,8 @@ pub async fn list_entries(pool: &PgPool, f: &EntryFilter) -> Result<Page, sqlx::
     } else {
         None
     };
-    Ok(Page { items, next_cursor })
+    Page { items, next_cursor }
 }
-
-/// How many of the newest matches a search ranks: relevance is ordered
-/// within them (narrow with `since`/`until`/`source` to reach further back).
-/// Ranking every match of a common word costs seconds on a million entries.
-pub const SEARCH_WINDOW: i64 = 1000;
 
 /// The filters every listing shares, as `AND ...` clauses on `e` and `src`.
 fn push_filters(qb: &mut QueryBuilder<'_, Postgres>, f: &EntryFilter) {
@@ -246,54 +284,6 @@ fn push_one_per_story(qb: &mut QueryBuilder<'_, Postgres>, f: &EntryFilter) {
             .push(")");
     }
     qb.push(")");
-}
-
-/// A search: the newest [`SEARCH_WINDOW`] matches, ranked by relevance
-/// (title matches weigh most), then recency. Matching needs every word;
-/// ranking sums the weights of the words found (ts_rank of an AND query
-/// measures proximity, which our one-position lexemes do not have).
-fn search_entries<'a>(f: &EntryFilter, tsquery: &str) -> QueryBuilder<'a, Postgres> {
-    let rank_query = tsquery.replace(" & ", " | ");
-    let mut qb = QueryBuilder::new(
-        // `e` is the narrow search table here, so the shared filters apply as they are.
-        "WITH matches AS (SELECT e.entry_id AS id, e.sort_at FROM entry_search e JOIN sources src ON src.id = e.source_id WHERE e.search @@ ",
-    );
-    qb.push_bind(tsquery.to_owned()).push("::tsquery");
-    push_filters(&mut qb, f);
-    qb.push(" ORDER BY e.sort_at DESC, e.entry_id DESC LIMIT ")
-        .push_bind(SEARCH_WINDOW)
-        .push("), ranked AS (SELECT m.id, m.sort_at, ts_rank(e.search, ")
-        .push_bind(rank_query)
-        .push("::tsquery) AS rank FROM matches m JOIN entry_search e ON e.entry_id = m.id) ");
-    qb.push(format!(
-        "SELECT {ENTRY_COLUMNS}, NULL::timestamptz AS story_sort_at, r.rank
-         FROM ranked r JOIN entries e ON e.id = r.id JOIN sources src ON src.id = e.source_id WHERE TRUE"
-    ));
-    push_one_per_story(&mut qb, f);
-    if let Some(c) = f.cursor {
-        qb.push(" AND (r.rank, r.sort_at, r.id) < (")
-            .push_bind(c.rank.unwrap_or(f32::MAX))
-            .push("::real, ")
-            .push_bind(c.at)
-            .push(", ")
-            .push_bind(c.id)
-            .push(")");
-    }
-    qb.push(" ORDER BY r.rank DESC, r.sort_at DESC, r.id DESC LIMIT ");
-    qb
-}
-
-/// Builds a tsquery from free text: folded words ANDed, the last one as a prefix.
-pub fn search_query(q: &str) -> Option<String> {
-    let folded = crate::text::fold(q);
-    let words: Vec<&str> = crate::text::words(&folded)
-        .filter(|w| w.len() <= 100)
-        .take(32)
-        .collect();
-    let (last, rest) = words.split_last()?;
-    let mut parts: Vec<String> = rest.iter().map(|w| format!("'{w}'")).collect();
-    parts.push(format!("'{last}':*"));
-    Some(parts.join(" & "))
 }
 
 /// Stories newest first: one item per story, its earliest version within
@@ -383,19 +373,4 @@ pub async fn sources_matching(
             .fetch_all(pool)
             .await?;
     Ok(rows.into_iter().map(|(id,)| id).collect())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn search_query_folds_and_prefixes() {
-        assert_eq!(
-            search_query("Hải Phòng").as_deref(),
-            Some("'hai' & 'phong':*")
-        );
-        assert_eq!(search_query("đảng ủy").as_deref(), Some("'dang' & 'uy':*"));
-        assert_eq!(search_query(" !!! "), None);
-    }
 }
