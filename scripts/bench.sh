@@ -11,7 +11,7 @@
 #
 # `ingest`: SOURCES feeds x ITEMS items (default 2,000 x 50; a third each RSS,
 # Atom and JSON Feed, Vietnamese and English bodies of 300-1,500 characters,
-# every tenth item republished by the next source) served by nginx on
+# every tenth item of every other source republished by the next one) served by nginx on
 # 127.0.0.1 with ETag/304 and gzip_static, so the fixture server is not the
 # bottleneck (its own rate is measured first). Tributary runs on its embedded
 # PostgreSQL in a temporary directory: `poll --once --all` into an empty
@@ -21,6 +21,8 @@
 # Needs: nginx (apt-get install nginx-light), wrk, python3.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=scripts/fixture.sh
+. "$ROOT/scripts/fixture.sh"
 WHAT=${1:-all}
 if [ "${SMOKE:-0}" = 1 ]; then
     SOURCES=${SOURCES:-30}; ITEMS=${ITEMS:-10}; RUNS=${RUNS:-1}
@@ -49,16 +51,7 @@ bench_ingest() {
     # shellcheck disable=SC2064
     trap "[ -f '$work/nginx.pid' ] && kill \$(cat '$work/nginx.pid') 2>/dev/null; rm -rf '$work'" RETURN
     python3 "$ROOT/scripts/gen_feeds.py" "$work/feeds" "$SOURCES" "$ITEMS" 5 --mixed
-    cat > "$work/nginx.conf" <<EOF
-daemon on; pid $work/nginx.pid; worker_processes 1; error_log $work/nginx-error.log;
-events { worker_connections 1024; }
-http {
-  access_log off; sendfile on; keepalive_requests 100000;
-  types { application/rss+xml rss; application/atom+xml atom; application/feed+json json; }
-  server { listen 127.0.0.1:$port; root $work/feeds; gzip_static on; etag on; }
-}
-EOF
-    nginx -c "$work/nginx.conf" -p "$work" -e "$work/nginx-error.log"
+    start_fixture "$work" "$port"
     local fixture
     fixture=$(wrk -t1 -c32 -d3s -H 'Accept-Encoding: gzip' "http://127.0.0.1:$port/source1.atom" | awk '/Requests\/sec/ {print $2}')
     {

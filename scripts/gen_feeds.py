@@ -5,7 +5,7 @@ English titles and 300-1,500-character HTML bodies with full diacritics.
 usage: gen_feeds.py OUT_DIR SOURCES ITEMS_PER_SOURCE [SEED] [--mixed]
 
 --mixed: a third each of RSS 2.0 (.rss), Atom (.atom) and JSON Feed (.json),
-every tenth item republished from the previous source (same title and body,
+every tenth item of every other source republished by the next one (same title and body,
 another link: cross-source duplicates), and a .gz copy of each file for a
 server's gzip_static.
 """
@@ -50,15 +50,18 @@ def main():
         entries = []
         for i in range(items):
             day = 25 - (i // 24) % 20
-            if mixed and previous and i % 10 == 0:
-                title, text = previous[i][1], previous[i][2]
+            # A wire story is picked up by one more outlet (a copy is not
+            # copied again: stories of two versions, not one chain through
+            # every source).
+            if mixed and previous and i % 10 == 0 and not previous[i][4]:
+                title, text, copy = previous[i][1], previous[i][2], True
             else:
-                title, text = sentence(rng, words, 9), body(rng, words)
-            entries.append((i, title, text, f"2026-11-{day:02d}T{i % 24:02d}:{(s * 7) % 60:02d}:00+07:00"))
+                title, text, copy = sentence(rng, words, 9), body(rng, words), False
+            entries.append((i, title, text, f"2026-11-{day:02d}T{i % 24:02d}:{(s * 7) % 60:02d}:00+07:00", copy))
         previous = entries
         fmt = ("rss", "atom", "json")[s % 3] if mixed else "rss"
         path = os.path.join(out, f"source{s}.{fmt}")
-        data = render(fmt, s, entries)
+        data = render(fmt, s, [e[:4] for e in entries])
         with open(path, "w", encoding="utf-8") as f:
             f.write(data)
         if mixed:

@@ -206,11 +206,15 @@ pub async fn assign_stories(
 
     let mut entry_ids = Vec::with_capacity(targets.len());
     let mut story_ids = Vec::with_capacity(targets.len());
-    let mut touched = Vec::new();
+    let sort_at_of: HashMap<i64, DateTime<Utc>> =
+        pending.iter().map(|p| (p.id, p.sort_at)).collect();
+    let (mut joined_stories, mut joined_entries, mut joined_times) = (vec![], vec![], vec![]);
     for (id, target) in targets {
         let story = match target {
             Target::Existing(s) => {
-                touched.push(s);
+                joined_stories.push(s);
+                joined_entries.push(id);
+                joined_times.push(sort_at_of.get(&id).copied().unwrap_or_else(Utc::now));
                 s
             }
             Target::NewStory(slot) => match story_of_head.get(&heads[slot].0) {
@@ -230,9 +234,21 @@ pub async fn assign_stories(
     .execute(&mut **tx)
     .await?;
     store_near_keys(tx, &pending).await?;
-    touched.sort_unstable();
-    touched.dedup();
-    refresh_heads(tx, &touched).await?;
+    // A story's head is its earliest entry: one that joins can only take
+    // the head's place. Compared with the head alone, never with every
+    // version (a syndicated story can have thousands).
+    sqlx::query(
+        "UPDATE stories s SET head_entry_id = x.entry_id, sort_at = x.sort_at
+         FROM (SELECT DISTINCT ON (story_id) story_id, entry_id, sort_at
+               FROM unnest($1::bigint[], $2::bigint[], $3::timestamptz[]) AS j(story_id, entry_id, sort_at)
+               ORDER BY story_id, sort_at, entry_id) x
+         WHERE s.id = x.story_id AND (x.sort_at, x.entry_id) < (s.sort_at, s.head_entry_id)",
+    )
+    .bind(&joined_stories)
+    .bind(&joined_entries)
+    .bind(&joined_times)
+    .execute(&mut **tx)
+    .await?;
     Ok(heads.len() as u64)
 }
 

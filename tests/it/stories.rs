@@ -4,11 +4,13 @@ use crate::support::{data, sources_toml, FeedServer, Route, TestApp};
 
 /// A wire service and an outlet that republishes two of its stories.
 async fn wire_and_republisher() -> (FeedServer, TestApp) {
+    wire_answering(Route::feed(data("wire-en.atom"), "application/atom+xml")).await
+}
+
+/// The same, the wire answering with `wire`; polled once.
+async fn wire_answering(wire: Route) -> (FeedServer, TestApp) {
     let server = FeedServer::start().await;
-    server.route(
-        "/wire.atom",
-        Route::feed(data("wire-en.atom"), "application/atom+xml"),
-    );
+    server.route("/wire.atom", wire);
     server.route(
         "/delta.rss",
         Route::feed(data("wire-republished.rss"), "application/rss+xml"),
@@ -279,5 +281,43 @@ async fn near_duplicate_keys_are_pruned_once_no_new_entry_can_match_them() {
         .await
         .unwrap();
     assert_eq!(entries, 2);
+    app.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_earlier_version_arriving_later_becomes_the_head() {
+    // The republisher is polled first; the wire, which published earlier,
+    // is down until the second round.
+    let (server, app) = wire_answering(Route::status(503)).await;
+    let heads = |app: &TestApp| {
+        let pool = app.db.pool.clone();
+        async move {
+            sqlx::query_as::<_, (i64, i64)>(
+                "SELECT e.source_id, count(*) OVER () FROM stories s
+                 JOIN entries e ON e.id = s.head_entry_id ORDER BY s.id",
+            )
+            .fetch_all(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    assert_eq!(heads(&app).await, vec![(2, 2), (2, 2)]);
+    server.route(
+        "/wire.atom",
+        Route::feed(data("wire-en.atom"), "application/atom+xml"),
+    );
+    sqlx::query("UPDATE sources SET next_poll_at = now()")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    app.poll_all().await;
+    // Both stories now start at the wire's earlier versions.
+    assert_eq!(heads(&app).await, vec![(1, 2), (1, 2)]);
+    let feed = app.get_json("/feeds/all.json").await;
+    let items = feed["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    assert!(items
+        .iter()
+        .all(|i| i["_tributary"]["source"]["title"] == "Harbour Wire"));
     app.shutdown().await;
 }
