@@ -150,7 +150,7 @@ pub async fn assign_stories(
     let mut new_url: HashMap<&str, usize> = HashMap::new();
     let mut new_fp: HashMap<&[u8], Vec<(usize, DateTime<Utc>)>> = HashMap::new();
     let mut heads: Vec<(i64, DateTime<Utc>)> = Vec::new();
-    let mut targets: Vec<(i64, Target)> = Vec::with_capacity(pending.len());
+    let mut targets: Vec<(i64, DateTime<Utc>, Target)> = Vec::with_capacity(pending.len());
     for (i, p) in pending.iter().enumerate() {
         let near = |t: &DateTime<Utc>| (*t - p.sort_at).abs() <= window;
         let existing = p
@@ -190,7 +190,7 @@ pub async fn assign_stories(
                 Target::NewStory(slot)
             }
         };
-        targets.push((p.id, target));
+        targets.push((p.id, p.sort_at, target));
     }
 
     let (head_ids, head_times): (Vec<i64>, Vec<DateTime<Utc>>) = heads.iter().copied().unzip();
@@ -206,15 +206,13 @@ pub async fn assign_stories(
 
     let mut entry_ids = Vec::with_capacity(targets.len());
     let mut story_ids = Vec::with_capacity(targets.len());
-    let sort_at_of: HashMap<i64, DateTime<Utc>> =
-        pending.iter().map(|p| (p.id, p.sort_at)).collect();
     let (mut joined_stories, mut joined_entries, mut joined_times) = (vec![], vec![], vec![]);
-    for (id, target) in targets {
+    for (id, sort_at, target) in targets {
         let story = match target {
             Target::Existing(s) => {
                 joined_stories.push(s);
                 joined_entries.push(id);
-                joined_times.push(sort_at_of.get(&id).copied().unwrap_or_else(Utc::now));
+                joined_times.push(sort_at);
                 s
             }
             Target::NewStory(slot) => match story_of_head.get(&heads[slot].0) {
