@@ -57,6 +57,12 @@ for _ in $(seq 200); do
     url="$BASE/api/v1/entries?limit=50${cursor:+&cursor=$cursor}"
     cursor=$(curl -fs "$url" | python3 -c 'import json,sys; print(json.load(sys.stdin)["next_cursor"] or "")')
 done
+# A search cursor two pages in.
+qcursor=""
+for _ in 1 2; do
+    url="$BASE/api/v1/entries?q=singapore&limit=50${qcursor:+&cursor=$qcursor}"
+    qcursor=$(curl -fs "$url" | python3 -c 'import json,sys; print(json.load(sys.stdin)["next_cursor"] or "")')
+done
 SINCE=$(date -u -d '30 days ago' +%Y-%m-%dT%H:%M:%SZ)
 UNTIL=$(date -u -d '10 days ago' +%Y-%m-%dT%H:%M:%SZ)
 
@@ -72,6 +78,8 @@ add "source=4&since"                   "/api/v1/entries?source=4&since=$SINCE&li
 add "q=hai phong"                      "/api/v1/entries?q=hai+phong&limit=50"
 add "q=singapore"                      "/api/v1/entries?q=singapore&limit=50"
 add "q=thanh pho (common words)"       "/api/v1/entries?q=thanh+pho&limit=50"
+add "q=lua gao (mostly in bodies)"     "/api/v1/entries?q=lua+gao&limit=50"
+add "q=singapore, page 3"              "/api/v1/entries?q=singapore&limit=50&cursor=$qcursor"
 add "q=dang uy&tag=vi&since"           "/api/v1/entries?q=dang+uy&tag=vi&since=$SINCE&limit=50"
 
 echo "$COUNT entries; wrk -c$CONNECTIONS -d$DURATION; $(nproc) cores"
@@ -97,7 +105,9 @@ DEEP=$(psql "$DATABASE_URL" -Atc "SELECT format('(%L::timestamptz, %s)', sort_at
 explain "deep page (keyset, 10,000 in)" "SELECT $COLS FROM entries e JOIN sources src ON src.id = e.source_id WHERE (e.sort_at, e.id) < $DEEP ORDER BY e.sort_at DESC, e.id DESC LIMIT 51"
 explain "source filter (each source's newest page, merged)" "SELECT $COLS FROM unnest('{17,18,19}'::bigint[]) AS pick(source_id) CROSS JOIN LATERAL (SELECT e.* FROM entries e WHERE e.source_id = pick.source_id ORDER BY e.sort_at DESC, e.id DESC LIMIT 51) e JOIN sources src ON src.id = e.source_id ORDER BY e.sort_at DESC, e.id DESC LIMIT 51"
 explain "tag + time window" "SELECT $COLS FROM entries e JOIN sources src ON src.id = e.source_id WHERE 'en' = ANY(src.tags) AND e.sort_at >= '$SINCE' AND e.sort_at < '$UNTIL' ORDER BY e.sort_at DESC, e.id DESC LIMIT 51"
-# A search probes recent days first (day lexemes in the vector); for
-# "hai phong" here the probe that fills the window covers about two weeks.
-BUCKETS=$(python3 -c 'import datetime as d; t = d.datetime.now(d.timezone.utc).date(); print(" | ".join("'"''"'~d%s'"''"'" % (t - d.timedelta(days=b)).strftime("%Y%m%d") for b in range(-1, 14)))')
-explain "search probe (newest 1,000 matches in the last 14 days, ranked, page of 51)" "WITH matches AS (SELECT e.entry_id AS id, e.sort_at, ts_rank(e.search, '''hai'' | ''phong'':*'::tsquery) AS rank FROM entry_search e WHERE e.search @@ '''hai'' & ''phong'':* & ($BUCKETS)'::tsquery ORDER BY e.sort_at DESC, e.entry_id DESC LIMIT 1000), page AS (SELECT m.* FROM matches m ORDER BY m.rank DESC, m.sort_at DESC, m.id DESC LIMIT 51) SELECT $COLS, r.rank, (SELECT count(*) FROM matches) FROM page r JOIN entries e ON e.id = r.id JOIN sources src ON src.id = e.source_id ORDER BY r.rank DESC, r.sort_at DESC, r.id DESC"
+# A search asks for one relevance tier at a time (every word in the title,
+# then anywhere), recent days first: the first page of "hai phong" is one
+# probe of the title tier over 3 days (tomorrow, for clocks ahead, to
+# yesterday), by the day-marked title words.
+DATED=$(python3 -c 'import datetime as d; t = d.datetime.now(d.timezone.utc).date(); print(" | ".join("('"''"'^{0}:hai'"''"' & '"''"'^{0}:phong'"''"':*)".format((t - d.timedelta(days=b)).strftime("%Y%m%d")) for b in range(-1, 2)))')
+explain "search probe (title tier, last 2 days, page of 51)" "SELECT $COLS FROM (SELECT e.entry_id AS id, e.sort_at FROM entry_search e WHERE e.search @@ '$DATED'::tsquery AND e.sort_at >= current_date - 1 ORDER BY e.sort_at DESC, e.entry_id DESC LIMIT 51) m JOIN entries e ON e.id = m.id JOIN sources src ON src.id = e.source_id ORDER BY m.sort_at DESC, m.id DESC"

@@ -52,7 +52,7 @@ pub struct EntryView {
     /// For story listings: the story's own ordering key.
     #[serde(skip)]
     pub story_sort_at: Option<DateTime<Utc>>,
-    /// For search results: relevance (title matches weigh most).
+    /// For search results: relevance (1 when the title holds every word).
     #[serde(skip)]
     pub rank: Option<f32>,
 }
@@ -83,9 +83,6 @@ struct EntryRow {
     rank: Option<f32>,
     /// The other versions of the story, read in the same query.
     alternates: sqlx::types::Json<Vec<Alternate>>,
-    /// For searches: how many matches the ranked window holds.
-    #[sqlx(default)]
-    window_rows: Option<i64>,
 }
 
 impl From<EntryRow> for EntryView {
@@ -133,7 +130,7 @@ const ENTRY_COLUMNS: &str = "e.id, e.story_id, e.source_id, src.title AS source_
        FROM entries a WHERE a.story_id = e.story_id AND a.id <> e.id) AS alternates";
 
 pub use crate::cursor::{BadCursor, Cursor, CursorKey};
-pub use search::{search_query, SEARCH_WINDOW};
+pub use search::SearchTerms;
 
 mod search;
 
@@ -165,8 +162,8 @@ pub struct Page {
 /// Entries newest first (by publication), one row per entry.
 pub async fn list_entries(pool: &PgPool, f: &EntryFilter) -> Result<Page, sqlx::Error> {
     let limit = f.limit.clamp(1, MAX_LIMIT);
-    let mut qb: QueryBuilder<Postgres> = match f.q.as_deref().map(search_query) {
-        Some(Some(tsquery)) => return search::search_entries(pool, f, &tsquery, limit).await,
+    let mut qb: QueryBuilder<Postgres> = match f.q.as_deref().map(SearchTerms::parse) {
+        Some(Some(terms)) => return search::search_entries(pool, f, &terms, limit).await,
         // Nothing searchable in q (only punctuation): nothing matches.
         Some(None) => QueryBuilder::new(format!(
             "SELECT {ENTRY_COLUMNS}, NULL::timestamptz AS story_sort_at, NULL::real AS rank

@@ -1,27 +1,27 @@
-//! Full-text search over `entry_search`: the newest [`SEARCH_WINDOW`]
-//! matches, ranked by relevance, then recency.
+//! Full-text search over `entry_search`, ranked by relevance, then
+//! recency: entries whose title holds every word first, then those that
+//! hold them anywhere, each tier newest first. Pages are keyset pages over
+//! (tier, date, id), so walking them yields every match exactly once.
 //!
-//! Finding the newest matches of a common word used to mean reading every
-//! match from the heap (~7,000 blocks for a word in 1 % of a million
-//! entries) to sort them by date. Each vector also holds its entry's day and
-//! month as lexemes (`~d20261126`, `~m202611`, migration 0007), so a search
-//! first asks the GIN index for matches within recent days only, widening
-//! the range until the window is full: the heap is read for about the
-//! matches that are ranked, not for all of them.
+//! The GIN index finds matches but cannot order them by date, and reading
+//! every match of a common word from the heap to sort it costs ~7,000
+//! blocks in a million entries. So a page asks the index for one tier's
+//! matches within recent days only, then further back in ranges sized
+//! from the density seen: the heap is read for about the rows of the page.
+//! The vectors make ranges cheap to ask for (migrations 0007, 0009): each
+//! holds its entry's day and month (`~d20261126`, `~m202611`), its title
+//! words marked (`^hai`) and marked with the day (`^20261126:hai`), whose
+//! posting lists are short.
 
-use chrono::{Datelike, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc};
 use sqlx::{PgPool, Postgres, QueryBuilder};
 
 use super::{
     page_of, push_filters, push_one_per_story, EntryFilter, EntryRow, Page, ENTRY_COLUMNS,
 };
 
-/// How many of the newest matches a search ranks: relevance is ordered
-/// within them (narrow with `since`/`until`/`source` to reach further back).
-/// Ranking every match of a common word costs seconds on a million entries.
-pub const SEARCH_WINDOW: i64 = 1000;
-
-/// The first probe: today and yesterday.
+/// The first probe: today (and tomorrow, for clocks a little ahead) and
+/// yesterday.
 const FIRST_SPAN_DAYS: i64 = 2;
 /// Up to this span a probe names days; beyond it, months.
 const MAX_DAY_SPAN: i64 = 62;
@@ -35,126 +35,223 @@ const MAX_MONTH_SPAN: i64 = 36;
 /// million entries).
 const MIN_PREFIX_CHARS: usize = 4;
 
-/// Builds a tsquery from free text: folded words ANDed, the last one as a
+/// What a search looks for: folded words, all required, the last one as a
 /// prefix when it is long enough (search as you type).
-pub fn search_query(q: &str) -> Option<String> {
-    let folded = crate::text::fold(q);
-    let words: Vec<&str> = crate::text::words(&folded)
-        .filter(|w| w.len() <= 100)
-        .take(32)
-        .collect();
-    let (last, rest) = words.split_last()?;
-    let mut parts: Vec<String> = rest.iter().map(|w| format!("'{w}'")).collect();
-    if last.chars().count() >= MIN_PREFIX_CHARS {
-        parts.push(format!("'{last}':*"));
-    } else {
-        parts.push(format!("'{last}'"));
-    }
-    Some(parts.join(" & "))
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchTerms {
+    words: Vec<String>,
+    prefix_last: bool,
 }
 
-/// A search page. Probes recent ranges first (see the module comment); a
-/// probe whose window is full holds the newest matches, since nothing is
-/// newer than today.
+impl SearchTerms {
+    /// `None` when the text holds no word (only punctuation): nothing
+    /// matches.
+    pub fn parse(q: &str) -> Option<SearchTerms> {
+        let folded = crate::text::fold(q);
+        let words: Vec<String> = crate::text::words(&folded)
+            .filter(|w| w.len() <= 100)
+            .take(32)
+            .map(str::to_owned)
+            .collect();
+        let prefix_last = words.last()?.chars().count() >= MIN_PREFIX_CHARS;
+        Some(SearchTerms { words, prefix_last })
+    }
+
+    /// The words ANDed as a tsquery, each lexeme preceded by `mark`.
+    fn tsquery(&self, mark: &str) -> String {
+        let last = self.words.len() - 1;
+        let parts: Vec<String> = self
+            .words
+            .iter()
+            .enumerate()
+            .map(|(i, w)| {
+                let prefix = if i == last && self.prefix_last {
+                    ":*"
+                } else {
+                    ""
+                };
+                format!("'{mark}{w}'{prefix}")
+            })
+            .collect();
+        parts.join(" & ")
+    }
+}
+
+/// Relevance, most relevant first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tier {
+    /// Every word in the title.
+    Title,
+    /// The words anywhere, not all in the title.
+    Anywhere,
+}
+
+impl Tier {
+    /// As carried in a cursor's rank.
+    fn rank(self) -> f32 {
+        match self {
+            Tier::Title => 1.0,
+            Tier::Anywhere => 0.0,
+        }
+    }
+
+    fn of_rank(rank: Option<f32>) -> Tier {
+        match rank {
+            Some(r) if r < 0.5 => Tier::Anywhere,
+            _ => Tier::Title,
+        }
+    }
+}
+
+/// Up to this many dated marks (days × words) a title probe names them;
+/// beyond, it asks for the undated marks within the range's buckets.
+const MAX_DATED_MARKS: usize = 256;
+
+/// The tsquery of one probe: `tier`'s matches within `range`.
+fn probe_tsquery(tier: Tier, terms: &SearchTerms, range: &Range) -> String {
+    let within = |query: String| match range.buckets() {
+        Some(buckets) => format!("{query} & ({buckets})"),
+        None => query,
+    };
+    match tier {
+        Tier::Title => match range.days() {
+            Some(days) if days.len() * terms.words.len() <= MAX_DATED_MARKS => days
+                .iter()
+                .map(|d| format!("({})", terms.tsquery(&format!("^{}:", d.format("%Y%m%d")))))
+                .collect::<Vec<_>>()
+                .join(" | "),
+            _ => within(terms.tsquery("^")),
+        },
+        Tier::Anywhere => within(format!("{} & !({})", terms.tsquery(""), terms.tsquery("^"))),
+    }
+}
+
+/// A search page: the rest of the cursor's tier, then the next tier, each
+/// probed from its newest possible day back (see the module comment).
 pub(super) async fn search_entries(
     pool: &PgPool,
     f: &EntryFilter,
-    tsquery: &str,
+    terms: &SearchTerms,
     limit: i64,
 ) -> Result<Page, sqlx::Error> {
-    let today = Utc::now().date_naive();
+    let want = limit + 1;
+    let first = Tier::of_rank(f.cursor.and_then(|c| c.rank));
+    let tiers = [Tier::Title, Tier::Anywhere];
+    let mut rows: Vec<EntryRow> = Vec::new();
+    for tier in tiers.into_iter().skip_while(|t| *t != first) {
+        let cursor = if tier == first { f.cursor } else { None };
+        let found = probe_tier(pool, f, terms, tier, cursor, want - rows.len() as i64).await?;
+        rows.extend(found);
+        if rows.len() as i64 >= want {
+            break;
+        }
+    }
+    Ok(page_of(rows, limit))
+}
+
+/// The newest `need` matches of one tier below `cursor`: probes ranges of
+/// days further and further back until they hold `need` rows or reach
+/// `since` or the beginning.
+async fn probe_tier(
+    pool: &PgPool,
+    f: &EntryFilter,
+    terms: &SearchTerms,
+    tier: Tier,
+    cursor: Option<super::Cursor>,
+    need: i64,
+) -> Result<Vec<EntryRow>, sqlx::Error> {
+    // Nothing is dated after the fetch that stored it: tomorrow covers a
+    // clock a little ahead.
+    let mut newest = Utc::now().date_naive() + Duration::days(1);
+    if let Some(c) = cursor {
+        newest = newest.min(c.at.date_naive());
+    }
+    if let Some(until) = f.until {
+        newest = newest.min((until - Duration::microseconds(1)).date_naive());
+    }
+    let oldest = f.since.map(|s| s.date_naive());
+    let mut rows: Vec<EntryRow> = Vec::new();
+    let mut covered = 0;
     let mut span = FIRST_SPAN_DAYS;
     loop {
-        let scope = Scope::covering(today, span);
-        // A range reaching back past `since` already holds every match.
-        let last = match (&scope, f.since) {
-            (Scope::All, _) => true,
-            (_, Some(since)) => scope.start(today) <= since.date_naive(),
-            _ => false,
-        };
-        let query = match scope.tsquery(today) {
-            Some(buckets) => format!("({tsquery}) & ({buckets})"),
-            None => tsquery.to_owned(),
-        };
-        let rows: Vec<EntryRow> = build(f, &query, tsquery, limit)
-            .build_query_as()
-            .fetch_all(pool)
-            .await?;
-        let found = rows.first().and_then(|r| r.window_rows);
-        // An empty page says nothing about the window (a cursor past the
-        // end): only the whole archive is sure.
-        match found {
-            Some(n) if n >= SEARCH_WINDOW || last => return Ok(page_of(rows, limit)),
-            None if last => return Ok(page_of(rows, limit)),
-            _ => span = next_span(span, found.unwrap_or(0)),
+        let range = Range::back_from(newest - Duration::days(covered), span);
+        let last = range.is_all() || oldest.is_some_and(|o| range.oldest <= o);
+        let query = probe_tsquery(tier, terms, &range);
+        let mut qb = probe(f, query, tier, &range, cursor, need - rows.len() as i64);
+        let found: Vec<EntryRow> = qb.build_query_as().fetch_all(pool).await?;
+        rows.extend(found);
+        covered += span;
+        if last || rows.len() as i64 >= need {
+            return Ok(rows);
         }
+        span = next_span(covered, rows.len() as i64, need);
     }
 }
 
-/// The next range to probe after `span` days held `found` matches: wide
-/// enough for the window at the density seen, with a margin, and at least
-/// twice as wide.
-fn next_span(span: i64, found: i64) -> i64 {
+/// How many days further back to probe after `covered` days held `found`
+/// of the `need` rows: enough for the rest at the density seen, with a
+/// margin, and at least as many days again.
+fn next_span(covered: i64, found: i64, need: i64) -> i64 {
     if found == 0 {
-        return span * 8;
+        return covered * 8;
     }
-    let needed = (span as f64 * 1.5 * SEARCH_WINDOW as f64 / found as f64).ceil() as i64;
-    needed.max(span * 2)
+    let more = (covered as f64 * 1.5 * (need - found) as f64 / found as f64).ceil() as i64;
+    more.max(covered)
 }
 
-/// The time range a probe covers, as bucket lexemes.
+/// The days a probe covers, newest and oldest included, named in the query
+/// as day lexemes, or month lexemes for a long range; a very long one is
+/// the rest of the archive.
 #[derive(Debug, PartialEq, Eq)]
-enum Scope {
-    /// Today (and tomorrow, for clocks a little ahead) back `n - 1` days.
-    Days(i64),
-    /// This month (and the next) back `n - 1` months.
-    Months(i64),
-    All,
+struct Range {
+    newest: NaiveDate,
+    oldest: NaiveDate,
 }
 
-impl Scope {
-    fn covering(today: NaiveDate, span_days: i64) -> Scope {
-        if span_days <= MAX_DAY_SPAN {
-            return Scope::Days(span_days.max(1));
-        }
-        let start = today - Duration::days(span_days - 1);
-        let months = month_index(today) - month_index(start) + 1;
-        if months <= MAX_MONTH_SPAN {
-            Scope::Months(months)
+impl Range {
+    fn back_from(newest: NaiveDate, days: i64) -> Range {
+        let oldest = if days > MAX_DAY_SPAN
+            && month_index(newest) - month_index(newest - Duration::days(days - 1))
+                >= MAX_MONTH_SPAN
+        {
+            NaiveDate::MIN
         } else {
-            Scope::All
-        }
+            newest - Duration::days(days - 1)
+        };
+        Range { newest, oldest }
     }
 
-    /// The first day the scope covers.
-    fn start(&self, today: NaiveDate) -> NaiveDate {
-        match self {
-            Scope::Days(n) => today - Duration::days(n - 1),
-            Scope::Months(n) => {
-                let index = month_index(today) - (n - 1);
-                NaiveDate::from_ymd_opt(
-                    index.div_euclid(12) as i32,
-                    index.rem_euclid(12) as u32 + 1,
-                    1,
-                )
-                .unwrap_or(NaiveDate::MIN)
-            }
-            Scope::All => NaiveDate::MIN,
-        }
+    fn is_all(&self) -> bool {
+        self.oldest == NaiveDate::MIN
     }
 
-    /// The buckets ORed, or `None` for the whole archive.
-    fn tsquery(&self, today: NaiveDate) -> Option<String> {
-        let lexemes: Vec<String> = match self {
-            Scope::Days(n) => (-1..*n)
-                .map(|back| today - Duration::days(back))
+    /// Each day, newest first, when the range is short enough to name days.
+    fn days(&self) -> Option<Vec<NaiveDate>> {
+        let days = (self.newest - self.oldest).num_days() + 1;
+        if self.is_all() || days > MAX_DAY_SPAN {
+            return None;
+        }
+        Some(
+            (0..days)
+                .map(|back| self.newest - Duration::days(back))
+                .collect(),
+        )
+    }
+
+    /// The day or month buckets ORed, or `None` for the rest of the archive.
+    fn buckets(&self) -> Option<String> {
+        if self.is_all() {
+            return None;
+        }
+        let lexemes: Vec<String> = match self.days() {
+            Some(days) => days
+                .iter()
                 .map(|d| format!("'~d{}'", d.format("%Y%m%d")))
                 .collect(),
-            Scope::Months(n) => (-1..*n)
-                .map(|back| month_index(today) - back)
+            None => (month_index(self.oldest)..=month_index(self.newest))
+                .rev()
                 .map(|i| format!("'~m{:04}{:02}'", i.div_euclid(12), i.rem_euclid(12) + 1))
                 .collect(),
-            Scope::All => return None,
         };
         Some(lexemes.join(" | "))
     }
@@ -165,57 +262,61 @@ fn month_index(d: NaiveDate) -> i64 {
     d.year() as i64 * 12 + d.month0() as i64
 }
 
-/// One probe: the newest [`SEARCH_WINDOW`] rows matching `query` and the
-/// filters, ranked by the words of `tsquery` ORed (ts_rank of an AND query
-/// measures proximity, which our one-position lexemes do not have), with
-/// the window's size on every row. Ranks while the search row is at hand,
-/// and reads entries only for the page, not for the whole window.
-fn build<'a>(
+fn start_of(day: NaiveDate) -> DateTime<Utc> {
+    day.and_time(NaiveTime::MIN).and_utc()
+}
+
+/// One probe: the newest `need` matches of `tier` within `range`, below
+/// the cursor, with the filters; `entries` is read for the rows found only,
+/// unless the story rule needs it to choose them.
+fn probe<'a>(
     f: &EntryFilter,
-    query: &str,
-    tsquery: &str,
-    limit: i64,
+    query: String,
+    tier: Tier,
+    range: &Range,
+    cursor: Option<super::Cursor>,
+    need: i64,
 ) -> QueryBuilder<'a, Postgres> {
-    let rank_query = tsquery.replace(" & ", " | ");
-    let mut qb = QueryBuilder::new(
-        "WITH matches AS (SELECT e.entry_id AS id, e.sort_at, ts_rank(e.search, ",
-    );
-    qb.push_bind(rank_query)
-        .push("::tsquery) AS rank FROM entry_search e ");
-    // `e` is the narrow search table here, so the shared filters apply as
-    // they are; `src` is needed for tags only.
+    let mut qb = QueryBuilder::new(format!(
+        "SELECT {ENTRY_COLUMNS}, NULL::timestamptz AS story_sort_at, "
+    ));
+    qb.push_bind(tier.rank())
+        .push("::real AS rank FROM (SELECT ");
+    // Inside, `e` is whichever table carries source_id and sort_at, so the
+    // shared filters apply as they are.
+    let (id, vector) = if f.one_per_story {
+        qb.push("e.id, e.sort_at FROM entry_search s JOIN entries e ON e.id = s.entry_id ");
+        ("e.id", "s.search")
+    } else {
+        qb.push("e.entry_id AS id, e.sort_at FROM entry_search e ");
+        ("e.entry_id", "e.search")
+    };
     if f.tag.is_some() {
         qb.push("JOIN sources src ON src.id = e.source_id ");
     }
-    qb.push("WHERE e.search @@ ")
-        .push_bind(query.to_owned())
-        .push("::tsquery");
-    push_filters(&mut qb, f);
-    qb.push(" ORDER BY e.sort_at DESC, e.entry_id DESC LIMIT ")
-        .push_bind(SEARCH_WINDOW)
-        .push("), page AS (SELECT m.* FROM matches m ");
-    if f.one_per_story {
-        qb.push("JOIN entries e ON e.id = m.id ");
+    qb.push(format!("WHERE {vector} @@ "))
+        .push_bind(query)
+        .push("::tsquery AND e.sort_at < ")
+        .push_bind(start_of(range.newest + Duration::days(1)));
+    if !range.is_all() {
+        qb.push(" AND e.sort_at >= ")
+            .push_bind(start_of(range.oldest));
     }
-    qb.push("WHERE TRUE");
+    push_filters(&mut qb, f);
     push_one_per_story(&mut qb, f);
-    if let Some(c) = f.cursor {
-        qb.push(" AND (m.rank, m.sort_at, m.id) < (")
-            .push_bind(c.rank.unwrap_or(f32::MAX))
-            .push("::real, ")
+    if let Some(c) = cursor {
+        qb.push(format!(" AND (e.sort_at, {id}) < ("))
             .push_bind(c.at)
             .push(", ")
             .push_bind(c.id)
             .push(")");
     }
-    qb.push(" ORDER BY m.rank DESC, m.sort_at DESC, m.id DESC LIMIT ")
-        .push_bind(limit + 1);
-    qb.push(format!(
-        ") SELECT {ENTRY_COLUMNS}, NULL::timestamptz AS story_sort_at, r.rank,
-                (SELECT count(*) FROM matches) AS window_rows
-         FROM page r JOIN entries e ON e.id = r.id JOIN sources src ON src.id = e.source_id
-         ORDER BY r.rank DESC, r.sort_at DESC, r.id DESC"
-    ));
+    qb.push(format!(" ORDER BY e.sort_at DESC, {id} DESC LIMIT "))
+        .push_bind(need)
+        .push(
+            ") m JOIN entries e ON e.id = m.id JOIN sources src ON src.id = e.source_id
+             ORDER BY m.sort_at DESC, m.id DESC",
+        );
     qb
 }
 
@@ -227,47 +328,84 @@ mod tests {
         NaiveDate::from_ymd_opt(y, m, d).unwrap()
     }
 
-    #[test]
-    fn search_query_folds_and_prefixes() {
-        assert_eq!(
-            search_query("Hải Phòng").as_deref(),
-            Some("'hai' & 'phong':*")
-        );
-        assert_eq!(search_query("đảng ủy").as_deref(), Some("'dang' & 'uy'"));
-        assert_eq!(
-            search_query("thành phố").as_deref(),
-            Some("'thanh' & 'pho'"),
-            "a short last word is a whole word, not the start of 'phong'"
-        );
-        assert_eq!(search_query("singa").as_deref(), Some("'singa':*"));
-        assert_eq!(search_query(" !!! "), None);
+    fn terms(q: &str) -> String {
+        SearchTerms::parse(q).unwrap().tsquery("")
     }
 
     #[test]
-    fn scopes_name_recent_days_then_months_then_everything() {
-        let today = day(2026, 1, 2);
+    fn terms_fold_and_prefix() {
+        assert_eq!(terms("Hải Phòng"), "'hai' & 'phong':*");
+        assert_eq!(terms("đảng ủy"), "'dang' & 'uy'");
         assert_eq!(
-            Scope::covering(today, 2).tsquery(today).as_deref(),
+            terms("thành phố"),
+            "'thanh' & 'pho'",
+            "a short last word is a whole word, not the start of 'phong'"
+        );
+        assert_eq!(terms("singa"), "'singa':*");
+        assert_eq!(SearchTerms::parse(" !!! "), None);
+    }
+
+    #[test]
+    fn tiers_split_title_matches_from_the_rest() {
+        let t = SearchTerms::parse("Hải Phòng").unwrap();
+        let newest = day(2026, 1, 2);
+        assert_eq!(
+            probe_tsquery(Tier::Title, &t, &Range::back_from(newest, 2)),
+            "('^20260102:hai' & '^20260102:phong':*) | ('^20260101:hai' & '^20260101:phong':*)",
+            "recent title matches: the dated marks"
+        );
+        assert_eq!(
+            probe_tsquery(Tier::Title, &t, &Range::back_from(newest, 90)),
+            "'^hai' & '^phong':* & ('~m202601' | '~m202512' | '~m202511' | '~m202510')",
+        );
+        assert_eq!(
+            probe_tsquery(Tier::Anywhere, &t, &Range::back_from(newest, 2)),
+            "'hai' & 'phong':* & !('^hai' & '^phong':*) & ('~d20260102' | '~d20260101')"
+        );
+        assert_eq!(
+            probe_tsquery(Tier::Anywhere, &t, &Range::back_from(newest, 50_000)),
+            "'hai' & 'phong':* & !('^hai' & '^phong':*)"
+        );
+        // Many words over many days: undated marks within day buckets.
+        let long = SearchTerms::parse("a b c d e f g h i j").unwrap();
+        let q = probe_tsquery(Tier::Title, &long, &Range::back_from(newest, 30));
+        assert!(
+            q.starts_with("'^a' & '^b'") && q.contains("'~d20251204'"),
+            "{q}"
+        );
+        assert_eq!(Tier::of_rank(None), Tier::Title);
+        assert_eq!(Tier::of_rank(Some(Tier::Anywhere.rank())), Tier::Anywhere);
+        assert_eq!(Tier::of_rank(Some(Tier::Title.rank())), Tier::Title);
+    }
+
+    #[test]
+    fn ranges_name_days_then_months_then_everything() {
+        let newest = day(2026, 1, 3);
+        let r = Range::back_from(newest, 3);
+        assert_eq!(r.oldest, day(2026, 1, 1));
+        assert_eq!(
+            r.buckets().as_deref(),
             Some("'~d20260103' | '~d20260102' | '~d20260101'")
         );
-        assert_eq!(Scope::covering(today, 2).start(today), day(2026, 1, 1));
-        let months = Scope::covering(today, 90);
-        assert_eq!(months, Scope::Months(4));
+        let r = Range::back_from(newest, 90);
+        assert_eq!(r.oldest, day(2025, 10, 6));
+        assert_eq!(r.days(), None);
         assert_eq!(
-            months.tsquery(today).as_deref(),
-            Some("'~m202602' | '~m202601' | '~m202512' | '~m202511' | '~m202510'")
+            r.buckets().as_deref(),
+            Some("'~m202601' | '~m202512' | '~m202511' | '~m202510'"),
+            "the months the range touches; the dates bound it exactly"
         );
-        assert_eq!(months.start(today), day(2025, 10, 1));
-        assert_eq!(Scope::covering(today, 5000), Scope::All);
-        assert_eq!(Scope::All.tsquery(today), None);
+        let r = Range::back_from(newest, 5000);
+        assert!(r.is_all());
+        assert_eq!(r.buckets(), None);
     }
 
     #[test]
     fn probes_widen_to_the_density_seen() {
-        assert_eq!(next_span(2, 0), 16);
-        // 100 matches in 2 days: 1,000 need ~20 days, with a margin 30.
-        assert_eq!(next_span(2, 100), 30);
-        // Nearly full: at least double.
-        assert_eq!(next_span(8, 990), 16);
+        assert_eq!(next_span(2, 0, 51), 16);
+        // 10 of 51 rows in 2 days: 41 more need ~8 days, with a margin 13.
+        assert_eq!(next_span(2, 10, 51), 13);
+        // Nearly full: at least as many days again.
+        assert_eq!(next_span(8, 50, 51), 8);
     }
 }

@@ -95,7 +95,7 @@ upserted AS (
 searchable AS (
     -- Folded lexemes computed in Rust (ten times cheaper than to_tsvector in PostgreSQL).
     INSERT INTO entry_search (entry_id, source_id, sort_at, search)
-    SELECT u.id, u.source_id, u.sort_at, coalesce(i.search_vector, '')::tsvector || search_buckets(u.sort_at)
+    SELECT u.id, u.source_id, u.sort_at, search_document(coalesce(i.search_vector, '')::tsvector, u.sort_at)
     FROM upserted u JOIN incoming i ON i.identity = u.identity
     ON CONFLICT (entry_id) DO UPDATE SET search = EXCLUDED.search
 )

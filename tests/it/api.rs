@@ -841,39 +841,39 @@ async fn read_endpoints_allow_cross_origin_reads_and_writes_do_not() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn search_ranks_the_newest_matches_and_pages_them_exactly_once() {
+async fn search_pages_every_match_once_title_matches_first() {
     let (_server, app) = app_with_entries().await;
-    // More matches than a search ranks, all in the last day, and a few
-    // older ones whose titles match better: only the newest are ranked.
-    let window = tributary::entries::SEARCH_WINDOW;
+    // Many body matches in the last day, and a few older entries whose
+    // titles hold both words: those come first, then the rest newest first.
+    let (recent, old) = (1_200, 5);
     sqlx::query(
         "WITH ins AS (
             INSERT INTO entries (source_id, identity, title, summary, fetched_at, sort_at, raw_hash)
-            SELECT 1, 'bulk-' || n, 'Bản tin ' || n, 'Tin Hải Phòng số ' || n, now(),
-                   CASE WHEN n <= $1 + 20 THEN now() - make_interval(mins => n)
-                        ELSE now() - interval '40 days' END,
+            SELECT 1, 'bulk-' || n, 'Bản tin ' || n, 'Tin Phú Quốc số ' || n, now(),
+                   CASE WHEN n <= $1 THEN now() - make_interval(mins => n)
+                        ELSE now() - make_interval(days => 40, mins => n) END,
                    decode(md5(n::text), 'hex')
-            FROM generate_series(1, $1 + 25) n
-            RETURNING id, source_id, sort_at, identity)
+            FROM generate_series(1, $1 + $2) n
+            RETURNING id, source_id, sort_at)
          INSERT INTO entry_search (entry_id, source_id, sort_at, search)
          SELECT id, source_id, sort_at,
-                CASE WHEN sort_at < now() - interval '30 days' THEN '''hai'':1A ''phong'':2A'::tsvector
-                     ELSE '''ban'':1A ''tin'':2A ''hai'':3 ''phong'':4'::tsvector END
-                || search_buckets(sort_at)
+                search_document(CASE WHEN sort_at < now() - interval '30 days'
+                     THEN '''phu'' ''quoc'' ''^phu'' ''^quoc'''::tsvector
+                     ELSE '''ban'' ''tin'' ''phu'' ''quoc'' ''so'' ''^ban'' ''^tin'''::tsvector END,
+                                sort_at)
          FROM ins",
     )
-    .bind(window as i32)
+    .bind(recent)
+    .bind(old)
     .execute(&app.db.pool)
     .await
     .unwrap();
-    let old_titles: HashSet<String> = (window + 21..=window + 25)
-        .map(|n| format!("Bản tin {n}"))
-        .collect();
+    let mut titles = Vec::new();
     let mut seen = HashSet::new();
     let mut cursor: Option<String> = None;
     loop {
         let url = format!(
-            "/api/v1/entries?q=hai+phong&limit=500{}",
+            "/api/v1/entries?q=phu+quoc&limit=500{}",
             cursor
                 .as_ref()
                 .map(|c| format!("&cursor={c}"))
@@ -882,21 +882,39 @@ async fn search_ranks_the_newest_matches_and_pages_them_exactly_once() {
         let page = app.get_json(&url).await;
         for item in page["items"].as_array().unwrap() {
             assert!(seen.insert(item["id"].as_i64().unwrap()), "seen twice");
-            let title = item["title"].as_str().unwrap();
-            assert!(
-                !old_titles.contains(title),
-                "an old match was ranked: {title}"
-            );
+            titles.push(item["title"].as_str().unwrap().to_owned());
+        }
+        if cursor.is_none() {
+            // Arrivals during the walk are newer than its position: not
+            // listed, and nothing is listed twice because of them.
+            sqlx::query(
+                "WITH ins AS (
+                    INSERT INTO entries (source_id, identity, title, fetched_at, sort_at, raw_hash)
+                    VALUES (1, 'late', 'Bản tin mới', now(), now(), decode(md5('late'), 'hex'))
+                    RETURNING id, source_id, sort_at)
+                 INSERT INTO entry_search (entry_id, source_id, sort_at, search)
+                 SELECT id, source_id, sort_at,
+                        search_document('''ban'' ''tin'' ''moi'' ''phu'' ''quoc''', sort_at)
+                 FROM ins",
+            )
+            .execute(&app.db.pool)
+            .await
+            .unwrap();
         }
         match page["next_cursor"].as_str() {
             Some(c) => cursor = Some(c.to_owned()),
             None => break,
         }
     }
-    assert_eq!(
-        seen.len() as i64,
-        window,
-        "exactly the newest {window} matches, once each"
+    let expected: Vec<String> = (recent + 1..=recent + old)
+        .chain(1..=recent)
+        .map(|n| format!("Bản tin {n}"))
+        .collect();
+    assert_eq!(titles.len(), expected.len(), "{:?}", &titles[..8]);
+    assert!(
+        titles == expected,
+        "title matches newest first, then the rest newest first, each once: {:?}",
+        &titles[..8]
     );
     app.shutdown().await;
 }
@@ -904,24 +922,34 @@ async fn search_ranks_the_newest_matches_and_pages_them_exactly_once() {
 #[tokio::test(flavor = "multi_thread")]
 async fn search_reaches_back_as_far_as_the_matches_go() {
     let (_server, app) = app_with_entries().await;
-    // A rare word: a few matches today, weeks, months and years ago. The
-    // first probes (recent days) hold too few, so the search widens to
-    // months, then to the whole archive, and finds every one.
-    let ages_days = [0, 0, 1, 20, 45, 100, 300, 1100, 4000];
-    for (n, age) in ages_days.iter().enumerate() {
+    // A rare word: a few matches today, weeks, months and years ago, in
+    // titles and in bodies only. The first probes (recent days) hold too
+    // few, so each tier's search widens to months, then to the whole
+    // archive, and finds every one.
+    let title_ages = [0, 0, 1, 20, 45, 100, 300, 1100, 4000];
+    let body_ages = [0, 50, 2000];
+    let all = title_ages
+        .iter()
+        .map(|age| (age, "Tin Côn Đảo", "'tin' 'con' 'dao' '^tin' '^con' '^dao'"))
+        .chain(
+            body_ages
+                .iter()
+                .map(|age| (age, "Tin biển", "'tin' 'bien' 'con' 'dao' '^tin' '^bien'")),
+        );
+    for (n, (age, title, vector)) in all.enumerate() {
         sqlx::query(
             "WITH ins AS (
                 INSERT INTO entries (source_id, identity, title, fetched_at, sort_at, raw_hash)
-                VALUES (1, 'rare-' || $1, 'Tin Côn Đảo ' || $1, now(),
+                VALUES (1, 'rare-' || $1, $3 || ' ' || $1, now(),
                         now() - make_interval(days => $2, mins => $1), decode(md5($1::text), 'hex'))
                 RETURNING id, source_id, sort_at)
              INSERT INTO entry_search (entry_id, source_id, sort_at, search)
-             SELECT id, source_id, sort_at,
-                    '''tin'':1A ''con'':2A ''dao'':3A'::tsvector || search_buckets(sort_at)
-             FROM ins",
+             SELECT id, source_id, sort_at, search_document($4::tsvector, sort_at) FROM ins",
         )
         .bind(n as i32)
         .bind(*age)
+        .bind(title)
+        .bind(vector)
         .execute(&app.db.pool)
         .await
         .unwrap();
@@ -933,12 +961,13 @@ async fn search_reaches_back_as_far_as_the_matches_go() {
         .iter()
         .map(|i| i["title"].as_str().unwrap())
         .collect();
-    let expected: Vec<String> = (0..ages_days.len())
+    let expected: Vec<String> = (0..title_ages.len())
         .map(|n| format!("Tin Côn Đảo {n}"))
+        .chain((0..body_ages.len()).map(|n| format!("Tin biển {}", n + title_ages.len())))
         .collect();
     assert_eq!(
         titles, expected,
-        "every match, equally relevant, newest first"
+        "every match: title matches newest first, then body matches"
     );
     // `since` bounds the range: the probe covering it is the last one.
     let since = (chrono::Utc::now() - chrono::Duration::days(60))
@@ -946,7 +975,22 @@ async fn search_reaches_back_as_far_as_the_matches_go() {
     let page = app
         .get_json(&format!("/api/v1/entries?q=con+dao&since={since}"))
         .await;
-    assert_eq!(page["items"].as_array().unwrap().len(), 5);
+    assert_eq!(page["items"].as_array().unwrap().len(), 5 + 2);
+    // A page boundary between the tiers: the cursor carries the tier.
+    let page = app.get_json("/api/v1/entries?q=con+dao&limit=10").await;
+    let cursor = page["next_cursor"].as_str().unwrap();
+    let rest = app
+        .get_json(&format!(
+            "/api/v1/entries?q=con+dao&limit=10&cursor={cursor}"
+        ))
+        .await;
+    let rest: Vec<&str> = rest["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(rest, &expected[10..]);
     app.shutdown().await;
 }
 
@@ -986,5 +1030,26 @@ async fn repeated_listings_come_from_memory_until_the_entries_change() {
         .collect();
     assert_ne!(after, first, "the listing was read again");
     assert!(titles.contains(&"changed behind our back"), "{titles:?}");
+    app.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn vectors_written_before_title_marks_get_them_from_their_weights() {
+    let (_server, app) = app_with_entries().await;
+    // What migration 0009 does to a vector of an earlier version (title
+    // words at weight A), and what every stored vector is made of.
+    let (marks, document): (String, String) = sqlx::query_as(
+        "SELECT search_title_marks(v)::text,
+                search_document(v || search_title_marks(v), '2026-11-25T23:30:00-02:00')::text
+         FROM (SELECT '''hai'':1A ''phong'':2A ''cang'':3 ''~d20261126'''::tsvector AS v) x",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(marks, "'^hai' '^phong'");
+    for lexeme in ["'^20261126:hai'", "'^20261126:phong'", "'~m202611'"] {
+        assert!(document.contains(lexeme), "{lexeme} in {document}");
+    }
+    assert!(!document.contains("'^20261126:cang'"), "{document}");
     app.shutdown().await;
 }
