@@ -185,7 +185,7 @@ pub async fn list_entries(pool: &PgPool, f: &EntryFilter) -> Result<Page, sqlx::
                    JOIN sources src ON src.id = e.source_id WHERE e.source_id = pick.source_id",
             );
             push_listing_conditions(&mut qb, f);
-            qb.push(" LIMIT ").push_bind(limit + 1).push(
+            qb.push(format_args!(" LIMIT {}", limit + 1)).push(
                 ") e JOIN sources src ON src.id = e.source_id ORDER BY e.sort_at DESC, e.id DESC LIMIT ",
             );
             qb
@@ -200,7 +200,11 @@ pub async fn list_entries(pool: &PgPool, f: &EntryFilter) -> Result<Page, sqlx::
             qb
         }
     };
-    qb.push_bind(limit + 1);
+    // The limit is written out, not bound: a statement whose other
+    // parameters are none or harmless then keeps one generic plan instead of
+    // being planned on every call (0.25 ms, a third of a listing's cost),
+    // and a generic plan for an unknown limit would sort every entry.
+    qb.push(limit + 1);
     let rows: Vec<EntryRow> = qb.build_query_as().fetch_all(pool).await?;
     Ok(page_of(rows, limit))
 }
@@ -315,8 +319,9 @@ pub async fn list_stories(
             .push_bind(c.id)
             .push(")");
     }
+    // Written out, not bound: see list_entries.
     qb.push(" ORDER BY st.sort_at DESC, st.id DESC LIMIT ")
-        .push_bind(limit + 1);
+        .push(limit + 1);
     let rows: Vec<EntryRow> = qb.build_query_as().fetch_all(pool).await?;
     let mut items: Vec<EntryView> = rows.into_iter().map(EntryView::from).collect();
     let next_cursor = if items.len() as i64 > limit {
