@@ -1,6 +1,8 @@
 //! Sources: the feeds Tributary polls. Parsing of source URLs, and the SQL
 //! that owns the `sources` table (administration and health).
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::PgPool;
@@ -284,47 +286,69 @@ pub async fn sync_config(
         .bind(SYNC_LOCK)
         .execute(&mut *tx)
         .await?;
-    let mut report = SyncReport::default();
-    let mut urls = Vec::with_capacity(configured.len());
-    for s in configured {
-        urls.push(s.url.to_string());
-        // Update first: an INSERT ... ON CONFLICT would burn a sequence value on
-        // every start, and source ids would jump.
-        let updated = sqlx::query(
-            "UPDATE sources SET title = $2, tags = $3, timezone = $4, interval_seconds = $5, origin = 'config',
-                enabled = CASE WHEN disabled_reason = $6 THEN TRUE ELSE enabled END,
-                disabled_reason = CASE WHEN disabled_reason = $6 THEN NULL ELSE disabled_reason END
-             WHERE url = $1",
-        )
-        .bind(s.url.as_str())
-        .bind(&s.title)
-        .bind(&s.tags)
-        .bind(s.timezone.map(|t| t.name().to_owned()))
-        .bind(s.interval.map(|d| d.as_secs().min(i32::MAX as u64) as i32))
-        .bind(REMOVED_FROM_CONFIG)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        let inserted = updated == 0;
-        if inserted {
-            sqlx::query(
-                "INSERT INTO sources (url, title, tags, timezone, interval_seconds, origin)
-                 VALUES ($1, $2, $3, $4, $5, 'config')",
-            )
-            .bind(s.url.as_str())
-            .bind(&s.title)
-            .bind(&s.tags)
-            .bind(s.timezone.map(|t| t.name().to_owned()))
-            .bind(s.interval.map(|d| d.as_secs().min(i32::MAX as u64) as i32))
-            .execute(&mut *tx)
-            .await?;
-        }
-        if inserted {
-            report.added += 1;
-        } else {
-            report.updated += 1;
-        }
-    }
+    // One statement for all of them: one per source cost a round trip each
+    // (0.2 s at every start with 2,000 sources), and rewrote unchanged rows.
+    // A URL listed twice takes its last entry, as a file read top down would.
+    // New sources get ids in the file's order.
+    let last_of: HashMap<&str, usize> = configured
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.url.as_str(), i))
+        .collect();
+    let picked: Vec<(usize, &SourceConfig)> = configured
+        .iter()
+        .enumerate()
+        .filter(|(i, s)| last_of.get(s.url.as_str()) == Some(i))
+        .collect();
+    let rows: Vec<serde_json::Value> = picked
+        .iter()
+        .map(|(n, s)| {
+            serde_json::json!({
+                "n": n,
+                "url": s.url.as_str(),
+                "title": s.title,
+                "tags": s.tags,
+                "timezone": s.timezone.map(|t| t.name()),
+                "interval_seconds": s.interval.map(|d| d.as_secs().min(i32::MAX as u64) as i32),
+            })
+        })
+        .collect();
+    let urls: Vec<&str> = picked.iter().map(|(_, s)| s.url.as_str()).collect();
+    let (updated, added): (i64, i64) = sqlx::query_as(
+        "WITH cfg AS (
+            SELECT * FROM jsonb_to_recordset($1::jsonb)
+                AS x(n int, url text, title text, tags text[], timezone text, interval_seconds int)),
+         updated AS (
+            UPDATE sources s SET title = c.title, tags = c.tags, timezone = c.timezone,
+                interval_seconds = c.interval_seconds, origin = 'config',
+                enabled = CASE WHEN s.disabled_reason = $2 THEN TRUE ELSE s.enabled END,
+                disabled_reason = CASE WHEN s.disabled_reason = $2 THEN NULL ELSE s.disabled_reason END
+            FROM cfg c
+            WHERE s.url = c.url
+              AND (s.title IS DISTINCT FROM c.title OR s.tags IS DISTINCT FROM c.tags
+                   OR s.timezone IS DISTINCT FROM c.timezone
+                   OR s.interval_seconds IS DISTINCT FROM c.interval_seconds
+                   OR s.origin <> 'config' OR s.disabled_reason IS NOT DISTINCT FROM $2)
+            RETURNING s.id),
+         -- Only new URLs: an INSERT ... ON CONFLICT would burn a sequence
+         -- value for every existing one, and source ids would jump.
+         added AS (
+            INSERT INTO sources (url, title, tags, timezone, interval_seconds, origin)
+            SELECT c.url, c.title, coalesce(c.tags, '{}'), c.timezone, c.interval_seconds, 'config'
+            FROM cfg c WHERE NOT EXISTS (SELECT 1 FROM sources s WHERE s.url = c.url)
+            ORDER BY c.n
+            RETURNING id)
+         SELECT (SELECT count(*) FROM updated), (SELECT count(*) FROM added)",
+    )
+    .bind(serde_json::Value::Array(rows))
+    .bind(REMOVED_FROM_CONFIG)
+    .fetch_one(&mut *tx)
+    .await?;
+    let mut report = SyncReport {
+        added: added as u64,
+        updated: updated as u64,
+        disabled: 0,
+    };
     report.disabled = sqlx::query(
         "UPDATE sources SET enabled = FALSE, disabled_reason = $2
          WHERE origin = 'config' AND enabled AND NOT (url = ANY($1))",
@@ -347,6 +371,7 @@ const REMOVED_FROM_CONFIG: &str = "removed from the config file";
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct SyncReport {
     pub added: u64,
+    /// Sources already stored whose settings changed.
     pub updated: u64,
     pub disabled: u64,
 }

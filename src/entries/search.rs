@@ -179,6 +179,7 @@ async fn probe_tier(
         let query = probe_tsquery(tier, terms, &range);
         let mut qb = probe(f, query, tier, &range, cursor, need - rows.len() as i64);
         let found: Vec<EntryRow> = qb.build_query_as().fetch_all(pool).await?;
+        tracing::debug!(?tier, newest = %range.newest, oldest = %range.oldest, found = found.len(), "search probe");
         rows.extend(found);
         covered += span;
         if last || rows.len() as i64 >= need {

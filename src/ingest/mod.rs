@@ -123,13 +123,13 @@ impl Ingestor {
         let result = self.poll_inner(target).instrument(span).await;
         let mut log = store::FetchLogRow::default();
         let mut kind = crate::metrics::PollKind::Ok;
-        let outcome = match result {
-            Ok((outcome, row)) => {
+        let (mut outcome, update) = match result {
+            Ok((outcome, row, update)) => {
                 log = row;
                 if outcome == PollOutcome::NotModified {
                     kind = crate::metrics::PollKind::NotModified;
                 }
-                outcome
+                (outcome, update)
             }
             Err(e) => {
                 kind = match &e {
@@ -160,11 +160,6 @@ impl Ingestor {
                     retry_after,
                     pseudo_random(target.id),
                 );
-                if let Err(db) =
-                    store::record_failure(&self.pool, target.id, now, status, &error, next).await
-                {
-                    tracing::error!(source_id = target.id, error = %db, "cannot record a failed poll");
-                }
                 if status == Some(410) {
                     let reason =
                         "the feed is gone (HTTP 410 Gone); re-enable it by adding it again";
@@ -174,11 +169,28 @@ impl Ingestor {
                 }
                 log.status = status.map(i32::from);
                 log.error = Some(error.clone());
-                PollOutcome::Failed { status, error }
+                let update = store::SourceUpdate::Failed {
+                    at: now,
+                    status,
+                    error: error.clone(),
+                    next_poll_at: next,
+                };
+                (PollOutcome::Failed { status, error }, update)
             }
         };
         let elapsed = started.elapsed();
         log.duration_ms = fetch::elapsed_ms(started);
+        if let Err(db) = store::finish_poll(&self.pool, target.id, &update, &log).await {
+            tracing::error!(source_id = target.id, error = %db, "cannot record the poll");
+            // The lease runs out and the source is polled again.
+            if outcome == PollOutcome::NotModified {
+                kind = crate::metrics::PollKind::DatabaseError;
+                outcome = PollOutcome::Failed {
+                    status: None,
+                    error: format!("cannot record the poll: {db}"),
+                };
+            }
+        }
         let mut counts = crate::metrics::PollCounts {
             bytes: log.bytes.map(|b| b as u64),
             ..Default::default()
@@ -196,9 +208,6 @@ impl Ingestor {
             counts.new_stories = new_stories;
         }
         crate::metrics::record_poll(kind, elapsed, counts);
-        if let Err(e) = store::log_fetch(&self.pool, target.id, &log).await {
-            tracing::warn!(source_id = target.id, error = %e, "cannot write the fetch log");
-        }
         match &outcome {
             PollOutcome::Failed { error, .. } => {
                 tracing::warn!(source_id = target.id, url = %target.url, ?elapsed, %error, "poll failed")
@@ -218,7 +227,7 @@ impl Ingestor {
     async fn poll_inner(
         &self,
         target: &PollTarget,
-    ) -> Result<(PollOutcome, store::FetchLogRow), PollError> {
+    ) -> Result<(PollOutcome, store::FetchLogRow, store::SourceUpdate), PollError> {
         let url = Url::parse(&target.url)
             .map_err(|e| FetchError::Network(format!("invalid URL: {e}")))?;
         let validators = Validators {
@@ -242,12 +251,16 @@ impl Ingestor {
                     &result.hints,
                     &target.stored_feed_hints(),
                 );
-                store::record_not_modified(&self.pool, target.id, now, status, next).await?;
                 let log = store::FetchLogRow {
                     status: Some(i32::from(status)),
                     ..Default::default()
                 };
-                return Ok((PollOutcome::NotModified, log));
+                let update = store::SourceUpdate::NotModified {
+                    at: now,
+                    status,
+                    next_poll_at: next,
+                };
+                return Ok((PollOutcome::NotModified, log, update));
             }
             FetchOutcome::Fetched(f) => f,
         };
@@ -331,6 +344,7 @@ impl Ingestor {
                 new_stories: stats.new_stories,
             },
             log,
+            store::SourceUpdate::Written,
         ))
     }
 

@@ -164,52 +164,6 @@ pub async fn write_fetch(pool: &PgPool, w: FetchWrite<'_>) -> Result<WriteStats,
     Ok(stats)
 }
 
-/// A 304 (or an unchanged file): only the schedule moves.
-pub async fn record_not_modified(
-    pool: &PgPool,
-    source_id: i64,
-    at: DateTime<Utc>,
-    status: u16,
-    next_poll_at: DateTime<Utc>,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE sources SET last_polled_at = $2, last_status = $3, last_error = NULL,
-            consecutive_failures = 0, next_poll_at = $4, lease_until = NULL
-         WHERE id = $1",
-    )
-    .bind(source_id)
-    .bind(at)
-    .bind(status as i32)
-    .bind(next_poll_at)
-    .execute(pool)
-    .await?;
-    Ok(())
-}
-
-/// A failed poll: recorded on the source, which is retried later.
-pub async fn record_failure(
-    pool: &PgPool,
-    source_id: i64,
-    at: DateTime<Utc>,
-    status: Option<u16>,
-    error: &str,
-    next_poll_at: DateTime<Utc>,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE sources SET last_polled_at = $2, last_status = $3, last_error = $4,
-            consecutive_failures = consecutive_failures + 1, next_poll_at = $5, lease_until = NULL
-         WHERE id = $1",
-    )
-    .bind(source_id)
-    .bind(at)
-    .bind(status.map(i32::from))
-    .bind(error)
-    .bind(next_poll_at)
-    .execute(pool)
-    .await?;
-    Ok(())
-}
-
 /// One line of a source's fetch log.
 #[derive(Debug, Clone, Default)]
 pub struct FetchLogRow {
@@ -224,28 +178,83 @@ pub struct FetchLogRow {
 /// How many fetches the log keeps per source.
 pub const FETCH_LOG_KEEP: i64 = 50;
 
-pub async fn log_fetch(
+/// What a poll changes on its source besides the fetch log (a fetch that
+/// stored entries updated the source in its own transaction).
+#[derive(Debug, Clone)]
+pub enum SourceUpdate {
+    Written,
+    /// A 304 (or an unchanged file): only the schedule moves.
+    NotModified {
+        at: DateTime<Utc>,
+        status: u16,
+        next_poll_at: DateTime<Utc>,
+    },
+    /// A failed poll: recorded on the source, which is retried later.
+    Failed {
+        at: DateTime<Utc>,
+        status: Option<u16>,
+        error: String,
+        next_poll_at: DateTime<Utc>,
+    },
+}
+
+/// Ends a poll: the source's update and its fetch log line (the log keeps
+/// the newest [`FETCH_LOG_KEEP`]) in one statement. Two statements were
+/// two commits per poll, most of the cost of a 304.
+pub async fn finish_poll(
     pool: &PgPool,
     source_id: i64,
+    update: &SourceUpdate,
     row: &FetchLogRow,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "WITH added AS (
+    let source_sql = match update {
+        SourceUpdate::Written => "",
+        SourceUpdate::NotModified { .. } => {
+            "source AS (UPDATE sources SET last_polled_at = $9, last_status = $10, last_error = NULL,
+                consecutive_failures = 0, next_poll_at = $11, lease_until = NULL
+             WHERE id = $1 RETURNING id),"
+        }
+        SourceUpdate::Failed { .. } => {
+            "source AS (UPDATE sources SET last_polled_at = $9, last_status = $10, last_error = $12,
+                consecutive_failures = consecutive_failures + 1, next_poll_at = $11, lease_until = NULL
+             WHERE id = $1 RETURNING id),"
+        }
+    };
+    let sql = format!(
+        "WITH {source_sql} added AS (
             INSERT INTO fetch_log (source_id, at, status, duration_ms, bytes, new_entries, updated_entries, error)
             VALUES ($1, now(), $2, $3, $4, $5, $6, $7) RETURNING id)
          DELETE FROM fetch_log WHERE source_id = $1 AND id <= (
-            SELECT id FROM fetch_log WHERE source_id = $1 ORDER BY id DESC OFFSET $8 - 1 LIMIT 1)",
-    )
-    .bind(source_id)
-    .bind(row.status)
-    .bind(row.duration_ms)
-    .bind(row.bytes)
-    .bind(row.new_entries)
-    .bind(row.updated_entries)
-    .bind(&row.error)
-    .bind(FETCH_LOG_KEEP)
-    .execute(pool)
-    .await?;
+            SELECT id FROM fetch_log WHERE source_id = $1 ORDER BY id DESC OFFSET $8 - 1 LIMIT 1)"
+    );
+    let query = sqlx::query(&sql)
+        .bind(source_id)
+        .bind(row.status)
+        .bind(row.duration_ms)
+        .bind(row.bytes)
+        .bind(row.new_entries)
+        .bind(row.updated_entries)
+        .bind(&row.error)
+        .bind(FETCH_LOG_KEEP);
+    let query = match update {
+        SourceUpdate::Written => query,
+        SourceUpdate::NotModified {
+            at,
+            status,
+            next_poll_at,
+        } => query.bind(*at).bind(i32::from(*status)).bind(*next_poll_at),
+        SourceUpdate::Failed {
+            at,
+            status,
+            error,
+            next_poll_at,
+        } => query
+            .bind(*at)
+            .bind(status.map(i32::from))
+            .bind(*next_poll_at)
+            .bind(error.as_str()),
+    };
+    query.execute(pool).await?;
     Ok(())
 }
 

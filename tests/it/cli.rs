@@ -210,3 +210,86 @@ async fn json_logs_are_one_object_per_line() {
         "a poll event names its source: {stderr}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn config_sources_sync_adds_changes_disables_and_re_enables() {
+    use tributary::sources::{sync_config, SyncReport};
+    let db = TestDb::new().await;
+    let sync = |toml: &str| {
+        let config = crate::support::test_config(toml);
+        let pool = db.pool.clone();
+        async move { sync_config(&pool, &config.sources).await.unwrap() }
+    };
+    let a = "[[sources]]\nurl = \"https://a.example/rss\"\ntitle = \"Báo A\"\n";
+    let b = "[[sources]]\nurl = \"https://b.example/rss\"\ntags = [\"vi\"]\n";
+    let c = "[[sources]]\nurl = \"https://c.example/rss\"\n";
+    let report = sync(&format!("{a}{b}{c}")).await;
+    assert_eq!(
+        report,
+        SyncReport {
+            added: 3,
+            updated: 0,
+            disabled: 0
+        }
+    );
+    let ids: Vec<(i64, String)> = sqlx::query_as("SELECT id, url FROM sources ORDER BY id")
+        .fetch_all(&db.pool)
+        .await
+        .unwrap();
+    let urls: Vec<&str> = ids.iter().map(|(_, u)| u.as_str()).collect();
+    assert_eq!(
+        urls,
+        [
+            "https://a.example/rss",
+            "https://b.example/rss",
+            "https://c.example/rss"
+        ],
+        "ids in the file's order"
+    );
+    // A restart with the same file changes nothing.
+    assert_eq!(sync(&format!("{a}{b}{c}")).await, SyncReport::default());
+    // A title changed, a source removed.
+    let a2 = a.replace("Báo A", "Báo A mới");
+    let report = sync(&format!("{a2}{b}")).await;
+    assert_eq!(
+        report,
+        SyncReport {
+            added: 0,
+            updated: 1,
+            disabled: 1
+        }
+    );
+    let (title,): (Option<String>,) =
+        sqlx::query_as("SELECT title FROM sources WHERE url = 'https://a.example/rss'")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!(title.as_deref(), Some("Báo A mới"));
+    let (enabled, reason): (bool, Option<String>) = sqlx::query_as(
+        "SELECT enabled, disabled_reason FROM sources WHERE url = 'https://c.example/rss'",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    assert!(
+        !enabled && reason.is_some(),
+        "removed from the file: disabled, kept"
+    );
+    // Listed again: enabled again, same id.
+    let report = sync(&format!("{a2}{b}{c}")).await;
+    assert_eq!(
+        report,
+        SyncReport {
+            added: 0,
+            updated: 1,
+            disabled: 0
+        }
+    );
+    let (id, enabled): (i64, bool) =
+        sqlx::query_as("SELECT id, enabled FROM sources WHERE url = 'https://c.example/rss'")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    assert!(enabled);
+    assert_eq!(id, ids[2].0);
+}
