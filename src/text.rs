@@ -237,13 +237,21 @@ pub fn truncate_words(s: &str, max_chars: usize) -> String {
     )
 }
 
-/// A `tsvector` literal for an entry: every word of title and body, and the
-/// title's words again marked `^` (`'^hai'`), so that a search can ask the
-/// GIN index for title matches alone (search ranks them first) without
-/// reading body matches from the heap. Built here because PostgreSQL's own
-/// `to_tsvector` costs ten times the insert (MEASURED.md); lexemes are
-/// folded words (letters and digits), so they need no quoting.
-pub fn search_vector(title: &str, body: &str, max_lexemes: usize) -> String {
+/// What an entry is found by: a `tsvector` literal of every word of title
+/// and body, and the title's words again marked `^` (`'^hai'`), and the
+/// title's words alone, from which the store adds them marked with the
+/// entry's day (`'^20261126:hai'`, migration 0009). Search ranks entries
+/// whose title holds every word first and asks the GIN index for those
+/// alone by the marks. Built here because PostgreSQL's own `to_tsvector`
+/// costs ten times the insert (MEASURED.md); lexemes are folded words
+/// (letters and digits), so they need no quoting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchDocument {
+    pub vector: String,
+    pub title_words: Vec<String>,
+}
+
+pub fn search_document(title: &str, body: &str, max_lexemes: usize) -> SearchDocument {
     let mut title_words = search_lexemes(title);
     title_words.truncate(MAX_TITLE_LEXEMES);
     let mut all: Vec<String> = search_lexemes(body);
@@ -251,18 +259,22 @@ pub fn search_vector(title: &str, body: &str, max_lexemes: usize) -> String {
     all.extend(title_words.iter().cloned());
     all.sort_unstable();
     all.dedup();
-    let mut out = String::with_capacity(all.iter().chain(&title_words).map(|w| w.len() + 4).sum());
+    let mut vector =
+        String::with_capacity(all.iter().chain(&title_words).map(|w| w.len() + 4).sum());
     let marked = title_words.iter().map(|w| ("^", w));
     for (mark, w) in all.iter().map(|w| ("", w)).chain(marked) {
-        if !out.is_empty() {
-            out.push(' ');
+        if !vector.is_empty() {
+            vector.push(' ');
         }
-        out.push('\'');
-        out.push_str(mark);
-        out.push_str(w);
-        out.push('\'');
+        vector.push('\'');
+        vector.push_str(mark);
+        vector.push_str(w);
+        vector.push('\'');
     }
-    out
+    SearchDocument {
+        vector,
+        title_words,
+    }
 }
 
 /// A title's words beyond this many are searchable, but not as title words.
@@ -318,17 +330,16 @@ mod tests {
     }
 
     #[test]
-    fn search_vector_marks_title_words() {
-        assert_eq!(
-            search_vector("Hải Phòng", "Cảng hải phòng mới", 100),
-            "'cang' 'hai' 'moi' 'phong' '^hai' '^phong'"
-        );
+    fn search_document_marks_title_words() {
+        let doc = search_document("Hải Phòng", "Cảng hải phòng mới", 100);
+        assert_eq!(doc.vector, "'cang' 'hai' 'moi' 'phong' '^hai' '^phong'");
+        assert_eq!(doc.title_words, ["hai", "phong"]);
         // Title words are kept when a long body is cut.
         assert_eq!(
-            search_vector("Hải Phòng", "a b c d e", 4),
+            search_document("Hải Phòng", "a b c d e", 4).vector,
             "'a' 'b' 'hai' 'phong' '^hai' '^phong'"
         );
-        assert_eq!(search_vector("", "", 100), "");
+        assert_eq!(search_document("", "", 100).vector, "");
     }
 
     #[test]

@@ -89,8 +89,10 @@ pub struct NewEntry {
     /// Shingle sketch for near-duplicate matching (empty when the
     /// text is too short to be matched approximately).
     pub passages: Vec<i64>,
-    /// A `tsvector` literal (see `text::search_vector`).
+    /// A `tsvector` literal (see `text::search_document`).
     pub search_vector: String,
+    /// The folded title words, marked with the entry's day by the store.
+    pub title_words: Vec<String>,
     /// Position in the feed (0 = first): undated entries keep the feed's order.
     pub position: i64,
 }
@@ -255,8 +257,8 @@ impl PreparedFeed {
         let summary =
             Some(text::truncate_words(&summary_text, MAX_SUMMARY_CHARS)).filter(|s| !s.is_empty());
 
-        let search_vector =
-            text::search_vector(&title, &format!("{summary_text}\n{body_text}"), MAX_LEXEMES);
+        let search =
+            text::search_document(&title, &format!("{summary_text}\n{body_text}"), MAX_LEXEMES);
 
         let words = content_words(&body_text);
         let near = simhash::signature(&title, &words);
@@ -287,7 +289,8 @@ impl PreparedFeed {
             published_at: e.published.or(e.updated),
             updated_at: e.updated,
             raw_hash: candidate.raw_hash,
-            search_vector,
+            search_vector: search.vector,
+            title_words: search.title_words,
             position: candidate.index as i64,
         }
     }
