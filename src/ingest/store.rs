@@ -150,6 +150,11 @@ pub async fn write_fetch(pool: &PgPool, w: FetchWrite<'_>) -> Result<WriteStats,
     .bind(w.feed_hints.skip_days.iter().map(|d| *d as i16).collect::<Vec<i16>>())
     .execute(&mut *tx)
     .await?;
+    // Before grouping, which holds a lock every poller waits on: a
+    // notification is sent at commit anyway.
+    if stats.inserted + stats.updated > 0 {
+        crate::publish::cache::notify_changed(&mut tx, w.source_id).await?;
+    }
     if stats.inserted > 0 {
         stats.new_stories = crate::stories::group::assign_stories(
             &mut tx,
@@ -157,9 +162,6 @@ pub async fn write_fetch(pool: &PgPool, w: FetchWrite<'_>) -> Result<WriteStats,
             chrono::Duration::from_std(w.story_window).unwrap_or(chrono::Duration::days(3)),
         )
         .await?;
-    }
-    if stats.inserted + stats.updated > 0 {
-        crate::publish::cache::notify_changed(&mut tx, w.source_id).await?;
     }
     tx.commit().await?;
     Ok(stats)

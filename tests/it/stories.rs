@@ -321,3 +321,47 @@ async fn an_earlier_version_arriving_later_becomes_the_head() {
         .all(|i| i["_tributary"]["source"]["title"] == "Harbour Wire"));
     app.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn copies_polled_at_once_from_many_outlets_are_one_story() {
+    // Eight outlets carry the same story (the original and an edited
+    // version, each at the outlet's own URL), fetched concurrently: every
+    // poller groups under one lock, so each copy sees the ones committed
+    // before it and joins them.
+    let all = versions("hp-port");
+    let by_kind = |k: &str| all.iter().find(|a| a["kind"] == k).unwrap().clone();
+    let (original, edited) = (by_kind("original"), by_kind("edited"));
+    let server = FeedServer::start().await;
+    let mut urls = Vec::new();
+    for n in 0..8 {
+        let mut copy = if n % 2 == 0 {
+            original.clone()
+        } else {
+            edited.clone()
+        };
+        copy["url"] = format!("https://outlet{n}.example/tin/{n}.html").into();
+        copy["id"] = format!("outlet{n}-1").into();
+        let path = format!("/outlet{n}.rss");
+        server.route(
+            &path,
+            Route::feed(
+                crate::dedup_eval::rss(&format!("outlet{n}"), &[&copy]),
+                "application/rss+xml",
+            ),
+        );
+        urls.push(server.url(&path));
+    }
+    let toml = format!(
+        "[poller]\nconcurrency = 8\nper_host_concurrency = 8\n{}",
+        sources_toml(&urls)
+    );
+    let app = TestApp::spawn(&toml).await;
+    app.poll_all().await;
+    let (entries, stories): (i64, i64) =
+        sqlx::query_as("SELECT (SELECT count(*) FROM entries), (SELECT count(*) FROM stories)")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!((entries, stories), (8, 1));
+    app.shutdown().await;
+}
