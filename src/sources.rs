@@ -199,6 +199,15 @@ pub async fn remove(pool: &PgPool, id: i64) -> Result<(), SourceError> {
     .bind(id)
     .fetch_all(&mut *tx)
     .await?;
+    // Near-duplicate keys have no foreign key (migration 0010): the
+    // source's recent ones would linger until pruned and crowd lookups.
+    sqlx::query(
+        "DELETE FROM near_keys k USING entries e
+         WHERE e.source_id = $1 AND k.entry_id = e.id AND k.sort_at = e.sort_at",
+    )
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
     let deleted = sqlx::query("DELETE FROM sources WHERE id = $1")
         .bind(id)
         .execute(&mut *tx)

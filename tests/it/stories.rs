@@ -69,9 +69,30 @@ async fn same_article_from_two_sources_is_one_story_with_alternates() {
 #[tokio::test(flavor = "multi_thread")]
 async fn removing_a_source_moves_its_stories_to_the_remaining_version() {
     let (_server, app) = wire_and_republisher().await;
+    let keys = |app: &TestApp| {
+        let pool = app.db.pool.clone();
+        async move {
+            sqlx::query_as::<_, (i64, i64, i64)>(
+                "SELECT count(*) FILTER (WHERE e.id IS NULL), count(*),
+                        count(*) FILTER (WHERE e.source_id = 2)
+                 FROM near_keys k LEFT JOIN entries e ON e.id = k.entry_id",
+            )
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    let (orphans, stored, kept) = keys(&app).await;
+    assert!(orphans == 0 && stored > kept, "{orphans} {stored} {kept}");
     let before = app.cache_generation();
     tributary::sources::remove(&app.db.pool, 1).await.unwrap();
     app.wait_for_change(before).await;
+    let (orphans, left, _) = keys(&app).await;
+    assert_eq!(
+        (orphans, left),
+        (0, kept),
+        "the removed source's keys go with it"
+    );
     let feed = app.get_json("/feeds/all.json").await;
     let items = feed["items"].as_array().unwrap();
     assert_eq!(items.len(), 2);
