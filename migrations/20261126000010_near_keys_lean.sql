@@ -8,3 +8,6 @@ ALTER TABLE near_keys DROP CONSTRAINT IF EXISTS near_keys_entry_id_fkey;
 DROP INDEX IF EXISTS near_keys_entry;
 DROP INDEX IF EXISTS near_keys_age;
 CREATE INDEX near_keys_age ON near_keys USING brin (sort_at);
+-- New entries are stored in a story of their own (src/ingest/store.rs) and
+-- grouping reads them by id: nothing looks for unassigned entries any more.
+DROP INDEX IF EXISTS entries_unassigned;

@@ -57,27 +57,43 @@ pub struct WriteStats {
 
 const UPSERT: &str = r#"
 WITH incoming AS (
-    SELECT * FROM jsonb_to_recordset($2::jsonb) AS x(
+    SELECT x.*,
+           -- undated entries sort as first seen, keeping the feed's order (newest
+           -- first); a date in the future (clock skew, scheduled posts) sorts as now
+           LEAST(coalesce(x.published_at, $3 - make_interval(secs => coalesce(x.position, 0) / 1000000.0)), $3) AS sort_at
+    FROM jsonb_to_recordset($2::jsonb) AS x(
         identity text, guid text, url text, canonical_url text, title text, summary text,
         content_html text, authors text[], categories text[], enclosures jsonb, language text,
         published_at timestamptz, updated_at timestamptz, raw_hash text, fingerprint text,
         simhash bigint, number_sketch bigint, passages bigint[], search_vector text, title_words text[], position bigint)
 ),
+-- A new entry is written once, already in a story of its own (most entries
+-- are the only version of theirs); grouping moves the few that join
+-- another story. The source is leased to this poller, so what is not
+-- stored now is inserted by this statement.
+fresh AS (
+    SELECT i.identity, i.sort_at, nextval(pg_get_serial_sequence('entries', 'id')) AS id
+    FROM incoming i
+    WHERE NOT EXISTS (SELECT 1 FROM entries e WHERE e.source_id = $1 AND e.identity = i.identity)
+),
+own_story AS (
+    INSERT INTO stories (head_entry_id, sort_at) SELECT id, sort_at FROM fresh
+    RETURNING id, head_entry_id
+),
 upserted AS (
     INSERT INTO entries AS e (
-        source_id, identity, guid, url, canonical_url, title, summary, content_html, authors,
+        id, story_id, source_id, identity, guid, url, canonical_url, title, summary, content_html, authors,
         categories, enclosures, language, published_at, updated_at, fetched_at, sort_at, raw_hash,
         fingerprint, simhash, number_sketch, passages)
-    SELECT $1, identity, guid, url, canonical_url, coalesce(title, ''), summary, content_html,
+    SELECT coalesce(f.id, nextval(pg_get_serial_sequence('entries', 'id'))), s.id,
+           $1, i.identity, guid, url, canonical_url, coalesce(title, ''), summary, content_html,
            coalesce(authors, '{}'), coalesce(categories, '{}'), coalesce(enclosures, '[]'), language,
            -- a date in the future is clamped to the fetch time
-           LEAST(published_at, $3), updated_at, $3,
-           -- undated entries sort as first seen, keeping the feed's order (newest
-           -- first); a date in the future (clock skew, scheduled posts) sorts as now
-           LEAST(coalesce(published_at, $3 - make_interval(secs => coalesce(position, 0) / 1000000.0)), $3),
+           LEAST(published_at, $3), updated_at, $3, i.sort_at,
            decode(raw_hash, 'hex'), decode(fingerprint, 'hex'), simhash, number_sketch,
            coalesce(passages, '{}')
-    FROM incoming
+    FROM incoming i LEFT JOIN fresh f ON f.identity = i.identity
+         LEFT JOIN own_story s ON s.head_entry_id = f.id
     ON CONFLICT (source_id, identity) DO UPDATE SET
         guid = EXCLUDED.guid, url = EXCLUDED.url, canonical_url = EXCLUDED.canonical_url,
         title = EXCLUDED.title, summary = EXCLUDED.summary, content_html = EXCLUDED.content_html,
@@ -100,7 +116,7 @@ searchable AS (
     FROM upserted u JOIN incoming i ON i.identity = u.identity
     ON CONFLICT (entry_id) DO UPDATE SET search = EXCLUDED.search
 )
-SELECT inserted FROM upserted
+SELECT id, inserted FROM upserted
 "#;
 
 pub async fn write_fetch(pool: &PgPool, w: FetchWrite<'_>) -> Result<WriteStats, sqlx::Error> {
@@ -114,16 +130,18 @@ pub async fn write_fetch(pool: &PgPool, w: FetchWrite<'_>) -> Result<WriteStats,
         .execute(&mut *tx)
         .await?;
     let mut stats = WriteStats::default();
+    let mut inserted: Vec<i64> = Vec::new();
     if !w.entries.is_empty() {
         let payload =
             serde_json::to_string(w.entries).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-        let rows: Vec<(bool,)> = sqlx::query_as(UPSERT)
+        let rows: Vec<(i64, bool)> = sqlx::query_as(UPSERT)
             .bind(w.source_id)
             .bind(payload)
             .bind(w.fetched_at)
             .fetch_all(&mut *tx)
             .await?;
-        stats.inserted = rows.iter().filter(|(i,)| *i).count() as u64;
+        inserted = rows.iter().filter(|(_, i)| *i).map(|(id, _)| *id).collect();
+        stats.inserted = inserted.len() as u64;
         stats.updated = rows.len() as u64 - stats.inserted;
     }
     sqlx::query(
@@ -159,6 +177,7 @@ pub async fn write_fetch(pool: &PgPool, w: FetchWrite<'_>) -> Result<WriteStats,
         stats.new_stories = crate::stories::group::assign_stories(
             &mut tx,
             w.source_id,
+            &inserted,
             chrono::Duration::from_std(w.story_window).unwrap_or(chrono::Duration::days(3)),
         )
         .await?;

@@ -33,10 +33,12 @@ pub fn near_keys_horizon(story_window: std::time::Duration) -> Duration {
     (window * 2).max(Duration::days(14))
 }
 
-/// An entry without a story yet.
+/// An entry just stored, in a story of its own until grouped.
 #[derive(sqlx::FromRow)]
 struct Pending {
     id: i64,
+    /// The story it was stored in (its own), if any.
+    story_id: Option<i64>,
     canonical_url: Option<String>,
     fingerprint: Option<Vec<u8>>,
     sort_at: DateTime<Utc>,
@@ -84,26 +86,29 @@ struct NearCandidate {
     passages: Vec<i64>,
 }
 
-/// Puts every unassigned entry of `source_id` into a story. Entries of
-/// different sources published at most `window` apart join one story when
-/// their content fingerprints are equal or they are near-duplicates; the
-/// same canonical URL joins at any distance. Returns how many stories were
-/// created.
+/// Groups the entries of `source_id` just stored (`inserted`, each in a
+/// story of its own, see `ingest::store`) with the stories they belong to.
+/// Entries of different sources published at most `window` apart join one
+/// story when their content fingerprints are equal or they are
+/// near-duplicates; the same canonical URL joins at any distance. Returns
+/// how many of them remain stories of their own.
 pub async fn assign_stories(
     tx: &mut Transaction<'_, Postgres>,
     source_id: i64,
+    inserted: &[i64],
     window: Duration,
 ) -> Result<u64, sqlx::Error> {
-    // The source's own unassigned entries (it is leased to this poller) and
-    // their near-duplicate keys need no lock: other transactions see the
-    // keys only after this one commits, and lookups skip this source. Under
-    // the lock they were a third of its time, and every other poller waits
-    // on it.
+    // The source's new entries (it is leased to this poller) and their
+    // near-duplicate keys need no lock: other transactions see the keys
+    // only after this one commits, and lookups skip this source's pending
+    // entries. Under the lock they were a third of its time, and every
+    // other poller waits on it.
     let pending: Vec<Pending> = sqlx::query_as(
-        "SELECT id, canonical_url, fingerprint, sort_at, title, simhash, number_sketch,
+        "SELECT id, story_id, canonical_url, fingerprint, sort_at, title, simhash, number_sketch,
                 coalesce(passages, '{}') AS passages FROM entries
-         WHERE source_id = $1 AND story_id IS NULL ORDER BY sort_at, id",
+         WHERE id = ANY($1) AND source_id = $2 ORDER BY sort_at, id",
     )
+    .bind(inserted)
     .bind(source_id)
     .fetch_all(&mut **tx)
     .await?;
@@ -122,9 +127,11 @@ pub async fn assign_stories(
         .collect();
     let by_url: HashMap<String, i64> = sqlx::query_as::<_, (String, i64)>(
         "SELECT DISTINCT ON (canonical_url) canonical_url, story_id FROM entries
-         WHERE canonical_url = ANY($1) AND story_id IS NOT NULL ORDER BY canonical_url, sort_at, id",
+         WHERE canonical_url = ANY($1) AND story_id IS NOT NULL AND NOT (id = ANY($2))
+         ORDER BY canonical_url, sort_at, id",
     )
     .bind(&urls)
+    .bind(inserted)
     .fetch_all(&mut **tx)
     .await?
     .into_iter()
@@ -136,9 +143,10 @@ pub async fn assign_stories(
         .collect();
     let fp_rows: Vec<(Vec<u8>, i64, DateTime<Utc>)> = sqlx::query_as(
         "SELECT fingerprint, story_id, sort_at FROM entries
-         WHERE fingerprint = ANY($1) AND story_id IS NOT NULL",
+         WHERE fingerprint = ANY($1) AND story_id IS NOT NULL AND NOT (id = ANY($2))",
     )
     .bind(&fingerprints)
+    .bind(inserted)
     .fetch_all(&mut **tx)
     .await?;
     let mut by_fp: HashMap<Vec<u8>, Vec<(i64, DateTime<Utc>)>> = HashMap::new();
@@ -199,44 +207,68 @@ pub async fn assign_stories(
         targets.push((p.id, p.sort_at, target));
     }
 
-    let (head_ids, head_times): (Vec<i64>, Vec<DateTime<Utc>>) = heads.iter().copied().unzip();
-    let created: Vec<(i64, i64)> = sqlx::query_as(
-        "INSERT INTO stories (head_entry_id, sort_at)
-         SELECT * FROM unnest($1::bigint[], $2::timestamptz[]) RETURNING head_entry_id, id",
-    )
-    .bind(&head_ids)
-    .bind(&head_times)
-    .fetch_all(&mut **tx)
-    .await?;
-    let story_of_head: HashMap<i64, i64> = created.into_iter().collect();
-
-    let mut entry_ids = Vec::with_capacity(targets.len());
-    let mut story_ids = Vec::with_capacity(targets.len());
+    // An entry heading a new story keeps the story it was stored in; the
+    // others move, and their own stories go.
+    let stored: HashMap<i64, Option<i64>> = pending.iter().map(|p| (p.id, p.story_id)).collect();
+    let mut own = stored.clone();
+    // A head stored without a story (not written by this version's store)
+    // gets one now.
+    let (bare_ids, bare_times): (Vec<i64>, Vec<DateTime<Utc>>) = heads
+        .iter()
+        .filter(|(id, _)| own.get(id).copied().flatten().is_none())
+        .copied()
+        .unzip();
+    if !bare_ids.is_empty() {
+        let created: Vec<(i64, i64)> = sqlx::query_as(
+            "INSERT INTO stories (head_entry_id, sort_at)
+             SELECT * FROM unnest($1::bigint[], $2::timestamptz[]) RETURNING head_entry_id, id",
+        )
+        .bind(&bare_ids)
+        .bind(&bare_times)
+        .fetch_all(&mut **tx)
+        .await?;
+        for (head, story) in created {
+            own.insert(head, Some(story));
+        }
+    }
+    let (mut moved_entries, mut moved_to, mut abandoned) = (vec![], vec![], vec![]);
     let (mut joined_stories, mut joined_entries, mut joined_times) = (vec![], vec![], vec![]);
+    let mut kept = 0u64;
     for (id, sort_at, target) in targets {
+        let mine = stored.get(&id).copied().flatten();
         let story = match target {
             Target::Existing(s) => {
                 joined_stories.push(s);
                 joined_entries.push(id);
                 joined_times.push(sort_at);
-                s
+                Some(s)
             }
-            Target::NewStory(slot) => match story_of_head.get(&heads[slot].0) {
-                Some(s) => *s,
-                None => continue,
-            },
+            Target::NewStory(slot) if heads[slot].0 == id => {
+                kept += 1;
+                own.get(&id).copied().flatten()
+            }
+            Target::NewStory(slot) => own.get(&heads[slot].0).copied().flatten(),
         };
-        entry_ids.push(id);
-        story_ids.push(story);
+        if story != mine {
+            if let Some(s) = story {
+                moved_entries.push(id);
+                moved_to.push(s);
+            }
+            abandoned.extend(mine);
+        }
     }
     sqlx::query(
         "UPDATE entries e SET story_id = x.story_id
          FROM unnest($1::bigint[], $2::bigint[]) AS x(entry_id, story_id) WHERE e.id = x.entry_id",
     )
-    .bind(&entry_ids)
-    .bind(&story_ids)
+    .bind(&moved_entries)
+    .bind(&moved_to)
     .execute(&mut **tx)
     .await?;
+    sqlx::query("DELETE FROM stories WHERE id = ANY($1)")
+        .bind(&abandoned)
+        .execute(&mut **tx)
+        .await?;
     // A story's head is its earliest entry: one that joins can only take
     // the head's place. Compared with the head alone, never with every
     // version (a syndicated story can have thousands).
@@ -252,7 +284,7 @@ pub async fn assign_stories(
     .bind(&joined_times)
     .execute(&mut **tx)
     .await?;
-    Ok(heads.len() as u64)
+    Ok(kept)
 }
 
 /// For each pending entry (by index) with a SimHash, the story of its

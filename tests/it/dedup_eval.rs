@@ -227,5 +227,20 @@ async fn grouping_meets_precision_and_recall_on_the_labelled_set() {
         hard_merged.is_empty(),
         "hard negatives merged: {hard_merged:?}"
     );
+    // Every entry is in a story, every story has entries and is headed by
+    // its earliest one (new entries start in a story of their own and
+    // move when they join another).
+    let (unassigned, empty, misheaded): (i64, i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM entries WHERE story_id IS NULL),
+                (SELECT count(*) FROM stories s
+                 WHERE NOT EXISTS (SELECT 1 FROM entries e WHERE e.story_id = s.id)),
+                (SELECT count(*) FROM stories s
+                 WHERE s.head_entry_id <> (SELECT e.id FROM entries e WHERE e.story_id = s.id
+                                          ORDER BY e.sort_at, e.id LIMIT 1))",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!((unassigned, empty, misheaded), (0, 0, 0));
     app.shutdown().await;
 }

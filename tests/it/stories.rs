@@ -384,5 +384,16 @@ async fn copies_polled_at_once_from_many_outlets_are_one_story() {
             .await
             .unwrap();
     assert_eq!((entries, stories), (8, 1));
+    // Its head is its earliest version, and every entry points at it.
+    let (head_ok, members): (bool, i64) = sqlx::query_as(
+        "SELECT s.head_entry_id = (SELECT id FROM entries ORDER BY sort_at, id LIMIT 1),
+                (SELECT count(*) FROM entries e WHERE e.story_id = s.id)
+         FROM stories s",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert!(head_ok);
+    assert_eq!(members, 8);
     app.shutdown().await;
 }
