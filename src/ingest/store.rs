@@ -242,12 +242,16 @@ pub async fn finish_poll(
              WHERE id = $1 RETURNING id),"
         }
     };
+    // Committed without waiting for the WAL flush (set_config(.., true) is
+    // SET LOCAL for this statement's transaction): a crash may lose the
+    // record of the last polls, which are then polled again.
     let sql = format!(
-        "WITH {source_sql} added AS (
+        "WITH quick AS (SELECT set_config('synchronous_commit', 'off', true)),
+         {source_sql} added AS (
             INSERT INTO fetch_log (source_id, at, status, duration_ms, bytes, new_entries, updated_entries, error)
             VALUES ($1, now(), $2, $3, $4, $5, $6, $7) RETURNING id)
-         DELETE FROM fetch_log WHERE source_id = $1 AND id <= (
-            SELECT id FROM fetch_log WHERE source_id = $1 ORDER BY id DESC OFFSET $8 - 1 LIMIT 1)"
+         DELETE FROM fetch_log WHERE EXISTS (SELECT 1 FROM quick) AND id IN (
+            SELECT id FROM fetch_log WHERE source_id = $1 ORDER BY at DESC, id DESC OFFSET $8 - 1)"
     );
     let query = sqlx::query(&sql)
         .bind(source_id)

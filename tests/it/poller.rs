@@ -513,3 +513,50 @@ async fn retention_deletes_old_entries_and_tombstones_keep_them_out() {
     assert_eq!(count("SELECT count(*) FROM entries").await, 3);
     app.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_fetch_log_keeps_the_newest_lines_of_each_source() {
+    use tributary::ingest::store::{finish_poll, FetchLogRow, SourceUpdate, FETCH_LOG_KEEP};
+    let (db, _config) = crate::support::db_with_sources(&sources_toml(&[
+        "https://a.example/rss".to_owned(),
+        "https://b.example/rss".to_owned(),
+    ]))
+    .await;
+    let polls = FETCH_LOG_KEEP + 10;
+    for n in 0..polls {
+        for source in [1, 2] {
+            let row = FetchLogRow {
+                status: Some(304),
+                duration_ms: n as i32,
+                ..Default::default()
+            };
+            let update = SourceUpdate::NotModified {
+                at: chrono::Utc::now(),
+                status: 304,
+                next_poll_at: chrono::Utc::now(),
+            };
+            finish_poll(&db.pool, source, &update, &row).await.unwrap();
+        }
+    }
+    let kept: Vec<(i64, i64, i32, i32)> = sqlx::query_as(
+        "SELECT source_id, count(*), min(duration_ms), max(duration_ms)
+         FROM fetch_log GROUP BY source_id ORDER BY source_id",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .unwrap();
+    let newest = (polls - FETCH_LOG_KEEP) as i32;
+    assert_eq!(
+        kept,
+        [
+            (1, FETCH_LOG_KEEP, newest, polls as i32 - 1),
+            (2, FETCH_LOG_KEEP, newest, polls as i32 - 1)
+        ]
+    );
+    let (status, failures): (Option<i32>, i32) =
+        sqlx::query_as("SELECT last_status, consecutive_failures FROM sources WHERE id = 1")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!((status, failures), (Some(304), 0));
+}
