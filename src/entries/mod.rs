@@ -217,14 +217,20 @@ const PER_SOURCE_SCANS: usize = 64;
 fn push_listing_conditions(qb: &mut QueryBuilder<'_, Postgres>, f: &EntryFilter) {
     push_filters(qb, f);
     push_one_per_story(qb, f);
-    if let Some(c) = f.cursor {
-        qb.push(" AND (e.sort_at, e.id) < (")
+    push_before(qb, "e.sort_at, e.id", f.cursor);
+    qb.push(" ORDER BY e.sort_at DESC, e.id DESC");
+}
+
+/// Keyset pagination: `AND (key) < (cursor)`, `key` naming the ordering
+/// columns (time, id) of the listing.
+fn push_before(qb: &mut QueryBuilder<'_, Postgres>, key: &str, cursor: Option<Cursor>) {
+    if let Some(c) = cursor {
+        qb.push(format_args!(" AND ({key}) < ("))
             .push_bind(c.at)
             .push(", ")
             .push_bind(c.id)
             .push(")");
     }
-    qb.push(" ORDER BY e.sort_at DESC, e.id DESC");
 }
 
 /// Rows read with `LIMIT limit + 1` as a page: the extra row only says
@@ -312,13 +318,7 @@ pub async fn list_stories(
         }
     }
     qb.push("JOIN sources src ON src.id = e.source_id WHERE TRUE");
-    if let Some(c) = cursor {
-        qb.push(" AND (st.sort_at, st.id) < (")
-            .push_bind(c.at)
-            .push(", ")
-            .push_bind(c.id)
-            .push(")");
-    }
+    push_before(&mut qb, "st.sort_at, st.id", cursor);
     // Written out, not bound: see list_entries.
     qb.push(" ORDER BY st.sort_at DESC, st.id DESC LIMIT ")
         .push(limit + 1);

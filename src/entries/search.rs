@@ -17,7 +17,8 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc};
 use sqlx::{PgPool, Postgres, QueryBuilder};
 
 use super::{
-    page_of, push_filters, push_one_per_story, EntryFilter, EntryRow, Page, ENTRY_COLUMNS,
+    page_of, push_before, push_filters, push_one_per_story, EntryFilter, EntryRow, Page,
+    ENTRY_COLUMNS,
 };
 
 /// The first probe: today (and tomorrow, for clocks a little ahead) and
@@ -305,13 +306,7 @@ fn probe<'a>(
     }
     push_filters(&mut qb, f);
     push_one_per_story(&mut qb, f);
-    if let Some(c) = cursor {
-        qb.push(format!(" AND (e.sort_at, {id}) < ("))
-            .push_bind(c.at)
-            .push(", ")
-            .push_bind(c.id)
-            .push(")");
-    }
+    push_before(&mut qb, &format!("e.sort_at, {id}"), cursor);
     qb.push(format!(" ORDER BY e.sort_at DESC, {id} DESC LIMIT "))
         .push_bind(need)
         .push(

@@ -37,8 +37,8 @@ pub fn near_keys_horizon(story_window: std::time::Duration) -> Duration {
 #[derive(sqlx::FromRow)]
 struct Pending {
     id: i64,
-    /// The story it was stored in (its own), if any.
-    story_id: Option<i64>,
+    /// The story it was stored in: its own (see `ingest::store`).
+    story_id: i64,
     canonical_url: Option<String>,
     fingerprint: Option<Vec<u8>>,
     sort_at: DateTime<Utc>,
@@ -209,53 +209,36 @@ pub async fn assign_stories(
 
     // An entry heading a new story keeps the story it was stored in; the
     // others move, and their own stories go.
-    let stored: HashMap<i64, Option<i64>> = pending.iter().map(|p| (p.id, p.story_id)).collect();
-    let mut own = stored.clone();
-    // A head stored without a story (not written by this version's store)
-    // gets one now.
-    let (bare_ids, bare_times): (Vec<i64>, Vec<DateTime<Utc>>) = heads
-        .iter()
-        .filter(|(id, _)| own.get(id).copied().flatten().is_none())
-        .copied()
-        .unzip();
-    if !bare_ids.is_empty() {
-        let created: Vec<(i64, i64)> = sqlx::query_as(
-            "INSERT INTO stories (head_entry_id, sort_at)
-             SELECT * FROM unnest($1::bigint[], $2::timestamptz[]) RETURNING head_entry_id, id",
-        )
-        .bind(&bare_ids)
-        .bind(&bare_times)
-        .fetch_all(&mut **tx)
-        .await?;
-        for (head, story) in created {
-            own.insert(head, Some(story));
-        }
-    }
-    let (mut moved_entries, mut moved_to, mut abandoned) = (vec![], vec![], vec![]);
+    let own: HashMap<i64, i64> = pending.iter().map(|p| (p.id, p.story_id)).collect();
+    let (mut moved_entries, mut moved_to, mut abandoned): (Vec<i64>, Vec<i64>, Vec<i64>) =
+        (vec![], vec![], vec![]);
     let (mut joined_stories, mut joined_entries, mut joined_times) = (vec![], vec![], vec![]);
     let mut kept = 0u64;
     for (id, sort_at, target) in targets {
-        let mine = stored.get(&id).copied().flatten();
         let story = match target {
             Target::Existing(s) => {
                 joined_stories.push(s);
                 joined_entries.push(id);
                 joined_times.push(sort_at);
-                Some(s)
+                s
             }
             Target::NewStory(slot) if heads[slot].0 == id => {
                 kept += 1;
-                own.get(&id).copied().flatten()
+                continue;
             }
-            Target::NewStory(slot) => own.get(&heads[slot].0).copied().flatten(),
+            Target::NewStory(slot) => match own.get(&heads[slot].0) {
+                Some(s) => *s,
+                None => continue,
+            },
         };
-        if story != mine {
-            if let Some(s) = story {
-                moved_entries.push(id);
-                moved_to.push(s);
-            }
-            abandoned.extend(mine);
-        }
+        moved_entries.push(id);
+        moved_to.push(story);
+        abandoned.extend(own.get(&id).copied());
+    }
+    // Every entry a story of its own, the common case: nothing to write
+    // (joined entries are among the moved ones).
+    if moved_entries.is_empty() {
+        return Ok(kept);
     }
     sqlx::query(
         "UPDATE entries e SET story_id = x.story_id
