@@ -7,6 +7,7 @@ RUN mkdir -p src tests/it \
     && echo 'fn main() {}' > src/main.rs \
     && touch src/lib.rs \
     && echo 'fn main() {}' > tests/it/main.rs \
+    && mkdir -p benches && echo 'fn main() {}' > benches/pipeline.rs \
     && cargo build --release --locked \
     && rm -rf src
 COPY migrations migrations

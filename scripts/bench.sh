@@ -7,6 +7,7 @@
 #   scripts/bench.sh serve         cached merged feed vs nginx (bench-serve.sh)
 #   scripts/bench.sh api           /api/v1/entries on 1M entries (bench-api.sh; DATABASE_URL)
 #   scripts/bench.sh ingest-cost   cost per entry at 10k/100k/1M stored (ADMIN_URL)
+#   scripts/bench.sh pipeline      Tributary's own CPU per entry, stage by stage, no database
 #   scripts/bench.sh all           every scenario whose database settings are given
 #
 # `ingest`: SOURCES feeds x ITEMS items (default 2,000 x 50; a third each RSS,
@@ -85,18 +86,29 @@ bench_ingest() {
     echo "(wall time of the whole command, starting and stopping the embedded PostgreSQL; $(nproc) cores)"
 }
 
+bench_pipeline() {
+    local work
+    work=$(mktemp -d /tmp/tributary-pipeline.XXXXXX)
+    # shellcheck disable=SC2064
+    trap "rm -rf '$work'" RETURN
+    python3 "$ROOT/scripts/gen_feeds.py" "$work/feeds" "${PIPELINE_FEEDS:-200}" "${ITEMS:-50}" 5 --mixed
+    (cd "$ROOT" && cargo bench --quiet --bench pipeline -- "$work/feeds")
+}
+
 case "$WHAT" in
     ingest) bench_ingest ;;
+    pipeline) bench_pipeline ;;
     steady) "$ROOT/scripts/bench-steady.sh" ;;
     serve) "$ROOT/scripts/bench-serve.sh" ;;
     api) "$ROOT/scripts/bench-api.sh" ;;
     ingest-cost) "$ROOT/scripts/bench-ingest-cost.sh" ;;
     all)
         bench_ingest
+        bench_pipeline
         "$ROOT/scripts/bench-steady.sh"
         "$ROOT/scripts/bench-serve.sh"
         if [ -n "${DATABASE_URL:-}" ]; then "$ROOT/scripts/bench-api.sh"; else echo "api: skipped (set DATABASE_URL to an empty database)"; fi
         if [ -n "${ADMIN_URL:-}" ]; then "$ROOT/scripts/bench-ingest-cost.sh"; else echo "ingest-cost: skipped (set ADMIN_URL)"; fi
         ;;
-    *) echo "usage: scripts/bench.sh [all|ingest|steady|serve|api|ingest-cost]" >&2; exit 2 ;;
+    *) echo "usage: scripts/bench.sh [all|ingest|pipeline|steady|serve|api|ingest-cost]" >&2; exit 2 ;;
 esac

@@ -8,8 +8,14 @@ use unicode_normalization::UnicodeNormalization;
 /// than tab/newline, U+FFFE/U+FFFF) removed: feeds carry them (a `\x01` in a
 /// title passes through feed-rs) and they would make our own output invalid.
 pub fn nfc(s: &str) -> String {
+    let quick = unicode_normalization::is_nfc_quick(s.chars());
+    if quick == unicode_normalization::IsNormalized::Yes && s.chars().all(is_xml_char) {
+        // Nearly every text: a copy, not a rebuild char by char (this runs
+        // several times per entry).
+        return s.to_owned();
+    }
     let clean = s.chars().filter(|c| is_xml_char(*c));
-    if unicode_normalization::is_nfc_quick(s.chars()) == unicode_normalization::IsNormalized::Yes {
+    if quick == unicode_normalization::IsNormalized::Yes {
         clean.collect()
     } else {
         clean.nfc().collect()
@@ -81,11 +87,15 @@ pub fn words(folded: &str) -> impl Iterator<Item = &str> {
 /// Search lexemes for a text: folded, deduplicated, bounded in length
 /// (PostgreSQL rejects lexemes over 2 KB; nobody searches for such words).
 pub fn search_lexemes(text: &str) -> Vec<String> {
-    let folded = fold(text);
-    let mut lexemes: Vec<String> = words(&folded)
-        .filter(|w| w.len() <= 100)
+    lexemes_of(&fold(text))
+        .into_iter()
         .map(str::to_owned)
-        .collect();
+        .collect()
+}
+
+/// The lexemes of folded text, sorted and deduplicated, borrowed from it.
+fn lexemes_of(folded: &str) -> Vec<&str> {
+    let mut lexemes: Vec<&str> = words(folded).filter(|w| w.len() <= 100).collect();
     lexemes.sort_unstable();
     lexemes.dedup();
     lexemes
@@ -252,11 +262,12 @@ pub struct SearchDocument {
 }
 
 pub fn search_document(title: &str, body: &str, max_lexemes: usize) -> SearchDocument {
-    let mut title_words = search_lexemes(title);
+    let (folded_title, folded_body) = (fold(title), fold(body));
+    let mut title_words = lexemes_of(&folded_title);
     title_words.truncate(MAX_TITLE_LEXEMES);
-    let mut all: Vec<String> = search_lexemes(body);
+    let mut all = lexemes_of(&folded_body);
     all.truncate(max_lexemes.saturating_sub(title_words.len()));
-    all.extend(title_words.iter().cloned());
+    all.extend(title_words.iter().copied());
     all.sort_unstable();
     all.dedup();
     let mut vector =
@@ -273,7 +284,7 @@ pub fn search_document(title: &str, body: &str, max_lexemes: usize) -> SearchDoc
     }
     SearchDocument {
         vector,
-        title_words,
+        title_words: title_words.into_iter().map(str::to_owned).collect(),
     }
 }
 

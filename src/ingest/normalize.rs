@@ -14,7 +14,7 @@ use url::Url;
 
 use super::identity::{self, IdentityInput};
 use crate::stories::canonical_url::canonical_url;
-use crate::stories::fingerprint::{content_fingerprint, content_words};
+use crate::stories::fingerprint::{content_fingerprint, content_words_of};
 use crate::stories::{passages, simhash};
 use crate::text;
 
@@ -251,16 +251,33 @@ impl PreparedFeed {
             None => (None, String::new()),
         };
         let summary_text = match &e.summary {
+            // The summary was the content: its text is known, without
+            // parsing the HTML again.
+            Some(s)
+                if content_source
+                    .is_some_and(|(b, html)| html && std::ptr::eq(b, s.content.as_str())) =>
+            {
+                body_text.clone()
+            }
             Some(s) if !s.content.trim().is_empty() => plain_text(s, self.declared_types),
             _ => body_text.clone(),
         };
         let summary =
             Some(text::truncate_words(&summary_text, MAX_SUMMARY_CHARS)).filter(|s| !s.is_empty());
 
-        let search =
-            text::search_document(&title, &format!("{summary_text}\n{body_text}"), MAX_LEXEMES);
+        // Most feeds give one text (the summary is the body, or its start):
+        // folded once, not twice.
+        let summary_in_body = body_text
+            .strip_prefix(summary_text.as_str())
+            .is_some_and(|rest| !rest.starts_with(char::is_alphanumeric));
+        let search = if summary_in_body {
+            text::search_document(&title, &body_text, MAX_LEXEMES)
+        } else {
+            text::search_document(&title, &format!("{summary_text}\n{body_text}"), MAX_LEXEMES)
+        };
 
-        let words = content_words(&body_text);
+        let folded_body = text::fold(&body_text);
+        let words = content_words_of(&folded_body);
         let near = simhash::signature(&title, &words);
         let passages = match near {
             Some(_) => passages::sketch(&words),

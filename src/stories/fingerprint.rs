@@ -32,44 +32,43 @@ fn is_boilerplate(word_run: &str) -> bool {
     .any(|p| lower.starts_with(p))
 }
 
-/// The folded sentences of an article body (plain text), each as its words,
-/// with boilerplate left out: a line that starts as a caption or a share
-/// bar goes whole, so do such sentences within a line. Fingerprints,
-/// SimHashes and passage hashes are computed from these.
-pub fn content_sentences(body_text: &str) -> Vec<Vec<String>> {
-    let folded = text::fold(body_text);
+/// The folded words of an article body (plain text), with boilerplate
+/// left out: a line that starts as a caption or a share bar goes whole, so
+/// do such sentences within a line. Fingerprints, SimHashes and passage
+/// hashes are computed from these.
+pub fn content_words(body_text: &str) -> Vec<String> {
+    content_words_of(&text::fold(body_text))
+        .into_iter()
+        .map(str::to_owned)
+        .collect()
+}
+
+/// [`content_words`] of an already folded body, borrowed from it (ingest
+/// computes them once per entry and hashes them three ways).
+pub fn content_words_of(folded: &str) -> Vec<&str> {
     let mut out = Vec::new();
     for line in folded.lines() {
         if is_boilerplate(line) {
             continue;
         }
         for sentence in line.split(['.', '!', '?', '|', ';']) {
-            if is_boilerplate(sentence) {
-                continue;
-            }
-            let words: Vec<String> = text::words(sentence).map(str::to_owned).collect();
-            if !words.is_empty() {
-                out.push(words);
+            if !is_boilerplate(sentence) {
+                out.extend(text::words(sentence));
             }
         }
     }
     out
 }
 
-/// All the words of [`content_sentences`], in order.
-pub fn content_words(body_text: &str) -> Vec<String> {
-    content_sentences(body_text).concat()
-}
-
 /// The fingerprint of an article's body words (see [`content_words`]), or
 /// `None` when they are too few to tell articles apart.
-pub fn content_fingerprint(words: &[String]) -> Option<[u8; 16]> {
+pub fn content_fingerprint<W: AsRef<str>>(words: &[W]) -> Option<[u8; 16]> {
     if words.len() < MIN_WORDS {
         return None;
     }
     let mut hasher = Sha256::new();
     for w in words {
-        hasher.update(w.as_bytes());
+        hasher.update(w.as_ref().as_bytes());
         hasher.update(b" ");
     }
     let digest = hasher.finalize();
