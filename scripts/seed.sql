@@ -60,12 +60,14 @@ ins AS (
 near AS (
     -- As pruning leaves them: keys of the last 14 days only, 4 bands and
     -- the 8 smallest shingle hashes per entry.
-    INSERT INTO near_keys (key, sort_at, entry_id)
-    SELECT k, ins.sort_at, ins.id FROM ins,
-        LATERAL unnest(ins.passages[1:8] || ARRAY(SELECT (b::bigint << 16) | ((ins.simhash >> (16 * b)) & 65535)
-                                                  FROM generate_series(0, 3) b)) k
+    -- (band keys carry the SimHash, migration 0011).
+    INSERT INTO near_keys (key, sort_at, entry_id, simhash)
+    SELECT k, ins.sort_at, ins.id, NULL FROM ins, LATERAL unnest(ins.passages[1:8]) k
     WHERE ins.sort_at > now() - interval '14 days'
-    ON CONFLICT DO NOTHING
+    UNION ALL
+    SELECT (b::bigint << 16) | ((ins.simhash >> (16 * b)) & 65535), ins.sort_at, ins.id, ins.simhash
+    FROM ins, generate_series(0, 3) b
+    WHERE ins.sort_at > now() - interval '14 days'
 )
 INSERT INTO entry_search (entry_id, source_id, sort_at, search)
 SELECT ins.id, ins.source_id, ins.sort_at, search_document(rows.vec || search_title_marks(rows.vec), ins.sort_at)

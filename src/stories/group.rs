@@ -59,16 +59,17 @@ impl Pending {
     }
 
     /// The keys under which this entry is found by near-duplicate lookup:
-    /// its SimHash bands and the smallest of its shingle hashes.
-    fn near_keys(&self) -> Vec<i64> {
-        let mut keys: Vec<i64> = self
+    /// the smallest of its shingle hashes, and its SimHash bands, which
+    /// carry the SimHash (see migration 0011).
+    fn near_keys(&self) -> Vec<(i64, Option<i64>)> {
+        let mut keys: Vec<(i64, Option<i64>)> = self
             .passages
             .iter()
             .take(passages::INDEXED)
-            .copied()
+            .map(|k| (*k, None))
             .collect();
         if let Some(h) = self.simhash {
-            keys.extend(simhash::band_keys(h as u64));
+            keys.extend(simhash::band_keys(h as u64).map(|k| (k, Some(h))));
         }
         keys
     }
@@ -281,11 +282,12 @@ async fn near_candidates(
     pending: &[Pending],
     window: Duration,
 ) -> Result<HashMap<usize, i64>, sqlx::Error> {
-    let (mut idx, mut keys, mut lo, mut hi) = (vec![], vec![], vec![], vec![]);
+    let (mut idx, mut keys, mut hashes, mut lo, mut hi) = (vec![], vec![], vec![], vec![], vec![]);
     for (i, p) in pending.iter().enumerate() {
-        for key in p.near_keys() {
+        for (key, hash) in p.near_keys() {
             idx.push(i as i32);
             keys.push(key);
+            hashes.push(hash);
             lo.push(p.sort_at - window);
             hi.push(p.sort_at + window);
         }
@@ -296,10 +298,14 @@ async fn near_candidates(
     let candidates: Vec<NearCandidate> = sqlx::query_as(
         "SELECT DISTINCT ON (q.pending, e.id) q.pending, e.story_id, e.sort_at, e.title, e.simhash,
                 e.number_sketch, coalesce(e.passages, '{}') AS passages
-         FROM unnest($1::int[], $2::bigint[], $3::timestamptz[], $4::timestamptz[]) AS q(pending, key, lo, hi)
+         FROM unnest($1::int[], $2::bigint[], $3::timestamptz[], $4::timestamptz[], $7::bigint[])
+              AS q(pending, key, lo, hi, simhash)
          CROSS JOIN LATERAL (
+             -- A band hit is a candidate only if the SimHashes are close: the
+             -- test simhashes_agree starts with, here before the entry is read.
              SELECT k.entry_id FROM near_keys k
              WHERE k.key = q.key AND k.sort_at BETWEEN q.lo AND q.hi
+               AND (k.simhash IS NULL OR bit_count((k.simhash # q.simhash)::bit(64)) <= $8)
              ORDER BY k.sort_at DESC LIMIT $6) k
          JOIN entries e ON e.id = k.entry_id
          WHERE e.source_id <> $5 AND e.story_id IS NOT NULL AND e.simhash IS NOT NULL",
@@ -310,6 +316,8 @@ async fn near_candidates(
     .bind(&hi)
     .bind(source_id)
     .bind(CANDIDATES_PER_KEY)
+    .bind(&hashes)
+    .bind(simhash::MAX_DISTANCE as i32)
     .fetch_all(&mut **tx)
     .await?;
     let mut best: HashMap<usize, (u32, DateTime<Utc>, i64)> = HashMap::new();
@@ -364,10 +372,11 @@ async fn store_near_keys(
     tx: &mut Transaction<'_, Postgres>,
     pending: &[Pending],
 ) -> Result<(), sqlx::Error> {
-    let (mut keys, mut times, mut ids) = (vec![], vec![], vec![]);
+    let (mut keys, mut hashes, mut times, mut ids) = (vec![], vec![], vec![], vec![]);
     for p in pending {
-        for key in p.near_keys() {
+        for (key, hash) in p.near_keys() {
             keys.push(key);
+            hashes.push(hash);
             times.push(p.sort_at);
             ids.push(p.id);
         }
@@ -376,12 +385,13 @@ async fn store_near_keys(
         return Ok(());
     }
     sqlx::query(
-        "INSERT INTO near_keys (key, sort_at, entry_id)
-         SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::bigint[]) ON CONFLICT DO NOTHING",
+        "INSERT INTO near_keys (key, sort_at, entry_id, simhash)
+         SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::bigint[], $4::bigint[])",
     )
     .bind(&keys)
     .bind(&times)
     .bind(&ids)
+    .bind(&hashes)
     .execute(&mut **tx)
     .await?;
     Ok(())
