@@ -10,7 +10,7 @@
 #   ADMIN_URL=postgres://postgres@127.0.0.1:5432/postgres scripts/bench-ingest-cost.sh
 #
 # Creates (and drops at the end) its own databases tributary_ingestcost_<size>.
-# Knobs: SIZES ("10000 100000 1000000"), RUNS (3), FEEDS (100), ITEMS (50).
+# Knobs: SIZES ("10000 100000 1000000"), RUNS (3), FEEDS (100), ITEMS (50), BIN.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 : "${ADMIN_URL:?set ADMIN_URL to a PostgreSQL server where databases may be created}"
@@ -22,8 +22,11 @@ for tool in psql python3; do
     command -v "$tool" >/dev/null || { echo "needs $tool" >&2; exit 2; }
 done
 
-(cd "$ROOT" && cargo build --release --quiet)
-BIN="$ROOT/target/release/tributary"
+# BIN= runs a binary built elsewhere (another commit, for before/after).
+if [ -z "${BIN:-}" ]; then
+    (cd "$ROOT" && cargo build --release --quiet)
+    BIN="$ROOT/target/release/tributary"
+fi
 WORK=$(mktemp -d /tmp/tributary-ingestcost.XXXXXX)
 CREATED=()
 cleanup() {

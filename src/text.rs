@@ -1,6 +1,7 @@
 //! Text normalization shared by ingest, fingerprints and search: Unicode NFC
 //! for everything stored, and a diacritic-free fold for matching only.
 
+use chrono::{DateTime, Datelike, Utc};
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
 
@@ -291,6 +292,35 @@ pub fn search_document(title: &str, body: &str, max_lexemes: usize) -> SearchDoc
 /// A title's words beyond this many are searchable, but not as title words.
 const MAX_TITLE_LEXEMES: usize = 64;
 
+/// Adds to a [`SearchDocument`]'s vector what depends on the entry's place
+/// in time (its UTC day): its title words marked with the day
+/// (`'^20261126:hai'`) and the day and month buckets (`'~d20261126'`,
+/// `'~m202611'`) that search probes by. What SQL's
+/// `search_document(vector, at)` (migrations 0007, 0009) adds for backfills;
+/// a test holds the two equal.
+pub fn add_dated_search_marks(vector: &mut String, title_words: &[String], at: DateTime<Utc>) {
+    // As PostgreSQL's to_char(.., 'YYYY') writes years: BC ones unsigned.
+    let year = match at.year() {
+        y if y <= 0 => 1 - y,
+        y => y,
+    };
+    let month = format!("{year:04}{:02}", at.month());
+    let day = format!("{month}{:02}", at.day());
+    let mut push = |parts: &[&str]| {
+        if !vector.is_empty() {
+            vector.push(' ');
+        }
+        vector.push('\'');
+        parts.iter().for_each(|p| vector.push_str(p));
+        vector.push('\'');
+    };
+    for w in title_words {
+        push(&["^", &day, ":", w]);
+    }
+    push(&["~d", &day]);
+    push(&["~m", &month]);
+}
+
 #[cfg(test)]
 mod tests {
     /// The definition `fold` must agree with: NFD, marks dropped, lowercase.
@@ -338,6 +368,27 @@ mod tests {
         assert_eq!(fold("TRƯỜNG SA"), "truong sa");
         assert_eq!(fold("Ha\u{309}i"), "hai");
         assert_eq!(fold("Crème Brûlée"), "creme brulee");
+    }
+
+    #[test]
+    fn dated_marks_are_the_utc_day_of_the_entry() {
+        let doc = search_document("Hải Phòng", "Cảng", 100);
+        let mut vector = doc.vector.clone();
+        // 23:30 at UTC-2 is the next day in UTC.
+        let at = DateTime::parse_from_rfc3339("2026-11-25T23:30:00-02:00")
+            .unwrap()
+            .with_timezone(&Utc);
+        add_dated_search_marks(&mut vector, &doc.title_words, at);
+        assert_eq!(
+            vector,
+            format!(
+                "{} '^20261126:hai' '^20261126:phong' '~d20261126' '~m202611'",
+                doc.vector
+            )
+        );
+        let mut empty = String::new();
+        add_dated_search_marks(&mut empty, &[], at);
+        assert_eq!(empty, "'~d20261126' '~m202611'");
     }
 
     #[test]

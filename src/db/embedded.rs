@@ -371,8 +371,54 @@ fn initdb(bin: &Path, dir: &Path, run_as: Option<RunAs>) -> Result<(), ClusterEr
             output: output.trim().to_owned(),
         });
     }
+    // Written once, into the cluster's own file, so an operator can change
+    // it there; an existing cluster keeps what it has.
+    let tuning = format!(
+        "\n# Written by Tributary when it created this cluster; edit freely.\n\
+         # PostgreSQL's default (128MB) is sized for the smallest machines: with\n\
+         # a million entries, ingest and listings read from the OS cache.\n\
+         shared_buffers = {}MB\n",
+        shared_buffers_mb(memory_limit_bytes())
+    );
+    OpenOptions::new()
+        .append(true)
+        .open(dir.join("postgresql.conf"))
+        .and_then(|mut f| std::io::Write::write_all(&mut f, tuning.as_bytes()))
+        .map_err(io(format!(
+            "cannot write {}",
+            dir.join("postgresql.conf").display()
+        )))?;
     tracing::info!(dir = %dir.display(), "created the embedded PostgreSQL cluster");
     Ok(())
+}
+
+/// A quarter of the memory the machine (or container) has, within
+/// PostgreSQL's default and 1 GB, as usually advised for a dedicated server.
+fn shared_buffers_mb(memory: Option<u64>) -> u64 {
+    memory.map_or(128, |bytes| (bytes / 4 / (1 << 20)).clamp(128, 1024))
+}
+
+/// Physical memory, or the cgroup's limit when a container has one lower.
+fn memory_limit_bytes() -> Option<u64> {
+    // SAFETY: sysconf only reads system configuration.
+    let (pages, page) = unsafe {
+        (
+            libc::sysconf(libc::_SC_PHYS_PAGES),
+            libc::sysconf(libc::_SC_PAGESIZE),
+        )
+    };
+    let physical = (pages > 0 && page > 0).then(|| pages as u64 * page as u64);
+    let cgroup = [
+        "/sys/fs/cgroup/memory.max",
+        "/sys/fs/cgroup/memory/memory.limit_in_bytes",
+    ]
+    .iter()
+    .filter_map(|p| fs::read_to_string(p).ok())
+    .find_map(|v| v.trim().parse::<u64>().ok());
+    match (physical, cgroup) {
+        (Some(p), Some(c)) => Some(p.min(c)),
+        (p, c) => p.or(c),
+    }
 }
 
 fn apply_run_as(cmd: &mut Command, run_as: Option<RunAs>) {
@@ -532,4 +578,18 @@ fn log_tail(path: &Path) -> String {
     let mut s = String::new();
     let _ = f.read_to_string(&mut s);
     s.trim().to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shared_buffers_are_a_quarter_of_memory_within_bounds() {
+        const GB: u64 = 1 << 30;
+        assert_eq!(shared_buffers_mb(None), 128);
+        assert_eq!(shared_buffers_mb(Some(GB / 4)), 128);
+        assert_eq!(shared_buffers_mb(Some(2 * GB)), 512);
+        assert_eq!(shared_buffers_mb(Some(24 * GB)), 1024);
+    }
 }

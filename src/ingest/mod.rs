@@ -12,7 +12,7 @@ pub mod store;
 
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
+use chrono::{SubsecRound, Utc};
 use chrono_tz::Tz;
 use sqlx::PgPool;
 use tracing::Instrument;
@@ -264,7 +264,9 @@ impl Ingestor {
             }
             FetchOutcome::Fetched(f) => f,
         };
-        let fetched_at = Utc::now();
+        // Microseconds, as PostgreSQL stores it (entries' places in time
+        // are computed from it here and in the store alike).
+        let fetched_at = Utc::now().trunc_subsecs(6);
         let tz: Option<Tz> = target.timezone.as_deref().and_then(|t| t.parse().ok());
         let guid_was_unreliable = target.guid_is_unreliable;
         let bytes = fetched.body.len() as i64;
@@ -289,19 +291,29 @@ impl Ingestor {
             .iter()
             .map(|c| c.identity.clone())
             .collect();
-        let known = store::existing_hashes(&self.pool, target.id, &identities).await?;
+        let known = store::existing_entries(&self.pool, target.id, &identities).await?;
         let total = prepared.candidates.len() as u64;
         let (entries, prepared): (Vec<NewEntry>, PreparedFeed) = run_blocking(move || {
             let sanitizer = Sanitizer::new();
             let entries = prepared
                 .candidates
                 .iter()
-                .filter(|c| match known.get(&c.identity) {
-                    None => true,
-                    Some(Some(hash)) => hash.as_slice() != c.raw_hash,
-                    Some(None) => false,
+                .filter_map(|c| {
+                    // An update keeps its place in time; a new entry takes its own.
+                    let stored_at = match known.get(&c.identity) {
+                        None => None,
+                        Some(store::Known::Entry { raw_hash, sort_at }) => {
+                            if raw_hash.as_slice() == c.raw_hash {
+                                return None;
+                            }
+                            Some(*sort_at)
+                        }
+                        Some(store::Known::Tombstone) => return None,
+                    };
+                    let mut entry = prepared.normalize(c, &sanitizer);
+                    entry.date_search(stored_at.unwrap_or_else(|| entry.sort_at(fetched_at)));
+                    Some(entry)
                 })
-                .map(|c| prepared.normalize(c, &sanitizer))
                 .collect();
             (entries, prepared)
         })

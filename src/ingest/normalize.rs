@@ -6,7 +6,7 @@
 use std::borrow::Cow;
 use std::sync::{Arc, Mutex};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use feed_rs::model::{Entry, Feed, Text};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -89,12 +89,31 @@ pub struct NewEntry {
     /// Shingle sketch for near-duplicate matching (empty when the
     /// text is too short to be matched approximately).
     pub passages: Vec<i64>,
-    /// A `tsvector` literal (see `text::search_document`).
+    /// A `tsvector` literal (see `text::search_document`), completed with
+    /// the entry's day by [`NewEntry::date_search`] before it is stored.
     pub search_vector: String,
-    /// The folded title words, marked with the entry's day by the store.
+    /// The folded title words, marked with the entry's day.
+    #[serde(skip)]
     pub title_words: Vec<String>,
     /// Position in the feed (0 = first): undated entries keep the feed's order.
     pub position: i64,
+}
+
+impl NewEntry {
+    /// Where the entry sorts when it is first stored, as the store computes
+    /// it: its publication date, or for an undated entry the fetch time
+    /// less its position (keeping the feed's order); never after the fetch.
+    pub fn sort_at(&self, fetched_at: DateTime<Utc>) -> DateTime<Utc> {
+        self.published_at
+            .unwrap_or(fetched_at - chrono::Duration::microseconds(self.position))
+            .min(fetched_at)
+    }
+
+    /// Adds the marks of the entry's day to its search vector (see
+    /// [`text::add_dated_search_marks`]); `sort_at` is where it sorts.
+    pub fn date_search(&mut self, sort_at: DateTime<Utc>) {
+        text::add_dated_search_marks(&mut self.search_vector, &self.title_words, sort_at);
+    }
 }
 
 fn as_hex<S: serde::Serializer>(b: &[u8; 32], s: S) -> Result<S::Ok, S::Error> {
@@ -303,8 +322,10 @@ impl PreparedFeed {
                 .as_deref()
                 .and_then(language_tag)
                 .or_else(|| self.meta.language.clone()),
-            published_at: e.published.or(e.updated),
-            updated_at: e.updated,
+            // Microseconds, as PostgreSQL keeps them: the day an entry is
+            // searchable by is computed here from the same instant.
+            published_at: e.published.or(e.updated).map(|t| t.trunc_subsecs(6)),
+            updated_at: e.updated.map(|t| t.trunc_subsecs(6)),
             raw_hash: candidate.raw_hash,
             search_vector: search.vector,
             title_words: search.title_words,

@@ -9,28 +9,50 @@ use sqlx::PgPool;
 use super::fetch::Validators;
 use super::normalize::{FeedMeta, NewEntry};
 
-/// The stored raw hash of each of `identities` that this source already has
-/// (`None` for a tombstone: deleted by retention, never to come back).
-pub async fn existing_hashes(
+/// What is stored of an item a feed lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Known {
+    /// Stored: its raw hash (unchanged items skip all work) and its place
+    /// in time, which never changes (updates are searchable by that day).
+    Entry {
+        raw_hash: Vec<u8>,
+        sort_at: DateTime<Utc>,
+    },
+    /// Deleted by retention, never to come back.
+    Tombstone,
+}
+
+/// What this source already has of each of `identities`.
+pub async fn existing_entries(
     pool: &PgPool,
     source_id: i64,
     identities: &[String],
-) -> Result<HashMap<String, Option<Vec<u8>>>, sqlx::Error> {
+) -> Result<HashMap<String, Known>, sqlx::Error> {
     if identities.is_empty() {
         return Ok(HashMap::new());
     }
     // Tombstoned entries (deleted by retention) count as known and unchanged:
     // an old item a source still lists must not come back as new.
-    let rows: Vec<(String, Option<Vec<u8>>)> = sqlx::query_as(
-        "SELECT identity, raw_hash FROM entries WHERE source_id = $1 AND identity = ANY($2)
+    type Row = (String, Option<Vec<u8>>, Option<DateTime<Utc>>);
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT identity, raw_hash, sort_at FROM entries WHERE source_id = $1 AND identity = ANY($2)
          UNION ALL
-         SELECT identity, NULL FROM tombstones WHERE source_id = $1 AND identity = ANY($2)",
+         SELECT identity, NULL, NULL FROM tombstones WHERE source_id = $1 AND identity = ANY($2)",
     )
     .bind(source_id)
     .bind(identities)
     .fetch_all(pool)
     .await?;
-    Ok(rows.into_iter().collect())
+    Ok(rows
+        .into_iter()
+        .map(|(identity, raw_hash, sort_at)| {
+            let known = match (raw_hash, sort_at) {
+                (Some(raw_hash), Some(sort_at)) => Known::Entry { raw_hash, sort_at },
+                _ => Known::Tombstone,
+            };
+            (identity, known)
+        })
+        .collect())
 }
 
 /// Everything one successful fetch writes.
@@ -65,7 +87,7 @@ WITH incoming AS (
         identity text, guid text, url text, canonical_url text, title text, summary text,
         content_html text, authors text[], categories text[], enclosures jsonb, language text,
         published_at timestamptz, updated_at timestamptz, raw_hash text, fingerprint text,
-        simhash bigint, number_sketch bigint, passages bigint[], search_vector text, title_words text[], position bigint)
+        simhash bigint, number_sketch bigint, passages bigint[], search_vector text, position bigint)
 ),
 -- A new entry is written once, already in a story of its own (most entries
 -- are the only version of theirs); grouping moves the few that join
@@ -109,10 +131,11 @@ upserted AS (
     RETURNING e.id, e.source_id, e.sort_at, e.identity, (xmax = 0) AS inserted
 ),
 searchable AS (
-    -- Folded lexemes computed in Rust (ten times cheaper than to_tsvector in PostgreSQL).
+    -- Built in Rust, dated marks and buckets included (see
+    -- text::dated_search_vector; to_tsvector and the SQL functions of
+    -- migrations 0007/0009 cost several times more per entry).
     INSERT INTO entry_search (entry_id, source_id, sort_at, search)
     SELECT u.id, u.source_id, u.sort_at, coalesce(i.search_vector, '')::tsvector
-           || search_title_days(i.title_words, u.sort_at) || search_buckets(u.sort_at)
     FROM upserted u JOIN incoming i ON i.identity = u.identity
     ON CONFLICT (entry_id) DO UPDATE SET search = EXCLUDED.search
 )

@@ -16,6 +16,25 @@ async fn entry_rows(db: &TestDb) -> Vec<(i64, String, String, String)> {
         .unwrap()
 }
 
+/// Every stored search vector holds the marks of its entry's day, as SQL's
+/// `search_document` (used for backfills) would add them: ingest builds
+/// them in Rust, and the two must agree.
+async fn assert_search_vectors_dated(db: &TestDb) {
+    let rows: Vec<(i64, String, String)> = sqlx::query_as(
+        "SELECT entry_id, search::text,
+                search_document(ts_delete(search, ARRAY(
+                    SELECT lexeme FROM unnest(search) u WHERE u.lexeme ~ '^(\\^[0-9]+:|~)')), sort_at)::text
+         FROM entry_search",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .unwrap();
+    assert!(!rows.is_empty());
+    for (id, stored, by_sql) in rows {
+        assert_eq!(stored, by_sql, "entry {id}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn poll_stores_clean_nfc_entries_with_absolute_links() {
     let server = FeedServer::start().await;
@@ -138,6 +157,16 @@ async fn edited_entry_is_updated_in_place_and_bare_items_are_not_duplicated() {
     let (db, config) = db_with_sources(&sources_toml(&[server.url("/vi.rss")])).await;
     poll_all(&db.pool, &config).await;
     let before = entry_rows(&db).await;
+    // As if first seen ten days ago: an update keeps its place in time,
+    // and its search marks stay those of that day.
+    sqlx::query(
+        "WITH e AS (UPDATE entries SET sort_at = sort_at - interval '10 days'
+                    WHERE identity = 'g:tn-1001' RETURNING id, sort_at)
+         UPDATE entry_search s SET sort_at = e.sort_at FROM e WHERE s.entry_id = e.id",
+    )
+    .execute(&db.pool)
+    .await
+    .unwrap();
 
     server.route("/vi.rss", Route::feed(data("vi-news-edited.rss"), RSS));
     let reports = poll_all(&db.pool, &config).await;
@@ -169,6 +198,15 @@ async fn edited_entry_is_updated_in_place_and_bare_items_are_not_duplicated() {
     assert!(after
         .iter()
         .any(|r| r.1.starts_with("h:") && r.2 == "Thời tiết hôm nay"));
+    let (marked,): (bool,) = sqlx::query_as(
+        "SELECT s.search @@ ('''^' || to_char(e.sort_at AT TIME ZONE 'UTC', 'YYYYMMDD') || ':hai''')::tsquery
+         FROM entries e JOIN entry_search s ON s.entry_id = e.id WHERE e.identity = 'g:tn-1001'",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    assert!(marked, "the update is marked with its first day");
+    assert_search_vectors_dated(&db).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -351,6 +389,7 @@ async fn undated_entries_keep_the_feeds_order() {
         .items
         .iter()
         .all(|e| e.published_at.is_some_and(|p| p <= e.fetched_at)));
+    assert_search_vectors_dated(&db).await;
 }
 
 type TitleSummaryDates = (

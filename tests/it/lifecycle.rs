@@ -166,6 +166,15 @@ async fn embedded_postgres_starts_serves_and_stops_with_tributary() {
     );
     let log = std::fs::read_to_string(dir.join("data/postgres.log")).unwrap_or_default();
     assert!(log.contains("database system is shut down"), "{log}");
+    // The cluster is sized for an aggregator, in a file the operator can edit.
+    let conf = std::fs::read_to_string(dir.join("data/postgres/postgresql.conf")).unwrap();
+    let buffers: u64 = conf
+        .lines()
+        .filter_map(|l| l.strip_prefix("shared_buffers = "))
+        .filter_map(|v| v.strip_suffix("MB")?.parse().ok())
+        .next_back()
+        .expect("Tributary's shared_buffers line");
+    assert!((128..=1024).contains(&buffers), "{buffers} MB");
 
     // Started again on the same data dir: everything ingested is still there.
     let mut again = serve(&config, None);
