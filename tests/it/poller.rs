@@ -488,6 +488,7 @@ async fn retention_deletes_old_entries_and_tombstones_keep_them_out() {
     assert_eq!(deleted, 4);
     app.wait_for_change(before).await;
     assert_eq!(count("SELECT count(*) FROM entries").await, 3);
+    assert_eq!(count("SELECT count(*) FROM entry_search").await, 3);
     assert_eq!(count("SELECT count(*) FROM tombstones").await, 4);
     assert_eq!(
         count("SELECT count(*) FROM stories").await,

@@ -93,6 +93,18 @@ async fn removing_a_source_moves_its_stories_to_the_remaining_version() {
         (0, kept),
         "the removed source's keys go with it"
     );
+    let (searchable, orphaned): (i64, i64) = sqlx::query_as(
+        "SELECT count(*), count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM entries e WHERE e.id = s.entry_id))
+         FROM entry_search s",
+    )
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        (searchable, orphaned),
+        (2, 0),
+        "search rows go with their entries"
+    );
     let feed = app.get_json("/feeds/all.json").await;
     let items = feed["items"].as_array().unwrap();
     assert_eq!(items.len(), 2);
