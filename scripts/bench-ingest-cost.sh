@@ -10,7 +10,9 @@
 #   ADMIN_URL=postgres://postgres@127.0.0.1:5432/postgres scripts/bench-ingest-cost.sh
 #
 # Creates (and drops at the end) its own databases tributary_ingestcost_<size>.
-# Knobs: SIZES ("10000 100000 1000000"), RUNS (3), FEEDS (100), ITEMS (50), BIN.
+# Knobs: SIZES ("10000 100000 1000000"), RUNS (3), FEEDS (100), ITEMS (50), BIN,
+# RECENT (10000 entries in the last 14 days at every size; "all": every size
+# spread over 90 days, so the recent window grows with the table too).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 : "${ADMIN_URL:?set ADMIN_URL to a PostgreSQL server where databases may be created}"
@@ -18,6 +20,7 @@ SIZES=${SIZES:-"10000 100000 1000000"}
 RUNS=${RUNS:-3}
 FEEDS=${FEEDS:-100}
 ITEMS=${ITEMS:-50}
+RECENT=${RECENT:-10000}
 for tool in psql python3; do
     command -v "$tool" >/dev/null || { echo "needs $tool" >&2; exit 2; }
 done
@@ -48,7 +51,7 @@ export RUST_LOG=warn
 
 db_url() { python3 -c 'import sys, urllib.parse as u; p = u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path="/" + sys.argv[2])))' "$ADMIN_URL" "$1"; }
 
-printf '| stored entries | new entries | median s | min s | max s | µs per entry | vs first |\n|---|---|---|---|---|---|---|\n'
+printf '| stored entries | of them in the last 14 days | new entries | median s | min s | max s | µs per entry | vs first |\n|---|---|---|---|---|---|---|---|\n'
 FIRST=""
 for size in $SIZES; do
     db="tributary_ingestcost_$size"
@@ -58,7 +61,12 @@ for size in $SIZES; do
     url=$(db_url "$db")
     DATABASE_URL="$url" "$BIN" --config "$WORK/bench.toml" migrate >/dev/null
     per_source=$((size < 500 ? size : 500))
-    psql "$url" -q -v sources=$((size / per_source)) -v per_source=$per_source \
+    # RECENT entries in the last 14 days at every size (the rest older):
+    # the sizes differ in history, not in how busy the story window is.
+    # RECENT=all spreads every size over 90 days instead.
+    density=()
+    if [ "$RECENT" != all ]; then density=(-v recent_every=$(( size > RECENT ? size / RECENT : 1 ))); fi
+    psql "$url" -q -v sources=$((size / per_source)) -v per_source=$per_source "${density[@]}" \
         -f "$ROOT/scripts/seed.sql" >/dev/null
     times=()
     for ((r = 0; r < RUNS; r++)); do
@@ -73,14 +81,15 @@ print(time.monotonic() - t)' "$BIN" --config "$WORK/bench.toml" poll --once --al
     done
     new=$(psql "$url" -Atc "SELECT count(*) FROM entries e JOIN sources s ON s.id = e.source_id WHERE s.url LIKE 'file:%'")
     stored=$(psql "$url" -Atc "SELECT count(*) FROM entries")
-    python3 - "$stored" "$new" "${FIRST:-}" "${times[@]}" <<'EOF'
+    recent=$(psql "$url" -Atc "SELECT count(*) FROM entries WHERE sort_at > now() - interval '14 days'")
+    python3 - "$stored" "$new" "${FIRST:-}" "$recent" "${times[@]}" <<'EOF'
 import statistics, sys
-stored, new, first = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
-times = [float(t) for t in sys.argv[4:]]
+stored, new, first, recent = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+times = [float(t) for t in sys.argv[5:]]
 med = statistics.median(times)
 per = med / new * 1e6
 ratio = f"{per / float(first):.2f}" if first else "1.00"
-print(f"| {stored - new:,} | {new:,} | {med:.2f} | {min(times):.2f} | {max(times):.2f} | {per:.0f} | {ratio} |")
+print(f"| {stored - new:,} | {recent - new:,} | {new:,} | {med:.2f} | {min(times):.2f} | {max(times):.2f} | {per:.0f} | {ratio} |")
 EOF
     [ -z "$FIRST" ] && FIRST=$(python3 -c "import statistics,sys; t=[float(x) for x in sys.argv[2:]]; print(statistics.median(t)/int(sys.argv[1])*1e6)" "$new" "${times[@]}")
     psql "$ADMIN_URL" -qc "DROP DATABASE IF EXISTS $db" >/dev/null
