@@ -65,23 +65,34 @@ bench_ingest() {
     } > "$work/bench.toml"
     export RUST_LOG=warn
     "$bin" --config "$work/bench.toml" migrate >/dev/null
-    local cold=() cold_cpu=() cold_rss=() warm=() entries=0
+    local cold=() cold_cpu=() cold_rss=() own_rss=() warm=() entries=0
     for ((r = 0; r < RUNS; r++)); do
         rm -rf "$work/data"
         "$bin" --config "$work/bench.toml" migrate >/dev/null
-        /usr/bin/time -f "%e %U %S %M" -o "$work/time" "$bin" --config "$work/bench.toml" poll --once --all > "$work/cold.out"
+        /usr/bin/time -f "%e %U %S %M" -o "$work/time" "$bin" --config "$work/bench.toml" poll --once --all > "$work/cold.out" &
+        local timer=$! pid="" hwm=0 kb
+        # Tributary's own peak memory (time's %M is the largest process of
+        # the tree: a PostgreSQL backend with the shared buffers it touched).
+        while kill -0 "$timer" 2>/dev/null; do
+            [ -z "$pid" ] && pid=$(pgrep -P "$timer" -x tributary || true)
+            kb=$( [ -n "$pid" ] && awk '/^VmHWM/ {print $2}' "/proc/$pid/status" 2>/dev/null || true)
+            [ -n "$kb" ] && [ "$kb" -gt "$hwm" ] && hwm=$kb
+            sleep 0.1
+        done
+        wait "$timer"
         read -r wall user sys rss < "$work/time"
         entries=$(grep -o '[0-9]* new' "$work/cold.out" | tail -1 | cut -d' ' -f1)
         cold+=("$(python3 -c "print($entries / $wall)")")
         cold_cpu+=("$(python3 -c "print($user + $sys)")")
         cold_rss+=("$(python3 -c "print($rss / 1024)")")
+        own_rss+=("$(python3 -c "print($hwm / 1024)")")
         /usr/bin/time -f "%e" -o "$work/time" "$bin" --config "$work/bench.toml" poll --once --all > "$work/warm.out"
         warm+=("$(python3 -c "print($SOURCES / $(cat "$work/time"))")")
     done
     echo "fixture server alone (nginx, one Atom feed, gzip, wrk -c32): $fixture req/s"
     echo "| scenario | median (min-max) | |"
     echo "|---|---|---|"
-    echo "| cold ingest: $SOURCES sources x $ITEMS items, $entries new entries | $(median "${cold[@]}") entries/s | CPU $(median "${cold_cpu[@]}") s, peak RSS $(median "${cold_rss[@]}") MB |"
+    echo "| cold ingest: $SOURCES sources x $ITEMS items, $entries new entries | $(median "${cold[@]}") entries/s | CPU $(median "${cold_cpu[@]}") s (Tributary + PostgreSQL), peak RSS Tributary $(median "${own_rss[@]}") MB, largest PostgreSQL process $(median "${cold_rss[@]}") MB |"
     echo "| warm re-poll: $SOURCES sources, all 304 | $(median "${warm[@]}") sources/s | $(grep -o '[0-9]* not modified' "$work/warm.out" | tail -1) |"
     echo "(wall time of the whole command, starting and stopping the embedded PostgreSQL; $(nproc) cores)"
 }
