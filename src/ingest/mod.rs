@@ -10,11 +10,13 @@ pub mod normalize;
 pub mod parse;
 pub mod store;
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{SubsecRound, Utc};
 use chrono_tz::Tz;
 use sqlx::PgPool;
+use tokio::sync::Semaphore;
 use tracing::Instrument;
 use url::Url;
 
@@ -91,6 +93,9 @@ enum PollError {
     Task(String),
 }
 
+/// Fetches processed at once per core (see `Ingestor::workers`).
+const WORKERS_PER_CORE: usize = 2;
+
 /// A permanent redirect must be seen on this many consecutive polls before
 /// the source's URL moves, so a misconfigured server cannot hijack it at once.
 pub const REDIRECT_GRACE_POLLS: i32 = 3;
@@ -101,14 +106,23 @@ pub struct Ingestor {
     pool: PgPool,
     fetcher: Fetcher,
     config: PollerConfig,
+    /// Fetches wait on the network and may be many; what follows a fetch
+    /// (decode, parse, clean, write) is CPU work here and in PostgreSQL,
+    /// and a few at a time keep the cores busy while more only contend.
+    /// Cold ingest on 2 cores, 64 fetches at once: 1 fetch processed at a
+    /// time per core 3,090 entries/s, 2 3,530-3,690, 4 3,470, unlimited
+    /// 3,170-3,360 (and 10 % more CPU).
+    workers: Arc<Semaphore>,
 }
 
 impl Ingestor {
     pub fn new(pool: PgPool, config: &PollerConfig) -> Result<Ingestor, FetchError> {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Ok(Ingestor {
             pool,
             fetcher: Fetcher::new(config)?,
             config: config.clone(),
+            workers: Arc::new(Semaphore::new(WORKERS_PER_CORE * cores)),
         })
     }
 
@@ -264,6 +278,11 @@ impl Ingestor {
             }
             FetchOutcome::Fetched(f) => f,
         };
+        let _working = self
+            .workers
+            .acquire()
+            .await
+            .map_err(|e| PollError::Task(e.to_string()))?;
         // Microseconds, as PostgreSQL stores it (entries' places in time
         // are computed from it here and in the store alike).
         let fetched_at = Utc::now().trunc_subsecs(6);
