@@ -2,7 +2,8 @@
 -- row lock per row (AFTER triggers, ~25 us an entry at cold ingest) and
 -- that guarded nothing the code does not already keep:
 -- * entries.story_id: a new entry is inserted with a story made in the same
---   statement, and stories are deleted only once no entry is in them
+--   statement, and stories are deleted only once no entry is in them,
+--   under the grouping lock that entries join stories under
 --   (src/stories/group.rs);
 -- * entry_search.entry_id: a search row is written with its entry, and
 --   goes with it by the statement trigger below (a cascade did it per row).

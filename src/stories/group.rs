@@ -15,7 +15,7 @@ use super::simhash::{self, NearEntry};
 /// Serializes story assignment between concurrent ingests, so that two
 /// sources carrying the same new article cannot each create a story for it.
 /// Taken at the end of the ingest transaction; held until its commit.
-const GROUPING_LOCK: i64 = 0x7472_6962_7374_6f72; // "tribstor"
+pub const GROUPING_LOCK: i64 = 0x7472_6962_7374_6f72; // "tribstor"
 
 /// Candidates read per key. Some keys are shared by many texts of one
 /// language (a SimHash band of common words, a stock phrase's shingle):
@@ -398,11 +398,19 @@ async fn store_near_keys(
 }
 
 /// Points each story at its earliest remaining entry; deletes stories left
-/// without entries.
+/// without entries. Takes the grouping lock (held until the caller
+/// commits): an ingest grouping a new entry into one of these stories
+/// either commits first, and the story is seen to have it, or groups
+/// after, and sees the story's entries gone. Nothing else keeps an entry
+/// from joining a story deleted under it (no foreign key, migration 0012).
 pub async fn refresh_heads(conn: &mut PgConnection, story_ids: &[i64]) -> Result<(), sqlx::Error> {
     if story_ids.is_empty() {
         return Ok(());
     }
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(GROUPING_LOCK)
+        .execute(&mut *conn)
+        .await?;
     sqlx::query(
         "WITH h AS (
             SELECT DISTINCT ON (story_id) story_id, id, sort_at FROM entries

@@ -116,6 +116,26 @@ async fn removing_a_source_moves_its_stories_to_the_remaining_version() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn removing_a_source_waits_for_grouping_in_progress() {
+    // Stories have no foreign key: an ingest joining a story must not
+    // interleave with a removal deleting it (see group::refresh_heads).
+    let (_server, app) = wire_and_republisher().await;
+    let mut grouping = app.db.pool.begin().await.unwrap();
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(tributary::stories::group::GROUPING_LOCK)
+        .execute(&mut *grouping)
+        .await
+        .unwrap();
+    let pool = app.db.pool.clone();
+    let removal = tokio::spawn(async move { tributary::sources::remove(&pool, 1).await });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(!removal.is_finished(), "the removal waits for the lock");
+    grouping.commit().await.unwrap();
+    removal.await.unwrap().unwrap();
+    app.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_channel_listing_in_the_api_is_one_item_per_story() {
     let (_server, app) = wire_and_republisher().await;
     let every = app.get_json("/api/v1/entries").await;
