@@ -87,6 +87,17 @@ pub async fn prune_near_keys(pool: &PgPool, horizon: chrono::Duration) -> Result
     }
 }
 
+/// Deletes the grouping log's lines older than a grouping's lookup can be
+/// (see `crate::stories::group`).
+pub async fn prune_grouping_log(pool: &PgPool) -> Result<u64, sqlx::Error> {
+    let cutoff = chrono::Utc::now() - crate::stories::group::GROUPING_LOG_KEEP;
+    Ok(sqlx::query("DELETE FROM grouping_log WHERE at < $1")
+        .bind(cutoff)
+        .execute(pool)
+        .await?
+        .rows_affected())
+}
+
 /// Sweeps now and every ten minutes until `stop` turns true.
 /// `max_age_days = 0` keeps every entry.
 pub async fn run(
@@ -110,6 +121,9 @@ pub async fn run(
         }
         if let Err(e) = prune_near_keys(&pool, horizon).await {
             tracing::warn!(error = %e, "pruning near-duplicate keys failed; retrying later");
+        }
+        if let Err(e) = prune_grouping_log(&pool).await {
+            tracing::warn!(error = %e, "pruning the grouping log failed; retrying later");
         }
         tokio::select! {
             _ = stop.changed() => return,

@@ -375,35 +375,81 @@ async fn an_earlier_version_arriving_later_becomes_the_head() {
     app.shutdown().await;
 }
 
+/// `n` outlets' feeds carrying one story, the original and an edited
+/// version by turns, each at the outlet's own URL.
+fn outlet_copies(server: &FeedServer, n: usize) -> Vec<String> {
+    let all = versions("hp-port");
+    let by_kind = |k: &str| all.iter().find(|a| a["kind"] == k).unwrap().clone();
+    (0..n)
+        .map(|n| {
+            let mut copy = by_kind(if n % 2 == 0 { "original" } else { "edited" });
+            copy["url"] = format!("https://outlet{n}.example/tin/{n}.html").into();
+            copy["id"] = format!("outlet{n}-1").into();
+            let path = format!("/outlet{n}.rss");
+            server.route(
+                &path,
+                Route::feed(
+                    crate::dedup_eval::rss(&format!("outlet{n}"), &[&copy]),
+                    "application/rss+xml",
+                ),
+            );
+            server.url(&path)
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn copies_looked_up_before_either_is_stored_are_one_story() {
+    // Groupings look up candidates before the grouping lock: two outlets'
+    // copies both look while neither is stored, then group one after the
+    // other. The second must find the first through the grouping log.
+    let server = FeedServer::start().await;
+    let urls = outlet_copies(&server, 2);
+    let (db, config) = crate::support::db_with_sources(&sources_toml(&urls)).await;
+    let mut held = db.pool.begin().await.unwrap();
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(tributary::stories::group::GROUPING_LOCK)
+        .execute(&mut *held)
+        .await
+        .unwrap();
+    let polls = {
+        let pool = db.pool.clone();
+        tokio::spawn(async move { crate::support::poll_all(&pool, &config).await })
+    };
+    // Both have looked up and wait for the lock.
+    let mut waiting = 0i64;
+    for _ in 0..200 {
+        (waiting,) = sqlx::query_as(
+            "SELECT count(*) FROM pg_stat_activity
+             WHERE wait_event_type = 'Lock' AND wait_event = 'advisory' AND datname = current_database()",
+        )
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+        if waiting == 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert_eq!(waiting, 2, "both groupings wait for the lock");
+    held.commit().await.unwrap();
+    polls.await.unwrap();
+    let (entries, stories): (i64, i64) =
+        sqlx::query_as("SELECT (SELECT count(*) FROM entries), (SELECT count(*) FROM stories)")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!((entries, stories), (2, 1));
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn copies_polled_at_once_from_many_outlets_are_one_story() {
     // Eight outlets carry the same story (the original and an edited
     // version, each at the outlet's own URL), fetched concurrently: every
-    // poller groups under one lock, so each copy sees the ones committed
-    // before it and joins them.
-    let all = versions("hp-port");
-    let by_kind = |k: &str| all.iter().find(|a| a["kind"] == k).unwrap().clone();
-    let (original, edited) = (by_kind("original"), by_kind("edited"));
+    // poller groups under one lock, and each copy finds the ones committed
+    // before its lookup, or since (by the grouping log), and joins them.
     let server = FeedServer::start().await;
-    let mut urls = Vec::new();
-    for n in 0..8 {
-        let mut copy = if n % 2 == 0 {
-            original.clone()
-        } else {
-            edited.clone()
-        };
-        copy["url"] = format!("https://outlet{n}.example/tin/{n}.html").into();
-        copy["id"] = format!("outlet{n}-1").into();
-        let path = format!("/outlet{n}.rss");
-        server.route(
-            &path,
-            Route::feed(
-                crate::dedup_eval::rss(&format!("outlet{n}"), &[&copy]),
-                "application/rss+xml",
-            ),
-        );
-        urls.push(server.url(&path));
-    }
+    let urls = outlet_copies(&server, 8);
     let toml = format!(
         "[poller]\nconcurrency = 8\nper_host_concurrency = 8\n{}",
         sources_toml(&urls)
