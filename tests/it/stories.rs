@@ -334,6 +334,23 @@ async fn near_duplicate_keys_are_pruned_once_no_new_entry_can_match_them() {
         .await
         .unwrap();
     assert_eq!(entries, 2);
+    // The grouping log (one line per grouping) keeps the last hour.
+    sqlx::query("UPDATE grouping_log SET at = now() - interval '2 hours' WHERE tx = (SELECT min(tx) FROM grouping_log)")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let (lines,): (i64,) = sqlx::query_as("SELECT count(*) FROM grouping_log")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    let pruned = tributary::retention::prune_grouping_log(&app.db.pool)
+        .await
+        .unwrap();
+    let (left,): (i64,) = sqlx::query_as("SELECT count(*) FROM grouping_log")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!((pruned, left), (1, lines - 1), "{lines} lines");
     app.shutdown().await;
 }
 
