@@ -16,8 +16,8 @@
 # 127.0.0.1 with ETag/304 and gzip_static, so the fixture server is not the
 # bottleneck (its own rate is measured first). Tributary runs on its embedded
 # PostgreSQL in a temporary directory: `poll --once --all` into an empty
-# database (entries/s, CPU seconds of Tributary and its PostgreSQL, peak RSS
-# of the largest process), then again with every source answering 304
+# database (entries/s, CPU seconds of Tributary and its PostgreSQL, peak RSS of
+# Tributary and of the largest PostgreSQL process), then again with every source answering 304
 # (sources/s). SMOKE=1 shrinks everything to seconds (CI runs it).
 # Needs: nginx (apt-get install nginx-light), wrk, python3.
 set -euo pipefail
