@@ -14,7 +14,9 @@ use super::simhash::{self, NearEntry};
 
 /// Serializes story assignment between concurrent ingests, so that two
 /// sources carrying the same new article cannot each create a story for it.
-/// Taken at the end of the ingest transaction; held until its commit.
+/// Taken at the end of the ingest transaction, after the candidate lookups
+/// (see `assign_stories`), and held until its commit; story deletions take
+/// it too (`refresh_heads`).
 pub const GROUPING_LOCK: i64 = 0x7472_6962_7374_6f72; // "tribstor"
 
 /// Candidates read per key. Some keys are shared by many texts of one
