@@ -273,15 +273,11 @@ pub fn search_document(title: &str, body: &str, max_lexemes: usize) -> SearchDoc
     all.dedup();
     let mut vector =
         String::with_capacity(all.iter().chain(&title_words).map(|w| w.len() + 4).sum());
-    let marked = title_words.iter().map(|w| ("^", w));
-    for (mark, w) in all.iter().map(|w| ("", w)).chain(marked) {
-        if !vector.is_empty() {
-            vector.push(' ');
-        }
-        vector.push('\'');
-        vector.push_str(mark);
-        vector.push_str(w);
-        vector.push('\'');
+    for w in &all {
+        push_lexeme(&mut vector, &[w]);
+    }
+    for w in &title_words {
+        push_lexeme(&mut vector, &["^", w]);
     }
     SearchDocument {
         vector,
@@ -306,19 +302,22 @@ pub fn add_dated_search_marks(vector: &mut String, title_words: &[String], at: D
     };
     let month = format!("{year:04}{:02}", at.month());
     let day = format!("{month}{:02}", at.day());
-    let mut push = |parts: &[&str]| {
-        if !vector.is_empty() {
-            vector.push(' ');
-        }
-        vector.push('\'');
-        parts.iter().for_each(|p| vector.push_str(p));
-        vector.push('\'');
-    };
     for w in title_words {
-        push(&["^", &day, ":", w]);
+        push_lexeme(vector, &["^", &day, ":", w]);
     }
-    push(&["~d", &day]);
-    push(&["~m", &month]);
+    push_lexeme(vector, &["~d", &day]);
+    push_lexeme(vector, &["~m", &month]);
+}
+
+/// Appends one lexeme, made of `parts`, to a `tsvector` literal. Lexemes
+/// are folded words, marks and digits: no quote or backslash to escape.
+fn push_lexeme(vector: &mut String, parts: &[&str]) {
+    if !vector.is_empty() {
+        vector.push(' ');
+    }
+    vector.push('\'');
+    parts.iter().for_each(|p| vector.push_str(p));
+    vector.push('\'');
 }
 
 #[cfg(test)]

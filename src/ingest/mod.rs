@@ -283,8 +283,8 @@ impl Ingestor {
             .acquire()
             .await
             .map_err(|e| PollError::Task(e.to_string()))?;
-        // Microseconds, as PostgreSQL stores it (entries' places in time
-        // are computed from it here and in the store alike).
+        // Microseconds, as PostgreSQL stores it: entries are placed in time
+        // from it (see NewEntry::sort_at).
         let fetched_at = Utc::now().trunc_subsecs(6);
         let tz: Option<Tz> = target.timezone.as_deref().and_then(|t| t.parse().ok());
         let guid_was_unreliable = target.guid_is_unreliable;
@@ -329,9 +329,7 @@ impl Ingestor {
                         }
                         Some(store::Known::Tombstone) => return None,
                     };
-                    let mut entry = prepared.normalize(c, &sanitizer);
-                    entry.date_search(stored_at.unwrap_or_else(|| entry.sort_at(fetched_at)));
-                    Some(entry)
+                    Some(prepared.normalize(c, &sanitizer, fetched_at, stored_at))
                 })
                 .collect();
             (entries, prepared)

@@ -89,31 +89,14 @@ pub struct NewEntry {
     /// Shingle sketch for near-duplicate matching (empty when the
     /// text is too short to be matched approximately).
     pub passages: Vec<i64>,
-    /// A `tsvector` literal (see `text::search_document`), completed with
-    /// the entry's day by [`NewEntry::date_search`] before it is stored.
+    /// A `tsvector` literal (see `text::search_document`), with the marks
+    /// of the entry's day (see `text::add_dated_search_marks`).
     pub search_vector: String,
-    /// The folded title words, marked with the entry's day.
-    #[serde(skip)]
-    pub title_words: Vec<String>,
-    /// Position in the feed (0 = first): undated entries keep the feed's order.
-    pub position: i64,
-}
-
-impl NewEntry {
-    /// Where the entry sorts when it is first stored, as the store computes
-    /// it: its publication date, or for an undated entry the fetch time
-    /// less its position (keeping the feed's order); never after the fetch.
-    pub fn sort_at(&self, fetched_at: DateTime<Utc>) -> DateTime<Utc> {
-        self.published_at
-            .unwrap_or(fetched_at - chrono::Duration::microseconds(self.position))
-            .min(fetched_at)
-    }
-
-    /// Adds the marks of the entry's day to its search vector (see
-    /// [`text::add_dated_search_marks`]); `sort_at` is where it sorts.
-    pub fn date_search(&mut self, sort_at: DateTime<Utc>) {
-        text::add_dated_search_marks(&mut self.search_vector, &self.title_words, sort_at);
-    }
+    /// Where the entry sorts (its place in time): its publication date, or
+    /// for an undated entry the fetch time less its position in the feed
+    /// (keeping the feed's order, newest first); never after the fetch
+    /// (clock skew, scheduled posts). An entry already stored keeps its own.
+    pub sort_at: DateTime<Utc>,
 }
 
 fn as_hex<S: serde::Serializer>(b: &[u8; 32], s: S) -> Result<S::Ok, S::Error> {
@@ -225,7 +208,15 @@ impl PreparedFeed {
     }
 
     /// Cleans one entry for storage (the costly part: sanitizing HTML).
-    pub fn normalize(&self, candidate: &Candidate, sanitizer: &Sanitizer) -> NewEntry {
+    /// `fetched_at` is when the feed was fetched, `stored_at` where the
+    /// entry sorts if it is already stored (see [`NewEntry::sort_at`]).
+    pub fn normalize(
+        &self,
+        candidate: &Candidate,
+        sanitizer: &Sanitizer,
+        fetched_at: DateTime<Utc>,
+        stored_at: Option<DateTime<Utc>>,
+    ) -> NewEntry {
         let e = &self.feed.entries[candidate.index];
         let url = entry_link(e, self.base.as_ref());
         let canonical = url.as_ref().and_then(canonical_url);
@@ -295,6 +286,17 @@ impl PreparedFeed {
             text::search_document(&title, &format!("{summary_text}\n{body_text}"), MAX_LEXEMES)
         };
 
+        // Microseconds, as PostgreSQL keeps them: the day an entry is
+        // searchable by is that of the instant stored.
+        let published_at = e.published.or(e.updated).map(|t| t.trunc_subsecs(6));
+        let sort_at = stored_at.unwrap_or_else(|| {
+            published_at
+                .unwrap_or(fetched_at - chrono::Duration::microseconds(candidate.index as i64))
+                .min(fetched_at)
+        });
+        let mut search_vector = search.vector;
+        text::add_dated_search_marks(&mut search_vector, &search.title_words, sort_at);
+
         let folded_body = text::fold(&body_text);
         let words = content_words_of(&folded_body);
         let near = simhash::signature(&title, &words);
@@ -322,14 +324,11 @@ impl PreparedFeed {
                 .as_deref()
                 .and_then(language_tag)
                 .or_else(|| self.meta.language.clone()),
-            // Microseconds, as PostgreSQL keeps them: the day an entry is
-            // searchable by is computed here from the same instant.
-            published_at: e.published.or(e.updated).map(|t| t.trunc_subsecs(6)),
+            published_at,
             updated_at: e.updated.map(|t| t.trunc_subsecs(6)),
             raw_hash: candidate.raw_hash,
-            search_vector: search.vector,
-            title_words: search.title_words,
-            position: candidate.index as i64,
+            search_vector,
+            sort_at,
         }
     }
 }

@@ -79,15 +79,14 @@ pub struct WriteStats {
 
 const UPSERT: &str = r#"
 WITH incoming AS (
-    SELECT x.*,
-           -- undated entries sort as first seen, keeping the feed's order (newest
-           -- first); a date in the future (clock skew, scheduled posts) sorts as now
-           LEAST(coalesce(x.published_at, $3 - make_interval(secs => coalesce(x.position, 0) / 1000000.0)), $3) AS sort_at
+    -- sort_at is placed by Tributary (see NewEntry::sort_at); an update
+    -- keeps the stored one.
+    SELECT x.*
     FROM jsonb_to_recordset($2::jsonb) AS x(
         identity text, guid text, url text, canonical_url text, title text, summary text,
         content_html text, authors text[], categories text[], enclosures jsonb, language text,
-        published_at timestamptz, updated_at timestamptz, raw_hash text, fingerprint text,
-        simhash bigint, number_sketch bigint, passages bigint[], search_vector text, position bigint)
+        published_at timestamptz, updated_at timestamptz, sort_at timestamptz, raw_hash text,
+        fingerprint text, simhash bigint, number_sketch bigint, passages bigint[], search_vector text)
 ),
 -- A new entry is written once, already in a story of its own (most entries
 -- are the only version of theirs); grouping moves the few that join
@@ -132,7 +131,7 @@ upserted AS (
 ),
 searchable AS (
     -- Built in Rust, dated marks and buckets included (see
-    -- text::dated_search_vector; to_tsvector and the SQL functions of
+    -- text::add_dated_search_marks; to_tsvector and the SQL functions of
     -- migrations 0007/0009 cost several times more per entry).
     INSERT INTO entry_search (entry_id, source_id, sort_at, search)
     SELECT u.id, u.source_id, u.sort_at, coalesce(i.search_vector, '')::tsvector

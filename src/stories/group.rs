@@ -158,16 +158,15 @@ pub async fn assign_stories(
     let mut existing = found.existing_stories(&pending, window);
     // A story found before the lock may have been deleted since (its
     // entries removed with their source, under this lock): look again.
-    let chosen: Vec<i64> = existing.iter().flatten().copied().collect();
+    let mut chosen: Vec<i64> = existing.iter().flatten().copied().collect();
+    chosen.sort_unstable();
+    chosen.dedup();
     if !chosen.is_empty() {
         let (alive,): (i64,) = sqlx::query_as("SELECT count(*) FROM stories WHERE id = ANY($1)")
             .bind(&chosen)
             .fetch_one(&mut **tx)
             .await?;
-        let mut distinct = chosen.clone();
-        distinct.sort_unstable();
-        distinct.dedup();
-        if alive < distinct.len() as i64 {
+        if alive < chosen.len() as i64 {
             found = look_up(tx, source_id, &pending, inserted, window).await?;
             existing = found.existing_stories(&pending, window);
         }
