@@ -474,3 +474,71 @@ async fn legacy_charsets_from_the_http_header_are_transcoded() {
     let want: Vec<(String,)> = cases.iter().map(|(_, t)| (t.to_string(),)).collect();
     assert_eq!(titles, want);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn lists_with_quotes_commas_and_braces_are_stored_exactly() {
+    let server = FeedServer::start().await;
+    server.route("/tin.rss", Route::feed(data("awkward-lists.rss"), RSS));
+    let (db, config) = db_with_sources(&sources_toml(&[server.url("/tin.rss")])).await;
+    poll_all(&db.pool, &config).await;
+
+    type Row = (Vec<String>, Vec<String>, serde_json::Value, Vec<i64>, i64);
+    let (authors, categories, enclosures, passages, simhash): Row = sqlx::query_as(
+        "SELECT authors, categories, enclosures, passages, simhash FROM entries WHERE guid = 'ts-2611'",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        authors,
+        [
+            "Nguyễn Văn An, \"Phóng viên thường trú\"",
+            "B\\ình {Biên tập}"
+        ]
+    );
+    assert_eq!(
+        categories,
+        ["Thời sự, \"nóng\"", "C:\\tin\\{mới}", "NULL", "a,b"]
+    );
+    assert_eq!(
+        enclosures,
+        serde_json::json!([{
+            "url": "https://tinsang.example/audio/26-11.mp3",
+            "type": "audio/mpeg",
+            "length": 4812345
+        }])
+    );
+    // Long enough to be matched approximately: its shingle sketch is kept
+    // whole, in order, with negative hashes as they are.
+    assert_eq!(passages.len(), tributary::stories::passages::SKETCH_SIZE);
+    assert!(passages.windows(2).all(|w| w[0] <= w[1]), "{passages:?}");
+    assert!(passages.iter().any(|p| *p < 0), "{passages:?}");
+    assert_ne!(simhash, 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn entry_text_is_compressed_with_lz4_where_the_server_has_it() {
+    let (db, _config) = db_with_sources("").await;
+    let (has_lz4,): (bool,) = sqlx::query_as(
+        "SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    let columns: Vec<(String, String)> = sqlx::query_as(
+        "SELECT attrelid::regclass::text || '.' || attname, attcompression::text
+         FROM pg_attribute
+         WHERE (attrelid, attname) IN (('entries'::regclass, 'content_html'),
+                                       ('entries'::regclass, 'summary'),
+                                       ('entry_search'::regclass, 'search'))
+         ORDER BY 1",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .unwrap();
+    let expected = if has_lz4 { "l" } else { "" };
+    assert_eq!(columns.len(), 3);
+    for (column, method) in columns {
+        assert_eq!(method, expected, "{column}");
+    }
+}
