@@ -21,15 +21,10 @@ RUNS=${RUNS:-3}
 FEEDS=${FEEDS:-100}
 ITEMS=${ITEMS:-50}
 RECENT=${RECENT:-10000}
-for tool in psql python3; do
-    command -v "$tool" >/dev/null || { echo "needs $tool" >&2; exit 2; }
-done
-
-# BIN= runs a binary built elsewhere (another commit, for before/after).
-if [ -z "${BIN:-}" ]; then
-    (cd "$ROOT" && cargo build --release --quiet)
-    BIN="$ROOT/target/release/tributary"
-fi
+# shellcheck source=scripts/bench-lib.sh
+. "$ROOT/scripts/bench-lib.sh"
+require_tools psql python3
+release_bin
 WORK=$(mktemp -d /tmp/tributary-ingestcost.XXXXXX)
 CREATED=()
 cleanup() {
@@ -49,7 +44,6 @@ python3 "$ROOT/scripts/gen_feeds.py" "$WORK/feeds" "$FEEDS" "$ITEMS" 11
 } > "$WORK/bench.toml"
 export RUST_LOG=warn
 
-db_url() { python3 -c 'import sys, urllib.parse as u; p = u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path="/" + sys.argv[2])))' "$ADMIN_URL" "$1"; }
 
 printf '| stored entries | of them in the last 14 days | new entries | median s | min s | max s | µs per entry | vs first |\n|---|---|---|---|---|---|---|---|\n'
 FIRST=""

@@ -8,6 +8,7 @@
 #   scripts/bench.sh api           /api/v1/entries on 1M entries (bench-api.sh; DATABASE_URL)
 #   scripts/bench.sh ingest-cost   cost per entry at 10k/100k/1M stored (ADMIN_URL)
 #   scripts/bench.sh pipeline      Tributary's own CPU per entry, stage by stage, no database
+#   scripts/bench.sh floor         what PostgreSQL alone needs to store a cold ingest's rows (ADMIN_URL)
 #   scripts/bench.sh all           every scenario whose database settings are given
 #
 # `ingest`: SOURCES feeds x ITEMS items (default 2,000 x 50; a third each RSS,
@@ -113,13 +114,19 @@ case "$WHAT" in
     serve) "$ROOT/scripts/bench-serve.sh" ;;
     api) "$ROOT/scripts/bench-api.sh" ;;
     ingest-cost) "$ROOT/scripts/bench-ingest-cost.sh" ;;
+    floor) "$ROOT/scripts/bench-floor.sh" ;;
     all)
         bench_ingest
         bench_pipeline
         "$ROOT/scripts/bench-steady.sh"
         "$ROOT/scripts/bench-serve.sh"
         if [ -n "${DATABASE_URL:-}" ]; then "$ROOT/scripts/bench-api.sh"; else echo "api: skipped (set DATABASE_URL to an empty database)"; fi
-        if [ -n "${ADMIN_URL:-}" ]; then "$ROOT/scripts/bench-ingest-cost.sh"; else echo "ingest-cost: skipped (set ADMIN_URL)"; fi
+        if [ -n "${ADMIN_URL:-}" ]; then
+            "$ROOT/scripts/bench-ingest-cost.sh"
+            "$ROOT/scripts/bench-floor.sh"
+        else
+            echo "ingest-cost, floor: skipped (set ADMIN_URL)"
+        fi
         ;;
-    *) echo "usage: scripts/bench.sh [all|ingest|pipeline|steady|serve|api|ingest-cost]" >&2; exit 2 ;;
+    *) echo "usage: scripts/bench.sh [all|ingest|pipeline|steady|serve|api|ingest-cost|floor]" >&2; exit 2 ;;
 esac
