@@ -83,7 +83,7 @@ WITH incoming AS (
     -- One array per column, sent in binary: no JSON to write here and to
     -- parse there (with its dates and numbers from text, a fifth of this
     -- statement's time). Lists of varying length come as array literals
-    -- (see `array_literal`). sort_at is placed by Tributary (see
+    -- (see `text_array`, `number_array`). sort_at is placed by Tributary (see
     -- NewEntry::sort_at); an update keeps the stored one.
     SELECT identity, guid, url, canonical_url, title, summary, content_html,
            authors::text[], categories::text[], enclosures::jsonb, language, published_at,
@@ -442,4 +442,24 @@ pub async fn record_redirect(
         .execute(pool)
         .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{number_array, text_array};
+
+    #[test]
+    fn array_literals_quote_every_text_and_escape_quotes_and_backslashes() {
+        let items = ["Thời sự, \"nóng\"", "C:\\tin\\{mới}", "NULL", ""].map(String::from);
+        assert_eq!(
+            text_array(&items),
+            r#"{"Thời sự, \"nóng\"","C:\\tin\\{mới}","NULL",""}"#
+        );
+        assert_eq!(text_array(&[]), "{}");
+        assert_eq!(
+            number_array(&[-9_223_372_036_854_775_808, 0, 42]),
+            "{-9223372036854775808,0,42}"
+        );
+        assert_eq!(number_array(&[]), "{}");
+    }
 }
