@@ -103,7 +103,8 @@ bench_pipeline() {
     work=$(mktemp -d /tmp/tributary-pipeline.XXXXXX)
     # shellcheck disable=SC2064
     trap "rm -rf '$work'" RETURN
-    python3 "$ROOT/scripts/gen_feeds.py" "$work/feeds" "${PIPELINE_FEEDS:-200}" "${ITEMS:-50}" 5 --mixed
+    # A fixed date: the output digest is then the same on any day.
+    python3 "$ROOT/scripts/gen_feeds.py" "$work/feeds" "${PIPELINE_FEEDS:-200}" "${ITEMS:-50}" 5 --mixed --newest=2026-11-25
     (cd "$ROOT" && cargo bench --quiet --bench pipeline -- "$work/feeds")
 }
 

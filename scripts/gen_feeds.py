@@ -2,7 +2,12 @@
 """Writes synthetic but realistic RSS feeds for benchmarks: Vietnamese and
 English titles and 300-1,500-character HTML bodies with full diacritics.
 
-usage: gen_feeds.py OUT_DIR SOURCES ITEMS_PER_SOURCE [SEED] [--mixed]
+usage: gen_feeds.py OUT_DIR SOURCES ITEMS_PER_SOURCE [SEED] [--mixed] [--newest=YYYY-MM-DD]
+
+Items are dated over the days up to --newest (default: two days ago, UTC),
+so what a benchmark ingests is recent whenever it runs (retention and the
+near-duplicate window judge entries by their age); pass a fixed date for
+output that is the same every day.
 
 --mixed: a third each of RSS 2.0 (.rss), Atom (.atom) and JSON Feed (.json),
 every tenth item of every other source republished by the next one (same title and body,
@@ -41,6 +46,9 @@ def body(rng, words):
 def main():
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     mixed = "--mixed" in sys.argv
+    newest = next((datetime.date.fromisoformat(a.split("=", 1)[1]) for a in sys.argv[1:]
+                   if a.startswith("--newest=")),
+                  datetime.datetime.now(datetime.timezone.utc).date() - datetime.timedelta(days=2))
     out, sources, items = args[0], int(args[1]), int(args[2])
     rng = random.Random(int(args[3]) if len(args) > 3 else 7)
     os.makedirs(out, exist_ok=True)
@@ -49,7 +57,7 @@ def main():
         words = VI if s % 2 == 0 else EN
         entries = []
         for i in range(items):
-            day = 25 - (i // 24) % 20
+            day = newest - datetime.timedelta(days=(i // 24) % 20)
             # A wire story is picked up by one more outlet (a copy is not
             # copied again: stories of two versions, not one chain through
             # every source).
@@ -57,11 +65,11 @@ def main():
                 title, text, copy = previous[i][1], previous[i][2], True
             else:
                 title, text, copy = sentence(rng, words, 9), body(rng, words), False
-            entries.append((i, title, text, f"2026-11-{day:02d}T{i % 24:02d}:{(s * 7) % 60:02d}:00+07:00", copy))
+            entries.append((i, title, text, f"{day.isoformat()}T{i % 24:02d}:{(s * 7) % 60:02d}:00+07:00", copy))
         previous = entries
         fmt = ("rss", "atom", "json")[s % 3] if mixed else "rss"
         path = os.path.join(out, f"source{s}.{fmt}")
-        data = render(fmt, s, [e[:4] for e in entries])
+        data = render(fmt, s, [e[:4] for e in entries], newest)
         with open(path, "w", encoding="utf-8") as f:
             f.write(data)
         if mixed:
@@ -69,7 +77,7 @@ def main():
                 f.write(data.encode("utf-8"))
 
 
-def render(fmt, s, entries):
+def render(fmt, s, entries, newest):
     link = f"https://source{s}.example"
     if fmt == "json":
         return json.dumps({
@@ -84,7 +92,7 @@ def render(fmt, s, entries):
                  f"<content type=\"html\">{html.escape(b)}</content></entry>"
                  for i, t, b, d in entries]
         return ('<?xml version="1.0" encoding="UTF-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
-                f"<title>Source {s}</title><id>urn:source{s}</id><updated>2026-11-25T00:00:00Z</updated>"
+                f"<title>Source {s}</title><id>urn:source{s}</id><updated>{newest.isoformat()}T00:00:00Z</updated>"
                 f"<link href=\"{link}/\"/>{''.join(parts)}</feed>")
     parts = []
     for i, t, b, d in entries:

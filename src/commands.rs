@@ -118,7 +118,14 @@ async fn poll_with(config: &Config, db: &Database, all: bool) -> Result<String> 
         .await
         .context("cannot claim sources to poll")?;
     reports.sort_by_key(|r| r.source_id);
-    Ok(poll_summary(&reports, started.elapsed()))
+    let summary = poll_summary(&reports, started.elapsed());
+    crate::retention::housekeeping(
+        &db.pool,
+        config.retention.max_age_days,
+        config.poller.story_window,
+    )
+    .await;
+    Ok(summary)
 }
 
 /// One line per source and a total, as `tributary poll --once` prints them.

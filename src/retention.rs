@@ -98,33 +98,42 @@ pub async fn prune_grouping_log(pool: &PgPool) -> Result<u64, sqlx::Error> {
         .rows_affected())
 }
 
-/// Sweeps now and every ten minutes until `stop` turns true.
-/// `max_age_days = 0` keeps every entry.
+/// One pass of what keeps the database from growing without end: expired
+/// entries (`max_age_days = 0` keeps every entry), near-duplicate keys past
+/// the story window's horizon, the grouping log. `serve`'s poller runs it
+/// every ten minutes (see [`run`]) and `poll --once` after polling, so a
+/// deployment polling from cron does not grow either. Failures are logged;
+/// the next pass retries.
+pub async fn housekeeping(pool: &PgPool, max_age_days: u32, story_window: std::time::Duration) {
+    if max_age_days > 0 {
+        match sweep(pool, max_age_days).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(
+                deleted = n,
+                max_age_days,
+                "retention: expired entries deleted"
+            ),
+            Err(e) => tracing::warn!(error = %e, "retention sweep failed; retrying later"),
+        }
+    }
+    let horizon = crate::stories::group::near_keys_horizon(story_window);
+    if let Err(e) = prune_near_keys(pool, horizon).await {
+        tracing::warn!(error = %e, "pruning near-duplicate keys failed; retrying later");
+    }
+    if let Err(e) = prune_grouping_log(pool).await {
+        tracing::warn!(error = %e, "pruning the grouping log failed; retrying later");
+    }
+}
+
+/// Runs [`housekeeping`] now and every ten minutes until `stop` turns true.
 pub async fn run(
     pool: PgPool,
     max_age_days: u32,
     story_window: std::time::Duration,
     mut stop: watch::Receiver<bool>,
 ) {
-    let horizon = crate::stories::group::near_keys_horizon(story_window);
     loop {
-        if max_age_days > 0 {
-            match sweep(&pool, max_age_days).await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(
-                    deleted = n,
-                    max_age_days,
-                    "retention: expired entries deleted"
-                ),
-                Err(e) => tracing::warn!(error = %e, "retention sweep failed; retrying later"),
-            }
-        }
-        if let Err(e) = prune_near_keys(&pool, horizon).await {
-            tracing::warn!(error = %e, "pruning near-duplicate keys failed; retrying later");
-        }
-        if let Err(e) = prune_grouping_log(&pool).await {
-            tracing::warn!(error = %e, "pruning the grouping log failed; retrying later");
-        }
+        housekeeping(&pool, max_age_days, story_window).await;
         tokio::select! {
             _ = stop.changed() => return,
             _ = tokio::time::sleep(EVERY) => {}

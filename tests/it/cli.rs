@@ -293,3 +293,71 @@ async fn config_sources_sync_adds_changes_disables_and_re_enables() {
     assert!(enabled);
     assert_eq!(id, ids[2].0);
 }
+
+/// A deployment that polls from cron never runs `serve`: `poll --once`
+/// does the housekeeping itself (expired entries, near-duplicate keys past
+/// the story window's horizon, the grouping log), or the database would
+/// grow without end.
+#[tokio::test(flavor = "multi_thread")]
+async fn poll_once_expires_old_entries_and_prunes_what_grouping_left() {
+    let server = FeedServer::start().await;
+    server.route(
+        "/vi.rss",
+        Route::feed(data("vi-news.rss"), "application/rss+xml"),
+    );
+    let db = TestDb::new().await;
+    sqlx::query(
+        "INSERT INTO near_keys (key, sort_at, entry_id, simhash)
+         VALUES (42, now() - interval '60 days', 1, NULL)",
+    )
+    .execute(&db.pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO grouping_log (at, entry_ids) VALUES (now() - interval '2 hours', '{1}')",
+    )
+    .execute(&db.pool)
+    .await
+    .unwrap();
+    // The feed's items are dated 25 November 2026: more than a day old.
+    let path = write_config(&format!(
+        "[retention]\nmax_age_days = 1\n[[sources]]\nurl = \"{}\"\n",
+        server.url("/vi.rss")
+    ));
+    let out = tributary()
+        .env("DATABASE_URL", db.url())
+        .arg("--config")
+        .arg(&path)
+        .args(["poll", "--once"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("4 new"), "{stdout}");
+
+    let count = |sql: &'static str| {
+        let pool = db.pool.clone();
+        async move {
+            let (n,): (i64,) = sqlx::query_as(sql).fetch_one(&pool).await.unwrap();
+            n
+        }
+    };
+    assert_eq!(
+        count("SELECT count(*) FROM entries WHERE sort_at < now() - interval '1 day'").await,
+        0,
+        "expired entries are deleted"
+    );
+    assert!(count("SELECT count(*) FROM tombstones").await >= 1);
+    assert_eq!(
+        count("SELECT count(*) FROM near_keys WHERE sort_at < now() - interval '30 days'").await,
+        0
+    );
+    assert_eq!(
+        count("SELECT count(*) FROM grouping_log WHERE at < now() - interval '1 hour'").await,
+        0
+    );
+}
