@@ -47,8 +47,7 @@ def main():
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     mixed = "--mixed" in sys.argv
     newest = next((datetime.date.fromisoformat(a.split("=", 1)[1]) for a in sys.argv[1:]
-                   if a.startswith("--newest=")),
-                  datetime.datetime.now(datetime.timezone.utc).date() - datetime.timedelta(days=2))
+                   if a.startswith("--newest=")), default_newest())
     out, sources, items = args[0], int(args[1]), int(args[2])
     rng = random.Random(int(args[3]) if len(args) > 3 else 7)
     os.makedirs(out, exist_ok=True)
@@ -77,7 +76,12 @@ def main():
                 f.write(data.encode("utf-8"))
 
 
-def render(fmt, s, entries, newest):
+def default_newest():
+    return datetime.datetime.now(datetime.timezone.utc).date() - datetime.timedelta(days=2)
+
+
+def render(fmt, s, entries, newest=None):
+    newest = newest or default_newest()
     link = f"https://source{s}.example"
     if fmt == "json":
         return json.dumps({
