@@ -1,8 +1,10 @@
 //! Tributary's own CPU per entry at ingest, without the database: decode,
 //! parse, identify, clean (sanitize, NFC, fold, fingerprint, SimHash,
-//! search document), stage by stage, over a directory of feeds (`scripts/gen_feeds.py` writes realistic ones).
+//! search document), stage by stage, over a directory of feeds
+//! (`scripts/gen_feeds.py` writes realistic ones; a fixed `--newest` date
+//! keeps the output digest the same from day to day).
 //!
-//!     python3 scripts/gen_feeds.py /tmp/feeds 200 50 5 --mixed
+//!     python3 scripts/gen_feeds.py /tmp/feeds 200 50 5 --mixed --newest=2026-11-25
 //!     cargo bench --bench pipeline -- /tmp/feeds
 //!
 //! Single-threaded; the figure to compare across changes is µs per entry.
