@@ -123,6 +123,7 @@ async fn poll_with(config: &Config, db: &Database, all: bool) -> Result<String> 
         &db.pool,
         config.retention.max_age_days,
         config.poller.story_window,
+        chrono::Utc::now(),
     )
     .await;
     Ok(summary)

@@ -7,6 +7,7 @@
 
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use tokio::sync::watch;
 
@@ -16,13 +17,17 @@ const EVERY: Duration = Duration::from_secs(10 * 60);
 /// Tombstones outlive their entries by this much, then go too.
 const TOMBSTONE_DAYS: i32 = 365;
 
-/// Deletes one batch of expired entries; returns how many.
-pub async fn sweep_batch(pool: &PgPool, max_age_days: u32) -> Result<u64, sqlx::Error> {
+/// Deletes one batch of the entries expired at `now`; returns how many.
+pub async fn sweep_batch(
+    pool: &PgPool,
+    max_age_days: u32,
+    now: DateTime<Utc>,
+) -> Result<u64, sqlx::Error> {
     let mut tx = pool.begin().await?;
     let stories: Vec<(Option<i64>,)> = sqlx::query_as(
         "WITH old AS (
             SELECT id, source_id, identity, fingerprint, story_id FROM entries
-            WHERE sort_at < now() - make_interval(days => $1)
+            WHERE sort_at < $3 - make_interval(days => $1)
             ORDER BY sort_at LIMIT $2 FOR UPDATE SKIP LOCKED),
          tomb AS (
             INSERT INTO tombstones (source_id, identity, fingerprint)
@@ -32,6 +37,7 @@ pub async fn sweep_batch(pool: &PgPool, max_age_days: u32) -> Result<u64, sqlx::
     )
     .bind(max_age_days.min(i32::MAX as u32) as i32)
     .bind(BATCH)
+    .bind(now)
     .fetch_all(&mut *tx)
     .await?;
     let deleted = stories.len() as u64;
@@ -46,11 +52,15 @@ pub async fn sweep_batch(pool: &PgPool, max_age_days: u32) -> Result<u64, sqlx::
     Ok(deleted)
 }
 
-/// Deletes every expired entry, batch by batch, and old tombstones.
-pub async fn sweep(pool: &PgPool, max_age_days: u32) -> Result<u64, sqlx::Error> {
+/// Deletes every entry expired at `now`, batch by batch, and old tombstones.
+pub async fn sweep(
+    pool: &PgPool,
+    max_age_days: u32,
+    now: DateTime<Utc>,
+) -> Result<u64, sqlx::Error> {
     let mut total = 0;
     loop {
-        let n = sweep_batch(pool, max_age_days).await?;
+        let n = sweep_batch(pool, max_age_days, now).await?;
         total += n;
         if n < BATCH as u64 {
             break;
@@ -58,16 +68,21 @@ pub async fn sweep(pool: &PgPool, max_age_days: u32) -> Result<u64, sqlx::Error>
         // Let other work through between batches.
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    sqlx::query("DELETE FROM tombstones WHERE deleted_at < now() - make_interval(days => $1)")
+    sqlx::query("DELETE FROM tombstones WHERE deleted_at < $2 - make_interval(days => $1)")
         .bind(TOMBSTONE_DAYS)
+        .bind(now)
         .execute(pool)
         .await?;
     Ok(total)
 }
 
-/// Deletes near-duplicate keys older than `horizon`, batch by batch.
-pub async fn prune_near_keys(pool: &PgPool, horizon: chrono::Duration) -> Result<u64, sqlx::Error> {
-    let cutoff = chrono::Utc::now() - horizon;
+/// Deletes near-duplicate keys older than `horizon` at `now`, batch by batch.
+pub async fn prune_near_keys(
+    pool: &PgPool,
+    horizon: chrono::Duration,
+    now: DateTime<Utc>,
+) -> Result<u64, sqlx::Error> {
+    let cutoff = now - horizon;
     let mut total = 0;
     loop {
         let n = sqlx::query(
@@ -88,9 +103,9 @@ pub async fn prune_near_keys(pool: &PgPool, horizon: chrono::Duration) -> Result
 }
 
 /// Deletes the grouping log's lines older than a grouping's lookup can be
-/// (see `crate::stories::group`).
-pub async fn prune_grouping_log(pool: &PgPool) -> Result<u64, sqlx::Error> {
-    let cutoff = chrono::Utc::now() - crate::stories::group::GROUPING_LOG_KEEP;
+/// (see `crate::stories::group`) at `now`.
+pub async fn prune_grouping_log(pool: &PgPool, now: DateTime<Utc>) -> Result<u64, sqlx::Error> {
+    let cutoff = now - crate::stories::group::GROUPING_LOG_KEEP;
     Ok(sqlx::query("DELETE FROM grouping_log WHERE at < $1")
         .bind(cutoff)
         .execute(pool)
@@ -102,11 +117,16 @@ pub async fn prune_grouping_log(pool: &PgPool) -> Result<u64, sqlx::Error> {
 /// entries (`max_age_days = 0` keeps every entry), near-duplicate keys past
 /// the story window's horizon, the grouping log. `serve`'s poller runs it
 /// every ten minutes (see [`run`]) and `poll --once` after polling, so a
-/// deployment polling from cron does not grow either. Failures are logged;
-/// the next pass retries.
-pub async fn housekeeping(pool: &PgPool, max_age_days: u32, story_window: std::time::Duration) {
+/// deployment polling from cron does not grow either. Ages count back from
+/// `now`. Failures are logged; the next pass retries.
+pub async fn housekeeping(
+    pool: &PgPool,
+    max_age_days: u32,
+    story_window: std::time::Duration,
+    now: DateTime<Utc>,
+) {
     if max_age_days > 0 {
-        match sweep(pool, max_age_days).await {
+        match sweep(pool, max_age_days, now).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(
                 deleted = n,
@@ -117,10 +137,10 @@ pub async fn housekeeping(pool: &PgPool, max_age_days: u32, story_window: std::t
         }
     }
     let horizon = crate::stories::group::near_keys_horizon(story_window);
-    if let Err(e) = prune_near_keys(pool, horizon).await {
+    if let Err(e) = prune_near_keys(pool, horizon, now).await {
         tracing::warn!(error = %e, "pruning near-duplicate keys failed; retrying later");
     }
-    if let Err(e) = prune_grouping_log(pool).await {
+    if let Err(e) = prune_grouping_log(pool, now).await {
         tracing::warn!(error = %e, "pruning the grouping log failed; retrying later");
     }
 }
@@ -133,7 +153,7 @@ pub async fn run(
     mut stop: watch::Receiver<bool>,
 ) {
     loop {
-        housekeeping(&pool, max_age_days, story_window).await;
+        housekeeping(&pool, max_age_days, story_window, Utc::now()).await;
         tokio::select! {
             _ = stop.changed() => return,
             _ = tokio::time::sleep(EVERY) => {}

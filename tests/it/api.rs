@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use crate::support::{data, sources_toml, FeedServer, Route, TestApp, TOKEN};
+use crate::support::{at, data, sources_toml, FeedServer, Route, TestApp, TOKEN};
 
 async fn app_with_entries() -> (FeedServer, TestApp) {
     let server = FeedServer::start().await;
@@ -84,11 +84,12 @@ async fn entries_filter_by_source_time_tag_and_search() {
     let tagged = app.get_json("/api/v1/entries?tag=vi").await;
     assert_eq!(tagged["items"].as_array().unwrap().len(), 4);
 
+    let split = at("2026-11-25T00:00:00Z").to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let since = app
-        .get_json("/api/v1/entries?since=2026-11-25T00:00:00Z")
+        .get_json(&format!("/api/v1/entries?since={split}"))
         .await;
     let until = app
-        .get_json("/api/v1/entries?until=2026-11-25T00:00:00Z")
+        .get_json(&format!("/api/v1/entries?until={split}"))
         .await;
     assert_eq!(
         since["items"].as_array().unwrap().len() + until["items"].as_array().unwrap().len(),

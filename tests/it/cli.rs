@@ -319,7 +319,7 @@ async fn poll_once_expires_old_entries_and_prunes_what_grouping_left() {
     .execute(&db.pool)
     .await
     .unwrap();
-    // The feed's items are dated 25 November 2026: more than a day old.
+    // The feed's items are two days old and more (see support::fixture_dates).
     let path = write_config(&format!(
         "[retention]\nmax_age_days = 1\n[[sources]]\nurl = \"{}\"\n",
         server.url("/vi.rss")

@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use tributary::ingest::PollOutcome;
 
-use crate::support::{data, db_with_sources, poll_all, sources_toml, FeedServer, Route, TestDb};
+use crate::support::{
+    at, data, db_with_sources, poll_all, sources_toml, FeedServer, Route, TestDb,
+};
 
 const RSS: &str = "application/rss+xml; charset=utf-8";
 
@@ -82,13 +84,13 @@ async fn poll_stores_clean_nfc_entries_with_absolute_links() {
         );
     }
     // "25/11/2026 07:30" in Asia/Ho_Chi_Minh.
-    assert_eq!(published.to_rfc3339(), "2026-11-25T00:30:00+00:00");
+    assert_eq!(published, at("2026-11-25T00:30:00Z"));
     let (sort_at_for_bare,): (chrono::DateTime<chrono::Utc>,) =
         sqlx::query_as("SELECT sort_at FROM entries WHERE title = 'Thời tiết hôm nay'")
             .fetch_one(&db.pool)
             .await
             .unwrap();
-    assert_eq!(sort_at_for_bare.to_rfc3339(), "2026-11-24T22:00:00+00:00");
+    assert_eq!(sort_at_for_bare, at("2026-11-24T22:00:00Z"));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -421,11 +423,7 @@ async fn common_breakage_is_recovered_and_future_dates_are_clamped() {
         rows[0].1.as_deref(),
         Some("Quán cà phê mở thêm chi nhánh tại Quận 1.")
     );
-    assert_eq!(
-        rows[0].2.to_rfc3339(),
-        "2026-11-25T00:30:00+00:00",
-        "ICT is +07:00"
-    );
+    assert_eq!(rows[0].2, at("2026-11-25T00:30:00Z"), "ICT is +07:00");
     assert!(
         rows[1].2 <= rows[1].3,
         "a date in 2100 is clamped to the fetch time"

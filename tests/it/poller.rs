@@ -482,9 +482,11 @@ async fn retention_deletes_old_entries_and_tombstones_keep_them_out() {
     };
     assert_eq!(count("SELECT count(*) FROM entries").await, 7);
 
-    // The Vietnamese items are dated 24-25 Nov 2026; the undated ones are first seen now.
+    // The Vietnamese items are two days old and more; the undated ones are first seen now.
     let before = app.cache_generation();
-    let deleted = tributary::retention::sweep(&app.db.pool, 1).await.unwrap();
+    let deleted = tributary::retention::sweep(&app.db.pool, 1, chrono::Utc::now())
+        .await
+        .unwrap();
     assert_eq!(deleted, 4);
     app.wait_for_change(before).await;
     assert_eq!(count("SELECT count(*) FROM entries").await, 3);

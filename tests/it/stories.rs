@@ -305,25 +305,29 @@ async fn near_duplicate_keys_are_pruned_once_no_new_entry_can_match_them() {
             .unwrap()
             .0
     };
-    // Both versions are recent; make one's keys a month old.
-    sqlx::query("UPDATE entries SET sort_at = now() - interval '40 days' WHERE id = (SELECT min(id) FROM entries)")
+    // Both versions are a week old at most; make one's keys 40 days old.
+    let now = chrono::Utc::now();
+    sqlx::query("UPDATE entries SET sort_at = $1 - interval '40 days' WHERE id = (SELECT min(id) FROM entries)")
+        .bind(now)
         .execute(&app.db.pool)
         .await
         .unwrap();
-    sqlx::query("UPDATE near_keys SET sort_at = now() - interval '40 days' WHERE entry_id = (SELECT min(id) FROM entries)")
+    sqlx::query("UPDATE near_keys SET sort_at = $1 - interval '40 days' WHERE entry_id = (SELECT min(id) FROM entries)")
+        .bind(now)
         .execute(&app.db.pool)
         .await
         .unwrap();
     let before = count(app.db.pool.clone()).await;
     let old: (i64,) =
-        sqlx::query_as("SELECT count(*) FROM near_keys WHERE sort_at < now() - interval '30 days'")
+        sqlx::query_as("SELECT count(*) FROM near_keys WHERE sort_at < $1 - interval '30 days'")
+            .bind(now)
             .fetch_one(&app.db.pool)
             .await
             .unwrap();
     assert!(old.0 > 0 && before > old.0, "{before} keys, {} old", old.0);
     let horizon =
         tributary::stories::group::near_keys_horizon(std::time::Duration::from_secs(3 * 86400));
-    let pruned = tributary::retention::prune_near_keys(&app.db.pool, horizon)
+    let pruned = tributary::retention::prune_near_keys(&app.db.pool, horizon, now)
         .await
         .unwrap();
     assert_eq!(pruned as i64, old.0);
@@ -335,7 +339,8 @@ async fn near_duplicate_keys_are_pruned_once_no_new_entry_can_match_them() {
         .unwrap();
     assert_eq!(entries, 2);
     // The grouping log (one line per grouping) keeps the last hour.
-    sqlx::query("UPDATE grouping_log SET at = now() - interval '2 hours' WHERE tx = (SELECT min(tx) FROM grouping_log)")
+    sqlx::query("UPDATE grouping_log SET at = $1 - interval '2 hours' WHERE tx = (SELECT min(tx) FROM grouping_log)")
+        .bind(now)
         .execute(&app.db.pool)
         .await
         .unwrap();
@@ -343,7 +348,7 @@ async fn near_duplicate_keys_are_pruned_once_no_new_entry_can_match_them() {
         .fetch_one(&app.db.pool)
         .await
         .unwrap();
-    let pruned = tributary::retention::prune_grouping_log(&app.db.pool)
+    let pruned = tributary::retention::prune_grouping_log(&app.db.pool, now)
         .await
         .unwrap();
     let (left,): (i64,) = sqlx::query_as("SELECT count(*) FROM grouping_log")

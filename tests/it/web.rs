@@ -258,7 +258,8 @@ async fn search_source_filter_and_channels() {
     app.shutdown().await;
 }
 
-/// A feed of `n` stories, an hour apart.
+/// A feed of `n` stories an hour apart, dated in the days before the
+/// fixtures' day and moved to this run like every fixture.
 fn long_feed(n: usize) -> Vec<u8> {
     let mut items = String::new();
     for i in 0..n {
@@ -271,11 +272,11 @@ fn long_feed(n: usize) -> Vec<u8> {
              <description>Nội dung bản tin số {i}.</description></item>"
         ));
     }
-    format!(
+    let feed = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss version=\"2.0\"><channel><title>Bản tin</title>\
          <link>https://ban-tin.example/</link><description>x</description>{items}</channel></rss>"
-    )
-    .into_bytes()
+    );
+    crate::support::fixture_dates::redate(feed.as_bytes())
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -3,6 +3,7 @@
 //! application on port 0, and a fixture HTTP server for feeds.
 
 pub mod feed_server;
+pub mod fixture_dates;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -17,6 +18,7 @@ use tributary::poller::{Poller, Selection};
 use tributary::startup::{Application, Role};
 
 pub use feed_server::{FeedServer, Route};
+pub use fixture_dates::at;
 
 /// Where test databases are created.
 enum Server {
@@ -349,12 +351,15 @@ pub fn temp_dir(tag: &str) -> PathBuf {
     dir
 }
 
-/// A file under tests/data.
+/// A file under tests/data, its feed dates moved to this run (see
+/// [`fixture_dates`]): served today, it is as old as when it was written.
 pub fn data(name: &str) -> Vec<u8> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/data")
         .join(name);
-    std::fs::read(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+    let bytes =
+        std::fs::read(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    fixture_dates::redate(&bytes)
 }
 
 /// `[[sources]]` entries for the given URLs.
