@@ -4,6 +4,7 @@
 
 pub mod dates;
 pub mod decode;
+pub mod dialect;
 pub mod fetch;
 pub mod identity;
 pub mod normalize;

@@ -40,7 +40,7 @@ fn parse_once(text: &str, tz: Option<Tz>) -> Result<Feed, ParseError> {
         .sanitize_content(false)
         .build();
     parser
-        .parse(text.as_bytes())
+        .parse(super::dialect::for_feed_rs(text).as_bytes())
         .map_err(|e| ParseError::Invalid(e.to_string()))
 }
 

@@ -9,6 +9,7 @@ mod feeds;
 mod fuzz;
 mod ingest;
 mod lifecycle;
+mod peer;
 mod poller;
 mod stories;
 mod support;
