@@ -8,6 +8,7 @@
 //! to feed-rs as it came, so that its error is the one reported.
 
 use std::borrow::Cow;
+use std::sync::LazyLock;
 
 use base64::Engine;
 use quick_xml::events::{BytesStart, Event};
@@ -17,6 +18,15 @@ use quick_xml::NsReader;
 const ATOM_03: &[u8] = b"http://purl.org/atom/ns#";
 const ATOM_10: &str = "http://www.w3.org/2005/Atom";
 const XHTML: &str = "http://www.w3.org/1999/xhtml";
+/// RSS 0.90's namespace: feed-rs reads RSS 1.0's, and the two are one shape.
+const RSS_090: &str = "http://my.netscape.com/rdf/simple/0.9/";
+const RSS_10: &str = "http://purl.org/rss/1.0/";
+/// UserLand's RSS 2.0 namespace, default or prefixed: RSS 2.0 has none.
+const USERLAND: &[&str] = &[
+    "http://backend.userland.com/rss2",
+    "http://backend.userland.com/rss",
+    "http://blogs.law.harvard.edu/tech/rss",
+];
 
 /// `text` in a dialect feed-rs reads; borrowed when it already is one.
 pub fn for_feed_rs(text: &str) -> Cow<'_, str> {
@@ -32,15 +42,38 @@ pub fn for_feed_rs(text: &str) -> Cow<'_, str> {
 /// Cheap checks on the raw text: false for RSS 2.0 and Atom 1.0 as
 /// usually written, so they pay only these searches.
 fn needs_rewrite(text: &str) -> bool {
-    if text.contains("http://purl.org/atom/ns#") {
+    if text.contains("http://purl.org/atom/ns#") || text.contains(RSS_090) {
+        return true;
+    }
+    if USERLAND.iter().any(|ns| text.contains(ns)) {
         return true;
     }
     if text.contains(ATOM_10) {
-        return ["type=\"text/", "type='text/", "application/xhtml+xml"]
-            .iter()
-            .any(|t| text.contains(t));
+        // `type="text/html"` is common on links; only text constructs count.
+        static MIME_TEXT: LazyLock<regex::Regex> = LazyLock::new(|| {
+            regex::Regex::new(
+                r#"<(?:[\w.-]+:)?(?:title|subtitle|summary|content|rights)\s[^>]*\btype\s*=\s*["'](?:text/|application/)"#,
+            )
+            .expect("static regex")
+        });
+        return [
+            "type=\"text/",
+            "type='text/",
+            "type=\"application/",
+            "type='application/",
+        ]
+        .iter()
+        .any(|t| text.contains(t))
+            && MIME_TEXT.is_match(text);
     }
-    rss_root(text).is_some_and(|tag| !tag.contains("version") || tag.contains("xmlns="))
+    rss_root(text).is_some_and(|tag| {
+        tag.contains("xmlns=")
+            || ![
+                "\"2.0\"", "\"0.91\"", "\"0.92\"", "'2.0'", "'0.91'", "'0.92'",
+            ]
+            .iter()
+            .any(|v| tag.contains(v))
+    })
 }
 
 /// The `<rss ...>` start tag, if the document's root is one.
@@ -85,12 +118,13 @@ fn rewrite(text: &str) -> Option<String> {
         let (ns, event) = reader.read_resolved_event().ok()?;
         let atom_03 = matches!(ns, ResolveResult::Bound(n) if n.as_ref() == ATOM_03);
         let atom_10 = matches!(ns, ResolveResult::Bound(n) if n.as_ref() == ATOM_10.as_bytes());
+        let userland = matches!(ns, ResolveResult::Bound(n) if USERLAND.iter().any(|u| n.as_ref() == u.as_bytes()));
         match event {
             Event::Start(ref e) | Event::Empty(ref e) => {
                 let empty = matches!(event, Event::Empty(_));
                 let root = !seen_root;
                 seen_root = true;
-                let (tag, open) = start_tag(e, root, atom_03, atom_10)?;
+                let (tag, open) = start_tag(e, root, (atom_03, atom_10, userland))?;
                 out.push_str(&tag);
                 if empty {
                     // `<x/>` written as `<x></x>`: same meaning, one code path.
@@ -139,7 +173,11 @@ fn raw_event(event: &Event) -> Option<String> {
 }
 
 /// A start tag rewritten for its dialect, and how to close it.
-fn start_tag(e: &BytesStart, root: bool, atom_03: bool, atom_10: bool) -> Option<(String, Open)> {
+fn start_tag(
+    e: &BytesStart,
+    root: bool,
+    (atom_03, atom_10, userland): (bool, bool, bool),
+) -> Option<(String, Open)> {
     let qname = std::str::from_utf8(e.name().as_ref()).ok()?.to_owned();
     let (prefix, local) = match qname.split_once(':') {
         Some((p, l)) => (Some(p.to_owned()), l.to_owned()),
@@ -158,8 +196,9 @@ fn start_tag(e: &BytesStart, root: bool, atom_03: bool, atom_10: bool) -> Option
         local.as_str()
     };
     let name = match &prefix {
-        Some(p) => format!("{p}:{renamed}"),
-        None => renamed.to_owned(),
+        // RSS 2.0 elements under a UserLand prefix: plain RSS elements.
+        Some(p) if !userland => format!("{p}:{renamed}"),
+        _ => renamed.to_owned(),
     };
     let text_construct = (atom_03 || atom_10)
         && matches!(
@@ -173,11 +212,16 @@ fn start_tag(e: &BytesStart, root: bool, atom_03: bool, atom_10: bool) -> Option
     for a in e.attributes().with_checks(false).flatten() {
         let key = std::str::from_utf8(a.key.as_ref()).ok()?.to_owned();
         let value = std::str::from_utf8(&a.value).ok()?.to_owned();
-        if value.as_bytes() == ATOM_03 && (key == "xmlns" || key.starts_with("xmlns:")) {
+        let declaration = key == "xmlns" || key.starts_with("xmlns:");
+        if declaration && value.as_bytes() == ATOM_03 {
             attrs.push((key, ATOM_10.to_owned()));
+        } else if declaration && value == RSS_090 {
+            attrs.push((key, RSS_10.to_owned()));
+        } else if declaration && USERLAND.contains(&value.as_str()) {
+            // Dropped with the prefixes that used it.
         } else if atom_03 && root && key == "version" {
         } else if rss && key == "xmlns" {
-            // RSS in a default namespace (userland's rss2): plain RSS.
+            // RSS in another default namespace: plain RSS.
         } else if text_construct && key == "type" {
             mime = Some(value);
         } else if text_construct && atom_03 && key == "mode" {
@@ -186,8 +230,13 @@ fn start_tag(e: &BytesStart, root: bool, atom_03: bool, atom_10: bool) -> Option
             attrs.push((key, value));
         }
     }
-    if rss && !attrs.iter().any(|(k, _)| k == "version") {
-        attrs.push(("version".into(), "2.0".into()));
+    if rss {
+        // feed-rs knows 0.91, 0.92 and 2.0 by name; 0.93, 0.94, a missing
+        // or odd version are RSS 2.0's shape.
+        attrs.retain(|(k, v)| k != "version" || ["2.0", "0.91", "0.92"].contains(&v.trim()));
+        if !attrs.iter().any(|(k, _)| k == "version") {
+            attrs.push(("version".into(), "2.0".into()));
+        }
     }
     let mut open = Open {
         name: name.clone(),
@@ -326,6 +375,9 @@ mod tests {
     fn rss_in_a_default_namespace_or_without_version_is_rss() {
         for root in [
             r#"<rss version="2.0" xmlns="http://backend.userland.com/rss2">"#,
+            r#"<rss version="0.93">"#,
+            r#"<rss version="0.94">"#,
+            r#"<rss version="2.01">"#,
             "<rss>",
             r#"<rss xmlns:dc="http://purl.org/dc/elements/1.1/">"#,
         ] {
