@@ -15,7 +15,7 @@ use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::ResolveResult;
 use quick_xml::NsReader;
 
-const ATOM_03: &[u8] = b"http://purl.org/atom/ns#";
+const ATOM_03: &str = "http://purl.org/atom/ns#";
 const ATOM_10: &str = "http://www.w3.org/2005/Atom";
 const XHTML: &str = "http://www.w3.org/1999/xhtml";
 /// RSS 0.90's namespace: feed-rs reads RSS 1.0's, and the two are one shape.
@@ -39,13 +39,24 @@ pub fn for_feed_rs(text: &str) -> Cow<'_, str> {
     }
 }
 
+/// Whether `text` declares namespace `ns`: its URI as an attribute value,
+/// not as text (RSS 2.0 feeds name UserLand's spec in `<docs>`).
+fn declares(text: &str, ns: &str) -> bool {
+    text.match_indices(ns).any(|(at, _)| {
+        let (before, after) = (&text[..at], &text[at + ns.len()..]);
+        (before.ends_with('"') && after.starts_with('"'))
+            || (before.ends_with('\'') && after.starts_with('\''))
+    })
+}
+
 /// Cheap checks on the raw text: false for RSS 2.0 and Atom 1.0 as
 /// usually written, so they pay only these searches.
 fn needs_rewrite(text: &str) -> bool {
-    if text.contains("http://purl.org/atom/ns#") || text.contains(RSS_090) {
-        return true;
-    }
-    if USERLAND.iter().any(|ns| text.contains(ns)) {
+    if [ATOM_03, RSS_090]
+        .into_iter()
+        .chain(USERLAND.iter().copied())
+        .any(|ns| declares(text, ns))
+    {
         return true;
     }
     if text.contains(ATOM_10) {
@@ -116,7 +127,7 @@ fn rewrite(text: &str) -> Option<String> {
     let mut seen_root = false;
     loop {
         let (ns, event) = reader.read_resolved_event().ok()?;
-        let atom_03 = matches!(ns, ResolveResult::Bound(n) if n.as_ref() == ATOM_03);
+        let atom_03 = matches!(ns, ResolveResult::Bound(n) if n.as_ref() == ATOM_03.as_bytes());
         let atom_10 = matches!(ns, ResolveResult::Bound(n) if n.as_ref() == ATOM_10.as_bytes());
         let userland = matches!(ns, ResolveResult::Bound(n) if USERLAND.iter().any(|u| n.as_ref() == u.as_bytes()));
         match event {
@@ -139,7 +150,7 @@ fn rewrite(text: &str) -> Option<String> {
             Event::End(_) => {
                 let open = stack.pop()?;
                 if let Some(encoded) = open.base64 {
-                    out.push_str(&escape_text(&decode_base64(&encoded)));
+                    out.push_str(&quick_xml::escape::escape(decode_base64(&encoded)));
                 }
                 if open.wrapped {
                     out.push_str("</div>");
@@ -151,6 +162,13 @@ fn rewrite(text: &str) -> Option<String> {
                 match stack.last_mut().and_then(|o| o.base64.as_mut()) {
                     Some(encoded) => encoded.push_str(raw),
                     None => out.push_str(raw),
+                }
+            }
+            Event::CData(ref c) => {
+                let raw = std::str::from_utf8(c.as_ref()).ok()?;
+                match stack.last_mut().and_then(|o| o.base64.as_mut()) {
+                    Some(encoded) => encoded.push_str(raw),
+                    None => out.push_str(&raw_event(&event)?),
                 }
             }
             Event::Eof => break,
@@ -213,13 +231,14 @@ fn start_tag(
         let key = std::str::from_utf8(a.key.as_ref()).ok()?.to_owned();
         let value = std::str::from_utf8(&a.value).ok()?.to_owned();
         let declaration = key == "xmlns" || key.starts_with("xmlns:");
-        if declaration && value.as_bytes() == ATOM_03 {
+        if declaration && value == ATOM_03 {
             attrs.push((key, ATOM_10.to_owned()));
         } else if declaration && value == RSS_090 {
             attrs.push((key, RSS_10.to_owned()));
         } else if declaration && USERLAND.contains(&value.as_str()) {
             // Dropped with the prefixes that used it.
         } else if atom_03 && root && key == "version" {
+            // "0.3": Atom 1.0 has no version attribute.
         } else if rss && key == "xmlns" {
             // RSS in another default namespace: plain RSS.
         } else if text_construct && key == "type" {
@@ -302,10 +321,6 @@ fn decode_base64(encoded: &str) -> String {
         .decode(compact.as_bytes())
         .map(|b| String::from_utf8_lossy(&b).into_owned())
         .unwrap_or_default()
-}
-
-fn escape_text(s: &str) -> String {
-    quick_xml::escape::escape(s).into_owned()
 }
 
 #[cfg(test)]
@@ -407,8 +422,13 @@ mod tests {
         let rss =
             r#"<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>"#;
         assert!(matches!(for_feed_rs(rss), Cow::Borrowed(_)));
-        let atom =
-            r#"<feed xmlns="http://www.w3.org/2005/Atom"><title type="html">t</title></feed>"#;
+        // UserLand's spec named in <docs>, not declared as a namespace.
+        let docs = r#"<rss version="2.0"><channel><title>t</title>
+            <docs>http://blogs.law.harvard.edu/tech/rss</docs></channel></rss>"#;
+        assert!(matches!(for_feed_rs(docs), Cow::Borrowed(_)));
+        // type="text/html" on a link is not a text construct's MIME type.
+        let atom = r#"<feed xmlns="http://www.w3.org/2005/Atom"><title type="html">t</title>
+            <link rel="alternate" type="text/html" href="/"/></feed>"#;
         assert!(matches!(for_feed_rs(atom), Cow::Borrowed(_)));
     }
 
