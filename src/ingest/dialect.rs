@@ -8,7 +8,6 @@
 //! to feed-rs as it came, so that its error is the one reported.
 
 use std::borrow::Cow;
-use std::sync::LazyLock;
 
 use base64::Engine;
 use quick_xml::events::{BytesStart, Event};
@@ -21,6 +20,9 @@ const XHTML: &str = "http://www.w3.org/1999/xhtml";
 /// RSS 0.90's namespace: feed-rs reads RSS 1.0's, and the two are one shape.
 const RSS_090: &str = "http://my.netscape.com/rdf/simple/0.9/";
 const RSS_10: &str = "http://purl.org/rss/1.0/";
+const RDF: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#";
+const DC: &str = "http://purl.org/dc/elements/1.1/";
+const MEDIA: &str = "http://search.yahoo.com/mrss/";
 /// UserLand's RSS 2.0 namespace, default or prefixed: RSS 2.0 has none.
 const USERLAND: &[&str] = &[
     "http://backend.userland.com/rss2",
@@ -52,30 +54,19 @@ fn declares(text: &str, ns: &str) -> bool {
 /// Cheap checks on the raw text: false for RSS 2.0 and Atom 1.0 as
 /// usually written, so they pay only these searches.
 fn needs_rewrite(text: &str) -> bool {
-    if [ATOM_03, RSS_090]
+    if [ATOM_03, RSS_090, RSS_10]
         .into_iter()
         .chain(USERLAND.iter().copied())
         .any(|ns| declares(text, ns))
     {
         return true;
     }
+    if (declares(text, DC) || declares(text, MEDIA)) && text.contains(":title>") {
+        // `dc:title` or `media:title` may be an item's only title.
+        return true;
+    }
     if text.contains(ATOM_10) {
-        // `type="text/html"` is common on links; only text constructs count.
-        static MIME_TEXT: LazyLock<regex::Regex> = LazyLock::new(|| {
-            regex::Regex::new(
-                r#"<(?:[\w.-]+:)?(?:title|subtitle|summary|content|rights)\s[^>]*\btype\s*=\s*["'](?:text/|application/)"#,
-            )
-            .expect("static regex")
-        });
-        return [
-            "type=\"text/",
-            "type='text/",
-            "type=\"application/",
-            "type='application/",
-        ]
-        .iter()
-        .any(|t| text.contains(t))
-            && MIME_TEXT.is_match(text);
+        return text_construct_types(text).any(|t| !matches!(t, "text" | "html" | "xhtml"));
     }
     rss_root(text).is_some_and(|tag| {
         tag.contains("xmlns=")
@@ -84,6 +75,26 @@ fn needs_rewrite(text: &str) -> bool {
             ]
             .iter()
             .any(|v| tag.contains(v))
+    })
+}
+
+/// The `type` values written on Atom text constructs (title, subtitle,
+/// summary, content, rights); `type="text/html"` on a link is not one.
+fn text_construct_types(text: &str) -> impl Iterator<Item = &str> {
+    text.match_indices("type=").filter_map(move |(at, _)| {
+        let rest = &text[at + 5..];
+        let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+        let value = &rest[1..rest[1..].find(quote)? + 1];
+        let open = text[..at].rfind('<')?;
+        let name = text[open + 1..at]
+            .split(|c: char| c.is_whitespace() || c == '>')
+            .next()?;
+        let local = name.rsplit(':').next()?;
+        matches!(
+            local,
+            "title" | "subtitle" | "summary" | "content" | "rights"
+        )
+        .then_some(value)
     })
 }
 
@@ -111,12 +122,32 @@ fn rss_root(text: &str) -> Option<&str> {
 
 /// How one open element is written back.
 struct Open {
-    /// The name its end tag gets (renamed elements keep their prefix).
-    name: String,
+    /// The name its end tag gets (renamed elements keep their prefix);
+    /// `None` for a tag that is not written (RSS 1.0's `<channel>`).
+    name: Option<String>,
     /// Base64 content being gathered, decoded at the end tag.
-    base64: Option<String>,
+    base64: Option<Base64>,
     /// An `<div>` opened inside it (MIME-typed inline markup made xhtml).
     wrapped: bool,
+}
+
+/// Text gathered as base64 (as written, escaped), and what to write if it
+/// is not base64.
+struct Base64 {
+    text: String,
+    /// Atom 0.3 says `mode="base64"`: what does not decode is nothing.
+    /// Atom 1.0 only implies it by a media type: it is written as it came.
+    declared: bool,
+}
+
+/// An RSS item being written: where it starts in the output, and what it
+/// has had so far.
+struct Item {
+    depth: usize,
+    start: usize,
+    about: Option<String>,
+    has_link: bool,
+    has_title: bool,
 }
 
 fn rewrite(text: &str) -> Option<String> {
@@ -125,21 +156,98 @@ fn rewrite(text: &str) -> Option<String> {
     let mut out = String::with_capacity(text.len() + 256);
     let mut stack: Vec<Open> = Vec::new();
     let mut seen_root = false;
+    // RSS 1.0 and 0.90 are written as RSS 2.0: the root becomes `<rss>`
+    // with one `<channel>` that holds the channel's children and the items.
+    let mut rdf = false;
+    let mut item: Option<Item> = None;
     loop {
         let (ns, event) = reader.read_resolved_event().ok()?;
-        let atom_03 = matches!(ns, ResolveResult::Bound(n) if n.as_ref() == ATOM_03.as_bytes());
-        let atom_10 = matches!(ns, ResolveResult::Bound(n) if n.as_ref() == ATOM_10.as_bytes());
-        let userland = matches!(ns, ResolveResult::Bound(n) if USERLAND.iter().any(|u| n.as_ref() == u.as_bytes()));
+        let bound =
+            |uri: &str| matches!(ns, ResolveResult::Bound(n) if n.as_ref() == uri.as_bytes());
+        let dialect = Dialect {
+            atom_03: bound(ATOM_03),
+            atom_10: bound(ATOM_10),
+            userland: USERLAND.iter().any(|u| bound(u)),
+            title_alias: bound(DC) || bound(MEDIA),
+            rdf: bound(RDF),
+            rss: matches!(ns, ResolveResult::Unbound)
+                || bound(RSS_10)
+                || bound(RSS_090)
+                || USERLAND.iter().any(|u| bound(u)),
+        };
         match event {
             Event::Start(ref e) | Event::Empty(ref e) => {
                 let empty = matches!(event, Event::Empty(_));
+                let depth = stack.len();
                 let root = !seen_root;
                 seen_root = true;
-                let (tag, open) = start_tag(e, root, (atom_03, atom_10, userland))?;
-                out.push_str(&tag);
+                let local = local_name(e)?;
+                if root && dialect.rdf && local == "RDF" {
+                    rdf = true;
+                    out.push_str(&rdf_root(e)?);
+                    if empty {
+                        out.push_str("</channel></rss>");
+                    } else {
+                        stack.push(Open {
+                            name: Some("channel></rss".into()),
+                            base64: None,
+                            wrapped: false,
+                        });
+                    }
+                    continue;
+                }
+                if rdf && depth == 1 && local == "channel" {
+                    if !empty {
+                        stack.push(Open {
+                            name: None,
+                            base64: None,
+                            wrapped: false,
+                        });
+                    }
+                    continue;
+                }
+                let rss_item = local == "item" && dialect.rss;
+                if rss_item && item.is_none() {
+                    item = Some(Item {
+                        depth,
+                        start: 0,
+                        about: rdf.then(|| attribute(e, "rdf:about")).flatten(),
+                        has_link: false,
+                        has_title: false,
+                    });
+                }
+                let in_item = item.as_ref().is_some_and(|i| i.depth + 1 == depth);
+                // An item's `dc:title` or `media:title` is its title when
+                // it has no other (a later `<title>` still wins).
+                let dc_title = in_item
+                    && dialect.title_alias
+                    && local == "title"
+                    && item.as_ref().is_some_and(|i| !i.has_title);
+                if in_item && dialect.rss {
+                    if let Some(i) = item.as_mut() {
+                        i.has_link |= local == "link";
+                        i.has_title |= local == "title";
+                    }
+                }
+                let (tag, mut open) = start_tag(e, root, &dialect)?;
+                if dc_title {
+                    open.name = Some("title".into());
+                    out.push_str("<title>");
+                    if let Some(i) = item.as_mut() {
+                        i.has_title = true;
+                    }
+                } else {
+                    out.push_str(&tag);
+                }
+                if rss_item && item.as_ref().is_some_and(|i| i.depth == depth) {
+                    if let Some(i) = item.as_mut() {
+                        i.start = out.len();
+                    }
+                }
                 if empty {
                     // `<x/>` written as `<x></x>`: same meaning, one code path.
-                    out.push_str(&format!("</{}>", open.name));
+                    close(&mut out, open);
+                    finish_item(&mut out, &mut item, depth);
                 } else {
                     if open.wrapped {
                         out.push_str(&format!("<div xmlns=\"{XHTML}\">"));
@@ -149,38 +257,122 @@ fn rewrite(text: &str) -> Option<String> {
             }
             Event::End(_) => {
                 let open = stack.pop()?;
-                if let Some(encoded) = open.base64 {
-                    out.push_str(&quick_xml::escape::escape(decode_base64(&encoded)));
-                }
-                if open.wrapped {
-                    out.push_str("</div>");
-                }
-                out.push_str(&format!("</{}>", open.name));
+                close(&mut out, open);
+                finish_item(&mut out, &mut item, stack.len());
             }
-            Event::Text(ref t) => {
-                let raw = std::str::from_utf8(t.as_ref()).ok()?;
-                match stack.last_mut().and_then(|o| o.base64.as_mut()) {
-                    Some(encoded) => encoded.push_str(raw),
-                    None => out.push_str(raw),
-                }
-            }
+            Event::Text(ref t) => match stack.last_mut().and_then(|o| o.base64.as_mut()) {
+                Some(b) => b.text.push_str(std::str::from_utf8(t.as_ref()).ok()?),
+                None => out.push_str(std::str::from_utf8(t.as_ref()).ok()?),
+            },
             Event::CData(ref c) => {
                 let raw = std::str::from_utf8(c.as_ref()).ok()?;
                 match stack.last_mut().and_then(|o| o.base64.as_mut()) {
-                    Some(encoded) => encoded.push_str(raw),
+                    Some(b) => b.text.push_str(&quick_xml::escape::escape(raw)),
                     None => out.push_str(&raw_event(&event)?),
                 }
             }
             Event::Eof => break,
             other => {
-                if stack.last().is_some_and(|o| o.base64.is_some()) {
-                    continue;
+                let raw = raw_event(&other)?;
+                match stack.last_mut().and_then(|o| o.base64.as_mut()) {
+                    // A character or entity reference is text; comments
+                    // and processing instructions inside are not.
+                    Some(b) if matches!(other, Event::GeneralRef(_)) => b.text.push_str(&raw),
+                    Some(_) => {}
+                    None => out.push_str(&raw),
                 }
-                out.push_str(&raw_event(&other)?);
             }
         }
     }
     Some(out)
+}
+
+/// Writes what an open element still owes: decoded base64, the closing
+/// `</div>` of wrapped markup, its end tag.
+fn close(out: &mut String, open: Open) {
+    if let Some(b) = open.base64 {
+        let unescaped = quick_xml::escape::unescape(&b.text).ok();
+        match unescaped.as_deref().and_then(decode_base64) {
+            Some(decoded) => out.push_str(&quick_xml::escape::escape(&decoded)),
+            None if b.declared => {}
+            None => out.push_str(&b.text),
+        }
+    }
+    if open.wrapped {
+        out.push_str("</div>");
+    }
+    if let Some(name) = open.name {
+        out.push_str(&format!("</{name}>"));
+    }
+}
+
+/// At an item's end: an RSS 1.0 item without a `<link>` is identified by
+/// its `rdf:about` (the item's URI, which the spec says is its link).
+fn finish_item(out: &mut String, item: &mut Option<Item>, depth: usize) {
+    if item.as_ref().is_none_or(|i| i.depth != depth) {
+        return;
+    }
+    let Some(i) = item.take() else { return };
+    if let (false, Some(about)) = (i.has_link, i.about) {
+        // Before the end tag just written (`</item>`).
+        let at = out.rfind("</").unwrap_or(out.len()).max(i.start);
+        out.insert_str(
+            at,
+            &format!(
+                "<guid isPermaLink=\"false\">{}</guid>",
+                quick_xml::escape::escape(&about)
+            ),
+        );
+    }
+}
+
+/// The RSS 2.0 root (and its channel) for an RSS 1.0 `rdf:RDF` root: its
+/// namespace declarations kept, except RSS 1.0's as the default namespace
+/// (RSS 2.0's elements have none).
+fn rdf_root(e: &BytesStart) -> Option<String> {
+    let mut tag = String::from("<rss version=\"2.0\"");
+    for a in e.attributes().with_checks(false).flatten() {
+        let key = std::str::from_utf8(a.key.as_ref()).ok()?;
+        let value = std::str::from_utf8(&a.value).ok()?;
+        if key == "xmlns" || !key.starts_with("xmlns:") {
+            continue;
+        }
+        let value = if value == RSS_090 { RSS_10 } else { value };
+        tag.push_str(&format!(" {key}=\"{value}\""));
+    }
+    tag.push_str("><channel>");
+    Some(tag)
+}
+
+fn local_name(e: &BytesStart) -> Option<String> {
+    let local = e.local_name();
+    std::str::from_utf8(local.as_ref()).ok().map(str::to_owned)
+}
+
+fn attribute(e: &BytesStart, key: &str) -> Option<String> {
+    e.attributes()
+        .with_checks(false)
+        .flatten()
+        .find(|a| a.key.as_ref() == key.as_bytes())
+        .and_then(|a| {
+            let raw = std::str::from_utf8(&a.value).ok()?;
+            quick_xml::escape::unescape(raw)
+                .ok()
+                .map(|v| v.trim().to_owned())
+        })
+        .filter(|v| !v.is_empty())
+}
+
+/// Which namespace an element is in, as far as the rewrite cares.
+struct Dialect {
+    atom_03: bool,
+    atom_10: bool,
+    userland: bool,
+    /// `dc:title`, `media:title`: an item's title if it has none.
+    title_alias: bool,
+    rdf: bool,
+    /// RSS's own elements: no namespace, RSS 1.0's or 0.90's, UserLand's.
+    rss: bool,
 }
 
 /// An event other than a start, end or text tag, as it was written.
@@ -191,11 +383,13 @@ fn raw_event(event: &Event) -> Option<String> {
 }
 
 /// A start tag rewritten for its dialect, and how to close it.
-fn start_tag(
-    e: &BytesStart,
-    root: bool,
-    (atom_03, atom_10, userland): (bool, bool, bool),
-) -> Option<(String, Open)> {
+fn start_tag(e: &BytesStart, root: bool, dialect: &Dialect) -> Option<(String, Open)> {
+    let Dialect {
+        atom_03,
+        atom_10,
+        userland,
+        ..
+    } = *dialect;
     let qname = std::str::from_utf8(e.name().as_ref()).ok()?.to_owned();
     let (prefix, local) = match qname.split_once(':') {
         Some((p, l)) => (Some(p.to_owned()), l.to_owned()),
@@ -258,7 +452,7 @@ fn start_tag(
         }
     }
     let mut open = Open {
-        name: name.clone(),
+        name: Some(name.clone()),
         base64: None,
         wrapped: false,
     };
@@ -267,8 +461,21 @@ fn start_tag(
         let atom_type = match (mode.as_deref(), kind) {
             (Some("base64"), k) => {
                 let html = k == Some("html") || k == Some("xhtml");
-                open.base64 = Some(String::new());
+                open.base64 = Some(Base64 {
+                    text: String::new(),
+                    declared: true,
+                });
                 Some(if html { "html" } else { "text" })
+            }
+            // Atom 1.0: a text construct of another media type is base64
+            // (RFC 4287 4.1.3.3 says so of content; feedparser reads titles
+            // and summaries alike). An empty type is text.
+            (None, None) if atom_10 && renamed != "content" && mime.is_some() => {
+                open.base64 = Some(Base64 {
+                    text: String::new(),
+                    declared: false,
+                });
+                Some("text")
             }
             (Some("escaped"), Some("xhtml")) | (Some("escaped"), None) => Some("html"),
             (Some("escaped"), k) => k,
@@ -315,12 +522,13 @@ fn text_type(mime: &str) -> Option<&'static str> {
     })
 }
 
-fn decode_base64(encoded: &str) -> String {
+/// Base64 text decoded, if it is base64 of UTF-8 text.
+fn decode_base64(encoded: &str) -> Option<String> {
     let compact: String = encoded.chars().filter(|c| !c.is_whitespace()).collect();
-    base64::engine::general_purpose::STANDARD
+    let bytes = base64::engine::general_purpose::STANDARD
         .decode(compact.as_bytes())
-        .map(|b| String::from_utf8_lossy(&b).into_owned())
-        .unwrap_or_default()
+        .ok()?;
+    String::from_utf8(bytes).ok()
 }
 
 #[cfg(test)]
@@ -415,6 +623,78 @@ mod tests {
         assert_eq!(feed.entries.len(), 1);
         assert_eq!(text_of(&feed.entries[0].title), "Hải Phòng");
         assert_eq!(text_of(&feed.entries[0].summary), "Tóm tắt");
+    }
+
+    #[test]
+    fn rss_1_0_and_0_90_items_are_kept_without_a_link() {
+        for ns in [RSS_10, RSS_090] {
+            let xml = format!(
+                r#"<?xml version="1.0"?>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="{ns}"
+         xmlns:dc="http://purl.org/dc/elements/1.1/">
+<channel rdf:about="https://haiphong.example/rss">
+  <title>Báo Hải Phòng</title><link>https://haiphong.example/</link>
+  <items><rdf:Seq><rdf:li resource="https://haiphong.example/1"/></rdf:Seq></items>
+</channel>
+<item rdf:about="https://haiphong.example/1"><title>Đảng ủy họp</title>
+  <dc:date>2026-11-25T07:30:00+07:00</dc:date></item>
+<item><title>Trường Sa</title></item>
+<item rdf:about="https://haiphong.example/3"><title>Có link</title>
+  <link>https://haiphong.example/3?src=rss</link></item>
+<item rdf:about="urn:x:4"/>
+</rdf:RDF>"#
+            );
+            let feed = parse_feed(&xml, None).unwrap_or_else(|e| panic!("{ns}: {e}"));
+            assert_eq!(text_of(&feed.title), "Báo Hải Phòng", "{ns}");
+            let titles: Vec<String> = feed.entries.iter().map(|e| text_of(&e.title)).collect();
+            assert_eq!(titles, ["Đảng ủy họp", "Trường Sa", "Có link", ""], "{ns}");
+            let ids: Vec<&str> = feed.entries.iter().map(|e| e.id.as_str()).collect();
+            // rdf:about identifies an item only when it has no link, so
+            // items stored before keep their identity.
+            assert_eq!(
+                ids,
+                ["https://haiphong.example/1", "", "", "urn:x:4"],
+                "{ns}"
+            );
+            assert!(feed.entries[0].published.is_some(), "{ns}");
+            assert_eq!(
+                feed.entries[2].links[0].href,
+                "https://haiphong.example/3?src=rss"
+            );
+        }
+    }
+
+    #[test]
+    fn an_items_dc_or_media_title_is_its_title_when_it_has_none() {
+        let xml = r#"<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel>
+            <title>t</title>
+            <item><dc:title>Hải Phòng</dc:title><link>https://a.example/1</link></item>
+            <item><title>Tiêu đề</title><dc:title>khác</dc:title></item>
+            <item xmlns:media="http://search.yahoo.com/mrss/"><media:title type="plain">Video: Trường Sa</media:title>
+              <media:content url="https://a.example/v.mp4"><media:title>không</media:title></media:content></item>
+            </channel></rss>"#;
+        let feed = parse_feed(xml, None).unwrap();
+        assert_eq!(text_of(&feed.entries[0].title), "Hải Phòng");
+        assert_eq!(text_of(&feed.entries[1].title), "Tiêu đề");
+        assert_eq!(text_of(&feed.entries[2].title), "Video: Trường Sa");
+    }
+
+    #[test]
+    fn atom_1_0_text_of_another_media_type_is_base64_or_as_written() {
+        // "Hải <b>Phòng</b>" in base64.
+        let xml = r#"<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title>
+            <entry><id>1</id><title type="application/octet-stream">SOG6o2kgPGI+UGjDsm5nPC9iPg==</title></entry>
+            <entry><id>2</id><title type="">Trường Sa</title>
+              <summary type="image/png">không phải base64 &amp; vẫn giữ</summary></entry>
+            </feed>"#;
+        let feed = parse_feed(xml, None).unwrap();
+        assert_eq!(feed.entries.len(), 2);
+        assert_eq!(text_of(&feed.entries[0].title), "Hải <b>Phòng</b>");
+        assert_eq!(text_of(&feed.entries[1].title), "Trường Sa");
+        assert_eq!(
+            text_of(&feed.entries[1].summary),
+            "không phải base64 & vẫn giữ"
+        );
     }
 
     #[test]

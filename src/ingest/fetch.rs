@@ -8,8 +8,8 @@ use std::time::{Duration, Instant, UNIX_EPOCH};
 
 use chrono::{DateTime, Utc};
 use reqwest::header::{
-    HeaderMap, CACHE_CONTROL, CONTENT_TYPE, ETAG, EXPIRES, IF_MODIFIED_SINCE, IF_NONE_MATCH,
-    LAST_MODIFIED, LOCATION, RETRY_AFTER,
+    HeaderMap, CACHE_CONTROL, CONTENT_LOCATION, CONTENT_TYPE, ETAG, EXPIRES, IF_MODIFIED_SINCE,
+    IF_NONE_MATCH, LAST_MODIFIED, LOCATION, RETRY_AFTER,
 };
 use url::Url;
 
@@ -86,7 +86,7 @@ pub struct FetchResult {
 #[derive(Debug)]
 pub enum FetchOutcome {
     NotModified { status: u16 },
-    Fetched(FetchedFeed),
+    Fetched(Box<FetchedFeed>),
 }
 
 #[derive(Debug)]
@@ -97,6 +97,9 @@ pub struct FetchedFeed {
     pub validators: Validators,
     /// Where the body came from after redirects.
     pub final_url: Url,
+    /// The body's own address when the server names one
+    /// (`Content-Location`): the base of its relative links.
+    pub content_location: Option<Url>,
 }
 
 /// Whether a fetch may reach private addresses.
@@ -242,7 +245,7 @@ impl Fetcher {
             body.extend_from_slice(&chunk);
         }
         Ok(FetchResult {
-            outcome: FetchOutcome::Fetched(FetchedFeed {
+            outcome: FetchOutcome::Fetched(Box::new(FetchedFeed {
                 status: status.as_u16(),
                 body,
                 content_type: header(&headers, CONTENT_TYPE),
@@ -250,8 +253,11 @@ impl Fetcher {
                     etag: header(&headers, ETAG),
                     last_modified: header(&headers, LAST_MODIFIED),
                 },
+                content_location: header(&headers, CONTENT_LOCATION)
+                    .and_then(|l| url.join(l.trim()).ok())
+                    .filter(|u| matches!(u.scheme(), "http" | "https")),
                 final_url: url,
-            }),
+            })),
             hints,
             moved_to,
         })
@@ -331,7 +337,7 @@ impl Fetcher {
             .modified()
             .ok()
             .map(|t| httpdate(DateTime::<Utc>::from(t)));
-        Ok(result(FetchOutcome::Fetched(FetchedFeed {
+        Ok(result(FetchOutcome::Fetched(Box::new(FetchedFeed {
             status: 200,
             body,
             content_type: None,
@@ -340,7 +346,8 @@ impl Fetcher {
                 last_modified,
             },
             final_url: url.clone(),
-        })))
+            content_location: None,
+        }))))
     }
 }
 

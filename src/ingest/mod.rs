@@ -277,7 +277,7 @@ impl Ingestor {
                 };
                 return Ok((PollOutcome::NotModified, log, update));
             }
-            FetchOutcome::Fetched(f) => f,
+            FetchOutcome::Fetched(f) => *f,
         };
         let _working = self
             .workers
@@ -292,7 +292,11 @@ impl Ingestor {
         let bytes = fetched.body.len() as i64;
 
         // Decoding and parsing are CPU work: keep them off the async workers.
-        let final_url = fetched.final_url.clone();
+        // Relative links resolve against the body's own address.
+        let document_url = fetched
+            .content_location
+            .clone()
+            .unwrap_or_else(|| fetched.final_url.clone());
         let body = fetched.body;
         let content_type = fetched.content_type.clone();
         let (prepared, feed_hints): (PreparedFeed, FeedHints) = run_blocking(move || {
@@ -300,7 +304,7 @@ impl Ingestor {
             let feed = parse::parse_feed(&text, tz)?;
             let hints = parse::feed_hints(&text, feed.ttl);
             Ok::<_, PollError>((
-                normalize::prepare(feed, &final_url, guid_was_unreliable),
+                normalize::prepare(feed, &document_url, guid_was_unreliable),
                 hints,
             ))
         })

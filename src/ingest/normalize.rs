@@ -148,12 +148,7 @@ pub fn prepare(feed: Feed, document_url: &Url, guid_was_unreliable: bool) -> Pre
     let titles: Vec<String> = feed
         .entries
         .iter()
-        .map(|e| {
-            e.title
-                .as_ref()
-                .map(|t| plain_text(t, declared_types))
-                .unwrap_or_default()
-        })
+        .map(|e| entry_title(e, declared_types))
         .collect();
     let inputs: Vec<IdentityInput<'_>> = feed
         .entries
@@ -220,13 +215,7 @@ impl PreparedFeed {
         let e = &self.feed.entries[candidate.index];
         let url = entry_link(e, self.base.as_ref());
         let canonical = url.as_ref().and_then(canonical_url);
-        let title = text::truncate_words(
-            &e.title
-                .as_ref()
-                .map(|t| plain_text(t, self.declared_types))
-                .unwrap_or_default(),
-            MAX_TITLE_CHARS,
-        );
+        let title = text::truncate_words(&entry_title(e, self.declared_types), MAX_TITLE_CHARS);
 
         let content_source = e
             .content
@@ -449,6 +438,25 @@ fn looks_like_html(s: &str) -> bool {
 }
 
 /// Titles and summaries are plain text, whatever the feed marked them as.
+/// An entry's title as text; without one, its media's (`media:title`),
+/// which is all some video and photo feeds give.
+fn entry_title(e: &Entry, declared_types: bool) -> String {
+    let own = e
+        .title
+        .as_ref()
+        .map(|t| plain_text(t, declared_types))
+        .unwrap_or_default();
+    if !own.trim().is_empty() {
+        return own;
+    }
+    e.media
+        .iter()
+        .filter_map(|m| m.title.as_ref())
+        .map(|t| plain_text(t, declared_types))
+        .find(|t| !t.trim().is_empty())
+        .unwrap_or(own)
+}
+
 fn plain_text(t: &Text, declared_types: bool) -> String {
     let raw = text::nfc(&t.content);
     let plain = if is_html_text(t, declared_types) {
