@@ -56,13 +56,13 @@ fn main() {
             let text = decode::decode(body, None);
             let t1 = Instant::now();
             let feed = match parse::parse_feed(&text, None) {
-                Ok(f) => f,
+                Ok(p) => p.feed,
                 Err(e) => {
                     eprintln!("{}: {e}", path.display());
                     continue;
                 }
             };
-            let prepared = normalize::prepare(feed, &base, false);
+            let prepared = normalize::prepare(feed, &base, false, &[]);
             let t2 = Instant::now();
             let cleaned: Vec<_> = prepared
                 .candidates

@@ -133,7 +133,7 @@ async fn poll_with(config: &Config, db: &Database, all: bool) -> Result<String> 
 pub fn poll_summary(reports: &[PollReport], elapsed: std::time::Duration) -> String {
     let mut out = String::new();
     let (mut ok, mut not_modified, mut failed) = (0, 0, 0);
-    let (mut new, mut updated) = (0u64, 0u64);
+    let (mut new, mut updated, mut dropped) = (0u64, 0u64, 0u64);
     for r in reports {
         let what = match &r.outcome {
             PollOutcome::NotModified => {
@@ -145,12 +145,19 @@ pub fn poll_summary(reports: &[PollReport], elapsed: std::time::Duration) -> Str
                 updated: u,
                 unchanged,
                 new_stories,
+                dropped: d,
             } => {
                 ok += 1;
                 new += n;
                 updated += u;
+                dropped += u64::from(d.total());
+                let lost = if d.total() > 0 {
+                    format!(", {} dropped ({d})", d.total())
+                } else {
+                    String::new()
+                };
                 format!(
-                    "ok: {n} new, {u} updated, {unchanged} unchanged, {new_stories} new stories"
+                    "ok: {n} new, {u} updated, {unchanged} unchanged, {new_stories} new stories{lost}"
                 )
             }
             PollOutcome::Failed { error, .. } => {
@@ -169,7 +176,7 @@ pub fn poll_summary(reports: &[PollReport], elapsed: std::time::Duration) -> Str
     let secs = elapsed.as_secs_f64().max(0.001);
     let _ = writeln!(
         out,
-        "total: {} sources ({ok} ok, {not_modified} not modified, {failed} failed); {new} new and {updated} updated entries in {secs:.2} s ({:.0} entries/s)",
+        "total: {} sources ({ok} ok, {not_modified} not modified, {failed} failed); {new} new and {updated} updated entries, {dropped} dropped, in {secs:.2} s ({:.0} entries/s)",
         reports.len(),
         (new + updated) as f64 / secs
     );

@@ -74,6 +74,7 @@ struct Registry {
     entries_updated: AtomicU64,
     entries_unchanged: AtomicU64,
     entries_joined_story: AtomicU64,
+    entries_dropped: Mutex<BTreeMap<&'static str, u64>>,
     stories_created: AtomicU64,
     http_requests: Mutex<BTreeMap<(String, u16), u64>>,
     http_seconds: Mutex<BTreeMap<String, Histogram>>,
@@ -87,6 +88,7 @@ static REGISTRY: LazyLock<Registry> = LazyLock::new(|| Registry {
     entries_updated: AtomicU64::new(0),
     entries_unchanged: AtomicU64::new(0),
     entries_joined_story: AtomicU64::new(0),
+    entries_dropped: Mutex::new(BTreeMap::new()),
     stories_created: AtomicU64::new(0),
     http_requests: Mutex::new(BTreeMap::new()),
     http_seconds: Mutex::new(BTreeMap::new()),
@@ -104,6 +106,8 @@ pub enum PollKind {
     HttpError,
     NetworkError,
     ParseError,
+    /// A document with entries of which none could be stored.
+    NothingStored,
     DatabaseError,
 }
 
@@ -115,6 +119,7 @@ impl PollKind {
             PollKind::HttpError => "http_error",
             PollKind::NetworkError => "network_error",
             PollKind::ParseError => "parse_error",
+            PollKind::NothingStored => "nothing_stored",
             PollKind::DatabaseError => "database_error",
         }
     }
@@ -148,6 +153,11 @@ pub fn record_poll(kind: PollKind, elapsed: Duration, counts: PollCounts) {
     );
     r.stories_created
         .fetch_add(counts.new_stories, Ordering::Relaxed);
+}
+
+/// Entries of fetched documents not stored, by reason.
+pub fn record_dropped(reason: &'static str, n: u64) {
+    *lock(&REGISTRY.entries_dropped).entry(reason).or_default() += n;
 }
 
 pub fn record_request(route: &str, status: u16, elapsed: Duration) {
@@ -193,6 +203,13 @@ pub async fn render(pool: &PgPool) -> String {
             out,
             "tributary_entries_total{{kind=\"{kind}\"}} {}",
             v.load(Ordering::Relaxed)
+        );
+    }
+    out.push_str("# HELP tributary_entries_dropped_total Entries of fetched documents not stored, by reason.\n# TYPE tributary_entries_dropped_total counter\n");
+    for (reason, v) in lock(&r.entries_dropped).iter() {
+        let _ = writeln!(
+            out,
+            "tributary_entries_dropped_total{{reason=\"{reason}\"}} {v}"
         );
     }
     out.push_str("# HELP tributary_stories_created_total Stories created by this process.\n# TYPE tributary_stories_created_total counter\n");

@@ -233,13 +233,19 @@ pub struct FetchRecord {
     pub new_entries: i32,
     pub updated_entries: i32,
     pub error: Option<String>,
+    /// Entries of the document that were not stored.
+    pub dropped: i32,
+    /// Why, as reason → count (`unreadable`, `empty`, `duplicate`).
+    #[schema(value_type = Object)]
+    pub dropped_reasons: serde_json::Value,
 }
 
 /// The source's recent fetches, newest first.
 pub async fn fetch_log(pool: &PgPool, id: i64) -> Result<Vec<FetchRecord>, SourceError> {
     get(pool, id).await?;
     Ok(sqlx::query_as(
-        "SELECT at, status, duration_ms, bytes, new_entries, updated_entries, error
+        "SELECT at, status, duration_ms, bytes, new_entries, updated_entries, error,
+                dropped, COALESCE(dropped_reasons, '{}'::jsonb) AS dropped_reasons
          FROM fetch_log WHERE source_id = $1 ORDER BY id DESC",
     )
     .bind(id)

@@ -562,7 +562,7 @@ mod tests {
     <content type="application/xhtml+xml" mode="xml"><p>Nội dung <b>đậm</b></p></content>
   </entry>
 </feed>"#;
-        let feed = parse_feed(xml, None).unwrap();
+        let feed = parse_feed(xml, None).unwrap().feed;
         assert_eq!(text_of(&feed.title), "Tin Hải Phòng");
         assert_eq!(text_of(&feed.description), "Tin nhanh mỗi ngày");
         assert_eq!(text_of(&feed.rights), "© Báo Hải Phòng");
@@ -608,7 +608,9 @@ mod tests {
                 "<?xml version=\"1.0\"?>\n<!-- a comment -->\n{root}<channel><title>Tin</title>\
                  <item><title>Trường Sa</title><link>https://a.example/1</link></item></channel></rss>"
             );
-            let feed = parse_feed(&xml, None).unwrap_or_else(|e| panic!("{root}: {e}"));
+            let feed = parse_feed(&xml, None)
+                .unwrap_or_else(|e| panic!("{root}: {e}"))
+                .feed;
             assert_eq!(feed.entries.len(), 1, "{root}");
             assert_eq!(text_of(&feed.entries[0].title), "Trường Sa", "{root}");
         }
@@ -619,7 +621,7 @@ mod tests {
         let xml = r#"<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title>
             <entry><title type="text/plain">Hải Phòng</title><id>1</id>
             <summary type="text/plain">Tóm tắt</summary></entry></feed>"#;
-        let feed = parse_feed(xml, None).unwrap();
+        let feed = parse_feed(xml, None).unwrap().feed;
         assert_eq!(feed.entries.len(), 1);
         assert_eq!(text_of(&feed.entries[0].title), "Hải Phòng");
         assert_eq!(text_of(&feed.entries[0].summary), "Tóm tắt");
@@ -644,7 +646,9 @@ mod tests {
 <item rdf:about="urn:x:4"/>
 </rdf:RDF>"#
             );
-            let feed = parse_feed(&xml, None).unwrap_or_else(|e| panic!("{ns}: {e}"));
+            let feed = parse_feed(&xml, None)
+                .unwrap_or_else(|e| panic!("{ns}: {e}"))
+                .feed;
             assert_eq!(text_of(&feed.title), "Báo Hải Phòng", "{ns}");
             let titles: Vec<String> = feed.entries.iter().map(|e| text_of(&e.title)).collect();
             assert_eq!(titles, ["Đảng ủy họp", "Trường Sa", "Có link", ""], "{ns}");
@@ -673,7 +677,7 @@ mod tests {
             <item xmlns:media="http://search.yahoo.com/mrss/"><media:title type="plain">Video: Trường Sa</media:title>
               <media:content url="https://a.example/v.mp4"><media:title>không</media:title></media:content></item>
             </channel></rss>"#;
-        let feed = parse_feed(xml, None).unwrap();
+        let feed = parse_feed(xml, None).unwrap().feed;
         assert_eq!(text_of(&feed.entries[0].title), "Hải Phòng");
         assert_eq!(text_of(&feed.entries[1].title), "Tiêu đề");
         assert_eq!(text_of(&feed.entries[2].title), "Video: Trường Sa");
@@ -687,7 +691,7 @@ mod tests {
             <entry><id>2</id><title type="">Trường Sa</title>
               <summary type="image/png">không phải base64 &amp; vẫn giữ</summary></entry>
             </feed>"#;
-        let feed = parse_feed(xml, None).unwrap();
+        let feed = parse_feed(xml, None).unwrap().feed;
         assert_eq!(feed.entries.len(), 2);
         assert_eq!(text_of(&feed.entries[0].title), "Hải <b>Phòng</b>");
         assert_eq!(text_of(&feed.entries[1].title), "Trường Sa");

@@ -5,10 +5,12 @@
 pub mod dates;
 pub mod decode;
 pub mod dialect;
+pub mod dropped;
 pub mod fetch;
 pub mod identity;
 pub mod normalize;
 pub mod parse;
+pub mod salvage;
 pub mod store;
 
 use std::sync::Arc;
@@ -67,6 +69,8 @@ pub enum PollOutcome {
         updated: u64,
         unchanged: u64,
         new_stories: u64,
+        /// Entries of the document not stored, and why.
+        dropped: dropped::Dropped,
     },
     Failed {
         status: Option<u16>,
@@ -88,6 +92,13 @@ enum PollError {
     Fetch(#[from] FetchError),
     #[error(transparent)]
     Parse(#[from] parse::ParseError),
+    /// Items are there but none could be stored: a failure, not "0 new".
+    #[error("the document holds {present} entries and none could be stored ({dropped})")]
+    NothingStored {
+        status: u16,
+        present: usize,
+        dropped: dropped::Dropped,
+    },
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("internal error: {0}")]
@@ -153,6 +164,7 @@ impl Ingestor {
                     }
                     PollError::Fetch(_) => crate::metrics::PollKind::NetworkError,
                     PollError::Parse(_) => crate::metrics::PollKind::ParseError,
+                    PollError::NothingStored { .. } => crate::metrics::PollKind::NothingStored,
                     PollError::Database(_) | PollError::Task(_) => {
                         crate::metrics::PollKind::DatabaseError
                     }
@@ -163,6 +175,12 @@ impl Ingestor {
                         retry_after,
                         ..
                     }) => (Some(*status), *retry_after),
+                    PollError::NothingStored {
+                        status, dropped, ..
+                    } => {
+                        log.dropped = *dropped;
+                        (Some(*status), None)
+                    }
                     _ => (None, None),
                 };
                 let error = e.to_string();
@@ -215,12 +233,16 @@ impl Ingestor {
             updated,
             unchanged,
             new_stories,
+            ..
         } = outcome
         {
             counts.new = new;
             counts.updated = updated;
             counts.unchanged = unchanged;
             counts.new_stories = new_stories;
+        }
+        for (reason, n) in log.dropped.reasons() {
+            crate::metrics::record_dropped(reason, u64::from(n));
         }
         crate::metrics::record_poll(kind, elapsed, counts);
         match &outcome {
@@ -299,16 +321,36 @@ impl Ingestor {
             .unwrap_or_else(|| fetched.final_url.clone());
         let body = fetched.body;
         let content_type = fetched.content_type.clone();
-        let (prepared, feed_hints): (PreparedFeed, FeedHints) = run_blocking(move || {
-            let text = decode::decode(&body, content_type.as_deref());
-            let feed = parse::parse_feed(&text, tz)?;
-            let hints = parse::feed_hints(&text, feed.ttl);
-            Ok::<_, PollError>((
-                normalize::prepare(feed, &document_url, guid_was_unreliable),
-                hints,
-            ))
-        })
-        .await??;
+        let (prepared, feed_hints, present): (PreparedFeed, FeedHints, usize) =
+            run_blocking(move || {
+                let text = decode::decode(&body, content_type.as_deref());
+                let parsed = parse::parse_feed(&text, tz)?;
+                let hints = parse::feed_hints(&text, parsed.feed.ttl);
+                if parsed.lost_fields > 0 {
+                    tracing::warn!(
+                        fields = parsed.lost_fields,
+                        "fields the parser could not read were left out"
+                    );
+                }
+                let (present, unreadable) = (parsed.present, parsed.unreadable() as u32);
+                let mut prepared = normalize::prepare(
+                    parsed.feed,
+                    &document_url,
+                    guid_was_unreliable,
+                    &parsed.blank,
+                );
+                prepared.dropped.unreadable = unreadable;
+                Ok::<_, PollError>((prepared, hints, present))
+            })
+            .await??;
+        let dropped = prepared.dropped;
+        if prepared.candidates.is_empty() && present > 0 {
+            return Err(PollError::NothingStored {
+                status: fetched.status,
+                present,
+                dropped,
+            });
+        }
 
         let identities: Vec<String> = prepared
             .candidates
@@ -368,6 +410,7 @@ impl Ingestor {
             bytes: Some(bytes),
             new_entries: stats.inserted as i32,
             updated_entries: stats.updated as i32,
+            dropped,
             ..Default::default()
         };
         Ok((
@@ -376,6 +419,7 @@ impl Ingestor {
                 updated: stats.updated,
                 unchanged: total.saturating_sub(stats.inserted + stats.updated),
                 new_stories: stats.new_stories,
+                dropped,
             },
             log,
             store::SourceUpdate::Written,

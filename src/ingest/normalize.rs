@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use url::Url;
 
+use super::dropped::Dropped;
 use super::identity::{self, IdentityInput};
 use crate::stories::canonical_url::canonical_url;
 use crate::stories::fingerprint::{content_fingerprint, content_words_of};
@@ -55,6 +56,8 @@ pub struct Candidate {
 pub struct PreparedFeed {
     pub meta: FeedMeta,
     pub candidates: Vec<Candidate>,
+    /// Entries left out of `candidates`, and why.
+    pub dropped: Dropped,
     /// Set when this fetch repeats one guid for different items.
     pub guid_is_unreliable: bool,
     feed: Feed,
@@ -111,8 +114,14 @@ fn as_hex_opt<S: serde::Serializer>(b: &Option<[u8; 16]>, s: S) -> Result<S::Ok,
 }
 
 /// Identifies every entry of `feed` (cheap: no HTML is touched).
-/// `guid_was_unreliable` is what we learned about the source before.
-pub fn prepare(feed: Feed, document_url: &Url, guid_was_unreliable: bool) -> PreparedFeed {
+/// `guid_was_unreliable` is what we learned about the source before;
+/// `blank` says per entry whether its markup was blank (see `Parsed`).
+pub fn prepare(
+    feed: Feed,
+    document_url: &Url,
+    guid_was_unreliable: bool,
+    blank: &[bool],
+) -> PreparedFeed {
     let site_url = feed
         .links
         .iter()
@@ -170,10 +179,20 @@ pub fn prepare(feed: Feed, document_url: &Url, guid_was_unreliable: bool) -> Pre
     let guid_is_unreliable = guid_was_unreliable || identity::has_repeated_guids(&inputs);
     let mut candidates: Vec<Candidate> = Vec::with_capacity(inputs.len());
     let mut seen = std::collections::HashSet::new();
+    let mut dropped = Dropped::default();
     for (index, input) in inputs.iter().enumerate() {
+        let empty = match blank.get(index) {
+            Some(blank) => *blank,
+            None => is_empty(&feed.entries[index], input),
+        };
+        if empty {
+            dropped.empty += 1;
+            continue;
+        }
         let identity = identity::entry_identity(input, guid_is_unreliable);
         // A feed listing one item twice stores it once (the first, as feeds are newest first).
         if !seen.insert(identity.clone()) {
+            dropped.duplicate += 1;
             continue;
         }
         candidates.push(Candidate {
@@ -185,6 +204,7 @@ pub fn prepare(feed: Feed, document_url: &Url, guid_was_unreliable: bool) -> Pre
     PreparedFeed {
         meta,
         candidates,
+        dropped,
         guid_is_unreliable,
         feed,
         base,
@@ -438,6 +458,22 @@ fn looks_like_html(s: &str) -> bool {
 }
 
 /// Titles and summaries are plain text, whatever the feed marked them as.
+/// Nothing at all that we read: no title, link, id, content, date, author,
+/// category or media. For XML the markup decides instead (an item with
+/// only a `dc:subject` is kept, as every other reader keeps it); this is
+/// for JSON Feed and for entries that cannot be matched to their markup.
+fn is_empty(e: &Entry, input: &IdentityInput<'_>) -> bool {
+    input.title.trim().is_empty()
+        && input.guid.is_none()
+        && input.canonical_link.is_none()
+        && input.date.is_none()
+        && input.body.trim().is_empty()
+        && e.links.is_empty()
+        && e.media.is_empty()
+        && e.authors.is_empty()
+        && e.categories.is_empty()
+}
+
 /// An entry's title as text; without one, its media's (`media:title`),
 /// which is all some video and photo feeds give.
 fn entry_title(e: &Entry, declared_types: bool) -> String {

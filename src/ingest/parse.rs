@@ -2,6 +2,8 @@
 //! date parser and without feed-rs's invented ids: an entry without a guid
 //! comes back with an empty id and `identity` decides what it is.
 
+use std::borrow::Cow;
+
 use chrono_tz::Tz;
 use feed_rs::model::Feed;
 
@@ -11,28 +13,87 @@ pub enum ParseError {
     Invalid(String),
 }
 
+/// A document read: its feed, and what of it could not be.
+#[derive(Debug)]
+pub struct Parsed {
+    pub feed: Feed,
+    /// Items or entries the document holds, as written (for XML, counted
+    /// in its markup, so entries the parser skipped are still counted).
+    pub present: usize,
+    /// Fields left out so that their entry (or the feed) could be read.
+    pub lost_fields: usize,
+    /// Per entry of `feed`, whether it was blank in the markup (no text
+    /// and no attribute anywhere in it); empty when that cannot be matched up.
+    pub blank: Vec<bool>,
+}
+
+impl Parsed {
+    /// Entries present in the document that did not come out of the parse.
+    pub fn unreadable(&self) -> usize {
+        self.present.saturating_sub(self.feed.entries.len())
+    }
+}
+
 /// Parses decoded feed text. Relative links are left for `normalize`, which
 /// resolves them against the site (explicit `xml:base` is honoured here).
-pub fn parse_feed(text: &str, tz: Option<Tz>) -> Result<Feed, ParseError> {
-    match parse_once(text, tz) {
-        Ok(feed) => Ok(feed),
-        Err(first) => {
-            // One bare `&` ("Q&A", "AT&T") makes the whole document invalid XML;
-            // browsers and most readers shrug it off, so do we.
-            if text.contains('&') {
-                let repaired = escape_bare_ampersands(text);
-                if repaired != text {
-                    if let Ok(feed) = parse_once(&repaired, tz) {
-                        return Ok(feed);
-                    }
-                }
-            }
-            Err(first)
+/// Leniency is per field: a document feed-rs refuses as a whole is read
+/// entry by entry and field by field (see `salvage`).
+pub fn parse_feed(text: &str, tz: Option<Tz>) -> Result<Parsed, ParseError> {
+    let json = text.trim_start().starts_with('{');
+    let parsed = |feed: Feed, lost_fields| {
+        let written = if json {
+            None
+        } else {
+            super::salvage::scan_entries(text)
+        };
+        let present = written.as_ref().map_or(0, Vec::len);
+        // Matched up by position only when the parser kept every entry.
+        let blank = written
+            .filter(|w| w.len() == feed.entries.len())
+            .unwrap_or_default();
+        Parsed {
+            present: present.max(feed.entries.len()),
+            feed,
+            lost_fields,
+            blank,
         }
+    };
+    let first = match parse_once(text, tz) {
+        Ok(feed) => return Ok(parsed(feed, 0)),
+        Err(first) => first,
+    };
+    // One bare `&` ("Q&A", "AT&T") makes the whole document invalid XML;
+    // browsers and most readers shrug it off, so do we.
+    let repaired = if !json && text.contains('&') {
+        let repaired = escape_bare_ampersands(text);
+        if repaired != text {
+            if let Ok(feed) = parse_once(&repaired, tz) {
+                return Ok(parsed(feed, 0));
+            }
+        }
+        Cow::Owned(repaired)
+    } else {
+        Cow::Borrowed(text)
+    };
+    let rewritten = super::dialect::for_feed_rs(&repaired);
+    match super::salvage::salvage(&rewritten, |t| parse_plain(t, tz)) {
+        Some(s) => {
+            let mut p = parsed(s.feed, s.lost_fields);
+            if json {
+                p.present += s.lost_entries;
+            }
+            Ok(p)
+        }
+        None => Err(first),
     }
 }
 
 fn parse_once(text: &str, tz: Option<Tz>) -> Result<Feed, ParseError> {
+    parse_plain(&super::dialect::for_feed_rs(text), tz)
+}
+
+/// feed-rs with our settings, on text in a dialect it reads.
+fn parse_plain(text: &str, tz: Option<Tz>) -> Result<Feed, ParseError> {
     let parser = feed_rs::parser::Builder::new()
         .id_generator(|_links, _title, _uri| String::new())
         .timestamp_parser(move |s| super::dates::parse_date(s, tz))
@@ -40,7 +101,7 @@ fn parse_once(text: &str, tz: Option<Tz>) -> Result<Feed, ParseError> {
         .sanitize_content(false)
         .build();
     parser
-        .parse(super::dialect::for_feed_rs(text).as_bytes())
+        .parse(text.as_bytes())
         .map_err(|e| ParseError::Invalid(e.to_string()))
 }
 
@@ -101,7 +162,7 @@ mod tests {
     fn feed_with_a_bare_ampersand_still_parses() {
         let xml = r#"<?xml version="1.0"?><rss version="2.0"><channel><title>Tin & Bài</title>
             <item><title>Hỏi & đáp</title><link>https://a.example/1</link></item></channel></rss>"#;
-        let feed = parse_feed(xml, None).unwrap();
+        let feed = parse_feed(xml, None).unwrap().feed;
         assert_eq!(feed.entries.len(), 1);
         assert_eq!(feed.entries[0].title.as_ref().unwrap().content, "Hỏi & đáp");
     }
@@ -109,7 +170,7 @@ mod tests {
     #[test]
     fn entries_without_guid_get_no_invented_id() {
         let xml = r#"<rss version="2.0"><channel><title>t</title><item><title>x</title></item></channel></rss>"#;
-        let feed = parse_feed(xml, None).unwrap();
+        let feed = parse_feed(xml, None).unwrap().feed;
         assert_eq!(feed.entries[0].id, "");
     }
 

@@ -339,6 +339,8 @@ pub struct FetchLogRow {
     pub new_entries: i32,
     pub updated_entries: i32,
     pub error: Option<String>,
+    /// Entries of the document not stored, and why.
+    pub dropped: super::dropped::Dropped,
 }
 
 /// How many fetches the log keeps per source.
@@ -376,13 +378,13 @@ pub async fn finish_poll(
     let source_sql = match update {
         SourceUpdate::Written => "",
         SourceUpdate::NotModified { .. } => {
-            "source AS (UPDATE sources SET last_polled_at = $9, last_status = $10, last_error = NULL,
-                consecutive_failures = 0, next_poll_at = $11, lease_until = NULL
+            "source AS (UPDATE sources SET last_polled_at = $11, last_status = $12, last_error = NULL,
+                consecutive_failures = 0, next_poll_at = $13, lease_until = NULL
              WHERE id = $1 RETURNING id),"
         }
         SourceUpdate::Failed { .. } => {
-            "source AS (UPDATE sources SET last_polled_at = $9, last_status = $10, last_error = $12,
-                consecutive_failures = consecutive_failures + 1, next_poll_at = $11, lease_until = NULL
+            "source AS (UPDATE sources SET last_polled_at = $11, last_status = $12, last_error = $14,
+                consecutive_failures = consecutive_failures + 1, next_poll_at = $13, lease_until = NULL
              WHERE id = $1 RETURNING id),"
         }
     };
@@ -392,8 +394,9 @@ pub async fn finish_poll(
     let sql = format!(
         "WITH quick AS (SELECT set_config('synchronous_commit', 'off', true)),
          {source_sql} added AS (
-            INSERT INTO fetch_log (source_id, at, status, duration_ms, bytes, new_entries, updated_entries, error)
-            VALUES ($1, now(), $2, $3, $4, $5, $6, $7) RETURNING id)
+            INSERT INTO fetch_log (source_id, at, status, duration_ms, bytes, new_entries, updated_entries, error,
+                dropped, dropped_reasons)
+            VALUES ($1, now(), $2, $3, $4, $5, $6, $7, $9, $10) RETURNING id)
          DELETE FROM fetch_log WHERE EXISTS (SELECT 1 FROM quick) AND id IN (
             SELECT id FROM fetch_log WHERE source_id = $1 ORDER BY at DESC, id DESC OFFSET $8 - 1)"
     );
@@ -405,7 +408,9 @@ pub async fn finish_poll(
         .bind(row.new_entries)
         .bind(row.updated_entries)
         .bind(&row.error)
-        .bind(FETCH_LOG_KEEP);
+        .bind(FETCH_LOG_KEEP)
+        .bind(row.dropped.total() as i32)
+        .bind(row.dropped.to_json());
     let query = match update {
         SourceUpdate::Written => query,
         SourceUpdate::NotModified {

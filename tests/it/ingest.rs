@@ -142,7 +142,8 @@ async fn refetching_an_unchanged_feed_without_validators_writes_no_entry() {
             new: 0,
             updated: 0,
             unchanged: 4,
-            new_stories: 0
+            new_stories: 0,
+            dropped: Default::default(),
         }
     );
     assert_eq!(
@@ -178,7 +179,8 @@ async fn edited_entry_is_updated_in_place_and_bare_items_are_not_duplicated() {
             new: 0,
             updated: 1,
             unchanged: 3,
-            new_stories: 0
+            new_stories: 0,
+            dropped: Default::default(),
         }
     );
     let after = entry_rows(&db).await;

@@ -5,6 +5,7 @@
 mod api;
 mod cli;
 mod dedup_eval;
+mod dialects;
 mod feeds;
 mod fuzz;
 mod ingest;
