@@ -411,66 +411,57 @@ fn coerce_authors(obj: &mut Map<String, Value>) -> usize {
             None => lost += 1,
         }
     }
-    if let Some(list) = as_list(obj, "authors") {
-        let total = list.len();
-        let kept: Vec<Value> = list.into_iter().filter_map(coerce_author).collect();
-        lost += total - kept.len();
-        obj.insert("authors".into(), Value::Array(kept));
-    }
+    lost + coerce_list(obj, "authors", coerce_author)
+}
+
+/// A list member as a list of what `each` makes of its values; returns
+/// how many values it could not make anything of.
+fn coerce_list(
+    obj: &mut Map<String, Value>,
+    key: &str,
+    each: impl Fn(Value) -> Option<Value>,
+) -> usize {
+    let Some(list) = as_list(obj, key) else {
+        return 0;
+    };
+    let total = list.len();
+    let kept: Vec<Value> = list.into_iter().filter_map(each).collect();
+    let lost = total - kept.len();
+    obj.insert(key.into(), Value::Array(kept));
     lost
 }
 
 fn coerce_tags(obj: &mut Map<String, Value>) -> usize {
-    let Some(list) = as_list(obj, "tags") else {
-        return 0;
-    };
-    let total = list.len();
-    let kept: Vec<Value> = list
-        .into_iter()
-        .filter_map(|t| match t {
-            Value::String(s) => Some(Value::String(s)),
-            Value::Number(n) => Some(Value::String(n.to_string())),
-            _ => None,
-        })
-        .collect();
-    let lost = total - kept.len();
-    obj.insert("tags".into(), Value::Array(kept));
-    lost
+    coerce_list(obj, "tags", |t| match t {
+        Value::String(s) => Some(Value::String(s)),
+        Value::Number(n) => Some(Value::String(n.to_string())),
+        _ => None,
+    })
 }
 
 fn coerce_attachments(obj: &mut Map<String, Value>) -> usize {
-    let Some(list) = as_list(obj, "attachments") else {
-        return 0;
-    };
-    let total = list.len();
-    let kept: Vec<Value> = list
-        .into_iter()
-        .filter_map(|a| {
-            let Value::Object(mut a) = a else { return None };
-            coerce_string(&mut a, "url");
-            a.get("url")?.as_str()?;
-            coerce_string(&mut a, "mime_type");
-            if !a.contains_key("mime_type") {
-                // Required by the format; unknown is still an attachment.
-                a.insert("mime_type".into(), Value::from("application/octet-stream"));
-            }
-            coerce_string(&mut a, "title");
-            let size = match a.remove("size_in_bytes") {
-                Some(Value::Number(n)) => n
-                    .as_u64()
-                    .or_else(|| n.as_f64().filter(|f| *f >= 0.0).map(|f| f as u64)),
-                Some(Value::String(s)) => s.trim().parse::<u64>().ok(),
-                _ => None,
-            };
-            if let Some(size) = size {
-                a.insert("size_in_bytes".into(), Value::from(size));
-            }
-            Some(Value::Object(a))
-        })
-        .collect();
-    let lost = total - kept.len();
-    obj.insert("attachments".into(), Value::Array(kept));
-    lost
+    coerce_list(obj, "attachments", |a| {
+        let Value::Object(mut a) = a else { return None };
+        coerce_string(&mut a, "url");
+        a.get("url")?.as_str()?;
+        coerce_string(&mut a, "mime_type");
+        if !a.contains_key("mime_type") {
+            // Required by the format; unknown is still an attachment.
+            a.insert("mime_type".into(), Value::from("application/octet-stream"));
+        }
+        coerce_string(&mut a, "title");
+        let size = match a.remove("size_in_bytes") {
+            Some(Value::Number(n)) => n
+                .as_u64()
+                .or_else(|| n.as_f64().filter(|f| *f >= 0.0).map(|f| f as u64)),
+            Some(Value::String(s)) => s.trim().parse::<u64>().ok(),
+            _ => None,
+        };
+        if let Some(size) = size {
+            a.insert("size_in_bytes".into(), Value::from(size));
+        }
+        Some(Value::Object(a))
+    })
 }
 
 #[cfg(test)]
