@@ -23,6 +23,7 @@ const RSS_10: &str = "http://purl.org/rss/1.0/";
 const RDF: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#";
 const DC: &str = "http://purl.org/dc/elements/1.1/";
 const MEDIA: &str = "http://search.yahoo.com/mrss/";
+const CONTENT: &str = "http://purl.org/rss/1.0/modules/content/";
 /// UserLand's RSS 2.0 namespace, default or prefixed: RSS 2.0 has none.
 const USERLAND: &[&str] = &[
     "http://backend.userland.com/rss2",
@@ -63,6 +64,13 @@ fn needs_rewrite(text: &str) -> bool {
     }
     if (declares(text, DC) || declares(text, MEDIA)) && text.contains(":title>") {
         // `dc:title` or `media:title` may be an item's only title.
+        return true;
+    }
+    if ["<body", "<xhtml:body", "<fullitem"]
+        .iter()
+        .any(|t| text.contains(t))
+    {
+        // An item's body in XHTML or escaped HTML (see `rewrite`).
         return true;
     }
     if text.contains(ATOM_10) {
@@ -129,6 +137,9 @@ struct Open {
     base64: Option<Base64>,
     /// An `<div>` opened inside it (MIME-typed inline markup made xhtml).
     wrapped: bool,
+    /// Its content is written inside a CDATA section (inline XHTML made
+    /// an RSS item's `content:encoded`).
+    cdata: bool,
 }
 
 /// Text gathered as base64 (as written, escaped), and what to write if it
@@ -170,6 +181,7 @@ fn rewrite(text: &str) -> Option<String> {
             userland: USERLAND.iter().any(|u| bound(u)),
             title_alias: bound(DC) || bound(MEDIA),
             rdf: bound(RDF),
+            xhtml: bound(XHTML),
             rss: matches!(ns, ResolveResult::Unbound)
                 || bound(RSS_10)
                 || bound(RSS_090)
@@ -192,6 +204,7 @@ fn rewrite(text: &str) -> Option<String> {
                             name: Some("channel></rss".into()),
                             base64: None,
                             wrapped: false,
+                            cdata: false,
                         });
                     }
                     continue;
@@ -202,6 +215,7 @@ fn rewrite(text: &str) -> Option<String> {
                             name: None,
                             base64: None,
                             wrapped: false,
+                            cdata: false,
                         });
                     }
                     continue;
@@ -230,7 +244,19 @@ fn rewrite(text: &str) -> Option<String> {
                     }
                 }
                 let (tag, mut open) = start_tag(e, root, &dialect)?;
-                if dc_title {
+                // An item's body as XHTML (`xhtml:body`) or escaped HTML
+                // (`<body>`, `<fullitem>`): its content, as feedparser reads it.
+                let body = in_item
+                    && ((local == "body" && (dialect.xhtml || dialect.rss))
+                        || (local == "fullitem" && dialect.rss));
+                if body {
+                    open.name = Some("content:encoded".into());
+                    out.push_str(&format!("<content:encoded xmlns:content=\"{CONTENT}\">"));
+                    if dialect.xhtml {
+                        open.cdata = true;
+                        out.push_str("<![CDATA[");
+                    }
+                } else if dc_title {
                     open.name = Some("title".into());
                     out.push_str("<title>");
                     if let Some(i) = item.as_mut() {
@@ -300,6 +326,9 @@ fn close(out: &mut String, open: Open) {
     }
     if open.wrapped {
         out.push_str("</div>");
+    }
+    if open.cdata {
+        out.push_str("]]>");
     }
     if let Some(name) = open.name {
         out.push_str(&format!("</{name}>"));
@@ -371,6 +400,7 @@ struct Dialect {
     /// `dc:title`, `media:title`: an item's title if it has none.
     title_alias: bool,
     rdf: bool,
+    xhtml: bool,
     /// RSS's own elements: no namespace, RSS 1.0's or 0.90's, UserLand's.
     rss: bool,
 }
@@ -455,6 +485,7 @@ fn start_tag(e: &BytesStart, root: bool, dialect: &Dialect) -> Option<(String, O
         name: Some(name.clone()),
         base64: None,
         wrapped: false,
+        cdata: false,
     };
     if text_construct {
         let kind = mime.as_deref().and_then(text_type);
@@ -699,6 +730,26 @@ mod tests {
             text_of(&feed.entries[1].summary),
             "không phải base64 & vẫn giữ"
         );
+    }
+
+    #[test]
+    fn an_items_xhtml_or_escaped_body_is_its_content() {
+        let xml = r#"<rss version="2.0" xmlns:xhtml="http://www.w3.org/1999/xhtml"><channel><title>t</title>
+            <item><title>Một</title><xhtml:body><xhtml:p>Phố <xhtml:b>Hải Phòng</xhtml:b></xhtml:p></xhtml:body></item>
+            <item><title>Hai</title><fullitem>&lt;p&gt;Trường Sa&lt;/p&gt;</fullitem></item>
+            <item><title>Ba</title><body>&lt;i&gt;Đà Nẵng&lt;/i&gt;</body></item>
+            </channel></rss>"#;
+        let feed = parse_feed(xml, None).unwrap().feed;
+        let body = |i: usize| {
+            feed.entries[i]
+                .content
+                .as_ref()
+                .and_then(|c| c.body.clone())
+                .unwrap_or_default()
+        };
+        assert!(body(0).contains("Hải Phòng</xhtml:b>"), "{}", body(0));
+        assert_eq!(body(1), "<p>Trường Sa</p>");
+        assert_eq!(body(2), "<i>Đà Nẵng</i>");
     }
 
     #[test]

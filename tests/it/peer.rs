@@ -39,6 +39,51 @@ fn plain(s: &str) -> String {
         .join(" ")
 }
 
+/// Markup that would run or restyle a reader's page, if `html` holds any.
+fn active_content(html: &str) -> Option<&'static str> {
+    let doc = scraper::Html::parse_fragment(html);
+    for el in doc
+        .root_element()
+        .descendants()
+        .filter_map(scraper::ElementRef::wrap)
+    {
+        let v = el.value();
+        if matches!(
+            v.name(),
+            "script"
+                | "iframe"
+                | "object"
+                | "embed"
+                | "applet"
+                | "frame"
+                | "frameset"
+                | "meta"
+                | "link"
+                | "style"
+                | "base"
+                | "form"
+                | "input"
+                | "button"
+        ) {
+            return Some("an active element");
+        }
+        for (name, value) in v.attrs() {
+            let lower = value.trim().to_ascii_lowercase();
+            if name.starts_with("on") || name == "style" {
+                return Some("an event handler or style attribute");
+            }
+            if matches!(name, "href" | "src" | "action" | "formaction" | "data")
+                && (lower.starts_with("javascript:")
+                    || lower.starts_with("vbscript:")
+                    || lower.starts_with("data:text/html"))
+            {
+                return Some("a script URL");
+            }
+        }
+    }
+    None
+}
+
 /// The folder a file's figures are counted under: `wellformed/atom`, `encoding`.
 fn suite(path: &str) -> String {
     let mut parts = path.split('/');
@@ -127,18 +172,24 @@ async fn ingest_agrees_with_feedparser_on_its_own_corpus() {
             _ => None,
         })
         .collect();
-    let rows: Vec<(String, String, Option<String>)> = sqlx::query_as(
-        "SELECT s.url, e.title, e.url FROM entries e JOIN sources s ON s.id = e.source_id",
+    let rows: Vec<(String, String, Option<String>, String)> = sqlx::query_as(
+        "SELECT s.url, e.title, e.url,
+                coalesce(e.content_html, '') || ' ' || coalesce(e.summary, '')
+         FROM entries e JOIN sources s ON s.id = e.source_id",
     )
     .fetch_all(&app.db.pool)
     .await
     .unwrap();
     let mut ours: HashMap<&str, Vec<(String, String)>> = HashMap::new();
-    for (source, title, link) in &rows {
+    let mut bodies: HashMap<&str, Vec<&str>> = HashMap::new();
+    for (source, title, link, body) in &rows {
         ours.entry(source.as_str())
             .or_default()
             .push((plain(title), link.clone().unwrap_or_default()));
+        bodies.entry(source.as_str()).or_default().push(body);
     }
+    let (mut sanitize_files, mut benign_kept) = (0u32, 0u32);
+    let mut active = vec![];
 
     let origin = server.url("");
     let mut by_suite: BTreeMap<String, Agreement> = BTreeMap::new();
@@ -170,6 +221,30 @@ async fn ingest_agrees_with_feedparser_on_its_own_corpus() {
             links: links as u32,
         };
         by_suite.entry(suite(rel)).or_default().add(a);
+        if rel.starts_with("wellformed/sanitize/") {
+            // The text feedparser keeps after sanitizing is kept here too,
+            // and nothing that runs gets through.
+            let ours_body = bodies.get(url.as_str()).cloned().unwrap_or_default();
+            let ours_text = plain(&ours_body.join(" "));
+            let kept = theirs
+                .iter()
+                .map(|e| plain(e["summary"].as_str().unwrap_or_default()))
+                .filter(|t| !t.is_empty())
+                .all(|t| ours_text.contains(&t));
+            sanitize_files += 1;
+            benign_kept += kept as u32;
+            if !kept {
+                misses.entry("benign").or_default().push(format!(
+                    "{rel}: theirs {} mine {ours_text:?}",
+                    serde_json::to_string(theirs).unwrap_or_default()
+                ));
+            }
+            for b in &ours_body {
+                if let Some(what) = active_content(b) {
+                    active.push(format!("{rel}: {what} in {b:?}"));
+                }
+            }
+        }
         for (ok, what) in [(count, "count"), (titles, "titles"), (links, "links")] {
             if !ok {
                 let why = failed.get(url.as_str()).map(String::as_str).unwrap_or("");
@@ -202,6 +277,8 @@ async fn ingest_agrees_with_feedparser_on_its_own_corpus() {
         "| all | {} | {count:.1} % | {titles:.1} % | {links:.1} % |",
         all.files
     );
+    let benign = Agreement::pct(benign_kept, sanitize_files);
+    eprintln!("sanitize: benign text kept in {benign:.1} % of {sanitize_files} files; active content in {} entries", active.len());
     if let Some(out) = std::env::var_os("TRIBUTARY_PEER_MISSES") {
         let text: String = misses
             .iter()
@@ -214,5 +291,10 @@ async fn ingest_agrees_with_feedparser_on_its_own_corpus() {
     assert!(count >= 97.0, "entry counts agree in {count:.1} % of files");
     assert!(titles >= 97.0, "titles agree in {titles:.1} % of files");
     assert!(links >= 97.0, "links agree in {links:.1} % of files");
+    assert!(
+        benign >= 95.0,
+        "benign text of the sanitize suite kept in {benign:.1} % of files"
+    );
+    assert!(active.is_empty(), "active content passed: {active:#?}");
     app.shutdown().await;
 }
