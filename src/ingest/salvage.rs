@@ -39,13 +39,16 @@ pub fn salvage<E>(text: &str, parse: impl Fn(&str) -> Result<Feed, E>) -> Option
 pub fn scan_entries(text: &str) -> Option<Vec<bool>> {
     let mut reader = quick_xml::Reader::from_str(text);
     reader.config_mut().check_end_names = false;
-    let mut path: Vec<Vec<u8>> = Vec::new();
+    // Runs on every document: a depth and one flag, no allocation per element.
+    let mut depth = 0usize;
+    let mut under_channel = false;
     let mut blank = Vec::new();
-    // The depth of the entry being read, if one is.
+    // The depth of the children of the entry being read, while its
+    // markup may still turn out blank.
     let mut inside: Option<usize> = None;
     loop {
         let event = reader.read_event().ok()?;
-        if let Some(depth) = inside {
+        if inside.is_some_and(|c| depth >= c) {
             let content = match &event {
                 Event::Text(t) => !t.iter().all(u8::is_ascii_whitespace),
                 // `<description>  </description>` carries nothing.
@@ -53,26 +56,32 @@ pub fn scan_entries(text: &str) -> Option<Vec<bool>> {
                 Event::CData(_) | Event::GeneralRef(_) => true,
                 _ => false,
             };
-            if path.len() >= depth && content {
+            if content {
                 if let Some(last) = blank.last_mut() {
                     *last = false;
                 }
+                inside = None;
             }
         }
         match event {
             Event::Start(e) => {
-                if inside.is_none() && is_entry(e.local_name().as_ref(), &path) {
-                    blank.push(e.attributes().next().is_none());
-                    inside = Some(path.len() + 1);
+                let local = e.local_name();
+                if is_entry_at(local.as_ref(), depth, under_channel) {
+                    let attributes = e.attributes().next().is_some();
+                    blank.push(!attributes);
+                    inside = (!attributes).then_some(depth + 1);
                 }
-                path.push(e.local_name().as_ref().to_vec());
+                if depth == 1 {
+                    under_channel = local.as_ref() == b"channel";
+                }
+                depth += 1;
             }
-            Event::Empty(e) if inside.is_none() && is_entry(e.local_name().as_ref(), &path) => {
+            Event::Empty(e) if is_entry_at(e.local_name().as_ref(), depth, under_channel) => {
                 blank.push(e.attributes().next().is_none());
             }
             Event::End(_) => {
-                path.pop();
-                if inside.is_some_and(|d| path.len() < d) {
+                depth = depth.saturating_sub(1);
+                if inside.is_some_and(|c| depth < c) {
                     inside = None;
                 }
             }
@@ -85,8 +94,17 @@ pub fn scan_entries(text: &str) -> Option<Vec<bool>> {
 /// An entry element: `item` or `entry` whose parent is the root or an RSS
 /// channel (not an `<entry>` quoted inside some extension).
 fn is_entry(local: &[u8], path: &[Vec<u8>]) -> bool {
-    matches!(local, b"item" | b"entry")
-        && (path.len() == 1 || (path.len() == 2 && path[1] == b"channel"))
+    is_entry_at(
+        local,
+        path.len(),
+        path.get(1).is_some_and(|p| p == b"channel"),
+    )
+}
+
+/// `is_entry` at `depth` (the root's children are at 1), `under_channel`
+/// when the open element at depth 1 is a `<channel>`.
+fn is_entry_at(local: &[u8], depth: usize, under_channel: bool) -> bool {
+    matches!(local, b"item" | b"entry") && (depth == 1 || (depth == 2 && under_channel))
 }
 
 /// A span of the text: `[start, end)` in bytes.
