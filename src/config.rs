@@ -111,6 +111,11 @@ impl ChannelConfig {
     pub fn is_unfiltered(&self) -> bool {
         self.tags_any.is_empty() && self.sources.is_empty()
     }
+
+    /// Whether it has include or exclude patterns on title and summary.
+    pub fn has_patterns(&self) -> bool {
+        self.include.is_some() || self.exclude.is_some()
+    }
 }
 
 pub const DEFAULT_CHANNEL_LIMIT: usize = 100;

@@ -59,15 +59,16 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     for s in p.all("source") {
         filter.sources.push(params::id("source", s)?);
     }
-    if let Some(name) = p.text("channel", 64)? {
-        let channel = state.config.channel(&name).ok_or_else(|| {
-            ApiError::bad("channel", format!("there is no channel named {name:?}"))
-        })?;
-        filter.one_per_story = true;
-        filter.within_sources =
-            crate::publish::channel::selected_sources(&state.pool, &channel).await?;
-    }
-    let page = entries::list_entries(&state.pool, &filter).await?;
+    let page = match p.text("channel", 64)? {
+        Some(name) => {
+            let channel = state.config.channel(&name).ok_or_else(|| {
+                ApiError::bad("channel", format!("there is no channel named {name:?}"))
+            })?;
+            filter.one_per_story = true;
+            crate::publish::channel::channel_entries(&state.pool, &channel, &filter).await?
+        }
+        None => entries::list_entries(&state.pool, &filter).await?,
+    };
     // Serialized straight from the entries: through a `serde_json::Value`
     // it cost a map per entry (a tenth of a listing's CPU).
     #[derive(serde::Serialize)]

@@ -4,7 +4,7 @@
 use sqlx::PgPool;
 
 use crate::config::ChannelConfig;
-use crate::entries::{self, Cursor, EntryView, Page};
+use crate::entries::{self, Cursor, EntryFilter, EntryView, Page};
 
 /// The sources a channel selects (by tag or URL); `None` for every source.
 pub async fn selected_sources(
@@ -20,8 +20,13 @@ pub async fn selected_sources(
     ))
 }
 
-/// A page of a channel's stories. Include/exclude patterns are applied here,
-/// fetching further until the page is full or the stories run out.
+/// Rows a filtered listing reads for one page at most: past this it
+/// answers with what it found and a cursor to go on from (a pattern that
+/// almost nothing matches must not scan the whole database per request).
+pub const MAX_SCANNED: usize = 20 * entries::MAX_LIMIT as usize;
+
+/// A page of a channel's stories, one per story, exactly as its feeds and
+/// its river carry them: full pages of what passes its patterns.
 pub async fn channel_page(
     pool: &PgPool,
     channel: &ChannelConfig,
@@ -35,33 +40,96 @@ pub async fn channel_page(
             next_cursor: None,
         });
     }
-    if channel.include.is_none() && channel.exclude.is_none() {
+    if !channel.has_patterns() {
         return entries::list_stories(pool, within.as_deref(), cursor, limit).await;
     }
-    let mut items: Vec<EntryView> = Vec::new();
-    let mut cursor = cursor;
+    let within = within.as_deref();
+    fill_page(
+        limit,
+        cursor,
+        |c| entries::list_stories(pool, within, c, entries::MAX_LIMIT),
+        |e| matches(channel, e),
+        |e| {
+            Some(Cursor {
+                at: e.story_sort_at?,
+                id: e.story_id?,
+                rank: None,
+            })
+        },
+    )
+    .await
+}
+
+/// A page of entries (`GET /api/v1/entries`, a river search) within a
+/// channel: its sources and, when it has them, its patterns, with pages as
+/// full as the listing without patterns would give.
+pub async fn channel_entries(
+    pool: &PgPool,
+    channel: &ChannelConfig,
+    filter: &EntryFilter,
+) -> Result<Page, sqlx::Error> {
+    let mut filter = filter.clone();
+    filter.within_sources = selected_sources(pool, channel).await?;
+    if !channel.has_patterns() {
+        return entries::list_entries(pool, &filter).await;
+    }
+    let limit = filter.limit.clamp(1, entries::MAX_LIMIT);
+    let filter = &filter;
+    fill_page(
+        limit,
+        filter.cursor,
+        |c| {
+            let mut f = filter.clone();
+            f.cursor = c;
+            f.limit = entries::MAX_LIMIT;
+            async move { entries::list_entries(pool, &f).await }
+        },
+        |e| matches(channel, e),
+        |e| {
+            Some(Cursor {
+                at: e.sort_at,
+                id: e.id,
+                rank: e.rank,
+            })
+        },
+    )
+    .await
+}
+
+/// Reads pages from `fetch` from `cursor` on, keeping what `keep` keeps,
+/// until `limit` items are kept and one more proves there is a next page
+/// (so a last page says so), or [`MAX_SCANNED`] rows were read.
+async fn fill_page<F, Fut>(
+    limit: i64,
+    mut cursor: Option<Cursor>,
+    mut fetch: F,
+    keep: impl Fn(&EntryView) -> bool,
+    cursor_of: impl Fn(&EntryView) -> Option<Cursor>,
+) -> Result<Page, sqlx::Error>
+where
+    F: FnMut(Option<Cursor>) -> Fut,
+    Fut: std::future::Future<Output = Result<Page, sqlx::Error>>,
+{
+    let limit = limit.max(1) as usize;
+    let mut items: Vec<EntryView> = Vec::with_capacity(limit + 1);
+    let mut scanned = 0;
     loop {
-        let page =
-            entries::list_stories(pool, within.as_deref(), cursor, entries::MAX_LIMIT).await?;
-        for item in page.items {
-            if items.len() as i64 == limit {
-                let next = items.last().and_then(|e| {
-                    Some(Cursor {
-                        at: e.story_sort_at?,
-                        id: e.story_id?,
-                        rank: None,
-                    })
-                });
-                return Ok(Page {
-                    items,
-                    next_cursor: next,
-                });
-            }
-            if matches(channel, &item) {
-                items.push(item);
-            }
+        let page = fetch(cursor).await?;
+        scanned += page.items.len();
+        items.extend(page.items.into_iter().filter(|e| keep(e)));
+        if items.len() > limit {
+            items.truncate(limit);
+            let next_cursor = items.last().and_then(&cursor_of);
+            return Ok(Page { items, next_cursor });
         }
         match page.next_cursor {
+            // Bounded: what was found, and where to go on from.
+            Some(c) if scanned >= MAX_SCANNED => {
+                return Ok(Page {
+                    items,
+                    next_cursor: Some(c),
+                })
+            }
             Some(c) => cursor = Some(c),
             None => {
                 return Ok(Page {

@@ -18,7 +18,7 @@ use crate::api::error::ApiError;
 use crate::api::params::{self, Params};
 use crate::api::AppState;
 use crate::config::ChannelConfig;
-use crate::entries::{self, EntryFilter};
+use crate::entries::EntryFilter;
 use crate::publish::channel;
 use i18n::Lang;
 use pages::{Frame, River};
@@ -109,7 +109,6 @@ async fn river_markup(
         channel::channel_page(&state.pool, current, cursor, PAGE_SIZE).await?
     } else {
         let filter = EntryFilter {
-            within_sources: channel::selected_sources(&state.pool, current).await?,
             sources: source.into_iter().collect(),
             q: q.clone(),
             cursor,
@@ -118,9 +117,7 @@ async fn river_markup(
             one_per_story: source.is_none(),
             ..Default::default()
         };
-        let mut page = entries::list_entries(&state.pool, &filter).await?;
-        page.items.retain(|e| channel::matches(current, e));
-        page
+        channel::channel_entries(&state.pool, current, &filter).await?
     };
 
     let mut ids: Vec<i64> = page

@@ -3,6 +3,7 @@
 //! started once.
 
 mod api;
+mod channel_filters;
 mod cli;
 mod dedup_eval;
 mod dialects;
