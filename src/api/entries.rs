@@ -15,7 +15,8 @@ use crate::entries::{self, EntryFilter, DEFAULT_LIMIT, MAX_LIMIT};
 #[allow(dead_code)]
 pub struct EntryQuery {
     /// A channel's sources (`all` or a `[[channels]]` name); lists one item per
-    /// story, its earliest version in the channel, with the others as `alternates`.
+    /// story, its earliest version in the channel, with the others as
+    /// `alternates`, through the channel's include/exclude patterns.
     channel: Option<String>,
     /// Source ids; repeat for several.
     source: Option<Vec<i64>>,
