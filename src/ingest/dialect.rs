@@ -159,6 +159,7 @@ struct Item {
     about: Option<String>,
     has_link: bool,
     has_title: bool,
+    has_description: bool,
 }
 
 fn rewrite(text: &str) -> Option<String> {
@@ -180,6 +181,7 @@ fn rewrite(text: &str) -> Option<String> {
             atom_10: bound(ATOM_10),
             userland: USERLAND.iter().any(|u| bound(u)),
             title_alias: bound(DC) || bound(MEDIA),
+            dc: bound(DC),
             rdf: bound(RDF),
             xhtml: bound(XHTML),
             rss: matches!(ns, ResolveResult::Unbound)
@@ -228,19 +230,29 @@ fn rewrite(text: &str) -> Option<String> {
                         about: rdf.then(|| attribute(e, "rdf:about")).flatten(),
                         has_link: false,
                         has_title: false,
+                        has_description: false,
                     });
                 }
                 let in_item = item.as_ref().is_some_and(|i| i.depth + 1 == depth);
                 // An item's `dc:title` or `media:title` is its title when
-                // it has no other (a later `<title>` still wins).
-                let dc_title = in_item
-                    && dialect.title_alias
-                    && local == "title"
-                    && item.as_ref().is_some_and(|i| !i.has_title);
+                // it has no other, its `dc:description` its description
+                // (a later element of RSS's own still wins).
+                let alias = match (in_item, local.as_str()) {
+                    (true, "title") if dialect.title_alias => item
+                        .as_ref()
+                        .is_some_and(|i| !i.has_title)
+                        .then_some("title"),
+                    (true, "description") if dialect.dc => item
+                        .as_ref()
+                        .is_some_and(|i| !i.has_description)
+                        .then_some("description"),
+                    _ => None,
+                };
                 if in_item && dialect.rss {
                     if let Some(i) = item.as_mut() {
                         i.has_link |= local == "link";
                         i.has_title |= local == "title";
+                        i.has_description |= local == "description";
                     }
                 }
                 let (tag, mut open) = start_tag(e, root, &dialect)?;
@@ -256,11 +268,12 @@ fn rewrite(text: &str) -> Option<String> {
                         open.cdata = true;
                         out.push_str("<![CDATA[");
                     }
-                } else if dc_title {
-                    open.name = Some("title".into());
-                    out.push_str("<title>");
+                } else if let Some(name) = alias {
+                    open.name = Some(name.into());
+                    out.push_str(&format!("<{name}>"));
                     if let Some(i) = item.as_mut() {
-                        i.has_title = true;
+                        i.has_title |= name == "title";
+                        i.has_description |= name == "description";
                     }
                 } else {
                     out.push_str(&tag);
@@ -399,6 +412,7 @@ struct Dialect {
     userland: bool,
     /// `dc:title`, `media:title`: an item's title if it has none.
     title_alias: bool,
+    dc: bool,
     rdf: bool,
     xhtml: bool,
     /// RSS's own elements: no namespace, RSS 1.0's or 0.90's, UserLand's.
@@ -671,7 +685,7 @@ mod tests {
 </channel>
 <item rdf:about="https://haiphong.example/1"><title>Đảng ủy họp</title>
   <dc:date>2026-11-25T07:30:00+07:00</dc:date></item>
-<item><title>Trường Sa</title></item>
+<item><title>Trường Sa</title><dc:description>Quần đảo</dc:description></item>
 <item rdf:about="https://haiphong.example/3"><title>Có link</title>
   <link>https://haiphong.example/3?src=rss</link></item>
 <item rdf:about="urn:x:4"/>
@@ -692,6 +706,7 @@ mod tests {
                 "{ns}"
             );
             assert!(feed.entries[0].published.is_some(), "{ns}");
+            assert_eq!(text_of(&feed.entries[1].summary), "Quần đảo", "{ns}");
             assert_eq!(
                 feed.entries[2].links[0].href,
                 "https://haiphong.example/3?src=rss"
