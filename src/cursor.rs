@@ -5,7 +5,8 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::{DateTime, TimeZone, Utc};
-use sha2::{Digest, Sha256};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
 use sqlx::PgPool;
 
 /// A position in a listing: the last item's ordering key and id, and for
@@ -37,58 +38,37 @@ impl CursorKey {
     }
 
     /// The key stored in the database, created on first use.
-    pub async fn load_or_create(pool: &PgPool) -> Result<CursorKey, sqlx::Error> {
-        let fresh = random_bytes();
+    pub async fn load_or_create(pool: &PgPool) -> Result<CursorKey, CursorKeyError> {
+        let mut fresh = [0u8; 32];
+        getrandom::getrandom(&mut fresh).map_err(|e| CursorKeyError::Random(e.to_string()))?;
         sqlx::query("INSERT INTO settings (name, value) VALUES ('cursor_key', $1) ON CONFLICT (name) DO NOTHING")
-            .bind(crate::ingest::identity::hex(&fresh))
+            .bind(hex::encode(fresh))
             .execute(pool)
             .await?;
-        let (hex,): (String,) =
+        let (stored,): (String,) =
             sqlx::query_as("SELECT value FROM settings WHERE name = 'cursor_key'")
                 .fetch_one(pool)
                 .await?;
         let mut key = [0u8; 32];
-        for (i, chunk) in hex.as_bytes().chunks(2).take(32).enumerate() {
-            key[i] = std::str::from_utf8(chunk)
-                .ok()
-                .and_then(|c| u8::from_str_radix(c, 16).ok())
-                .unwrap_or(0);
-        }
+        hex::decode_to_slice(stored.trim(), &mut key).map_err(|_| CursorKeyError::Stored)?;
         Ok(CursorKey(key))
     }
 
-    fn mac(&self, message: &[u8]) -> [u8; 32] {
-        // HMAC (RFC 2104) over SHA-256; the key is one block or less.
-        let mut ipad = [0x36u8; 64];
-        let mut opad = [0x5cu8; 64];
-        for (i, k) in self.0.iter().enumerate() {
-            ipad[i] ^= k;
-            opad[i] ^= k;
-        }
-        let inner = Sha256::new()
-            .chain_update(ipad)
-            .chain_update(message)
-            .finalize();
-        Sha256::new()
-            .chain_update(opad)
-            .chain_update(inner)
-            .finalize()
-            .into()
+    fn mac(&self) -> Hmac<Sha256> {
+        // HMAC-SHA256 takes keys of any length; ours is 32 bytes.
+        Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes a key of any length")
     }
 }
 
-fn random_bytes() -> [u8; 32] {
-    let mut out = [0u8; 32];
-    if let Ok(mut f) = std::fs::File::open("/dev/urandom") {
-        use std::io::Read;
-        if f.read_exact(&mut out).is_ok() {
-            return out;
-        }
-    }
-    // No /dev/urandom: time and process id, hashed; still unguessable enough
-    // for a key that only protects cursors from edits.
-    let seed = format!("{:?}{}", std::time::SystemTime::now(), std::process::id());
-    Sha256::digest(seed.as_bytes()).into()
+/// Why the cursor key could not be had.
+#[derive(Debug, thiserror::Error)]
+pub enum CursorKeyError {
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("the system gave no random bytes: {0}")]
+    Random(String),
+    #[error("the stored cursor key is not 64 hex digits (settings.cursor_key)")]
+    Stored,
 }
 
 const PREFIX: &str = "c2.";
@@ -100,11 +80,13 @@ impl Cursor {
         if let Some(r) = self.rank {
             raw.push_str(&format!(".{:08x}", r.to_bits()));
         }
-        let mac = key.mac(raw.as_bytes());
+        let mut mac = key.mac();
+        mac.update(raw.as_bytes());
+        let tag = mac.finalize().into_bytes();
         format!(
             "{PREFIX}{}.{}",
             URL_SAFE_NO_PAD.encode(&raw),
-            URL_SAFE_NO_PAD.encode(&mac[..MAC_LEN])
+            URL_SAFE_NO_PAD.encode(&tag[..MAC_LEN])
         )
     }
 
@@ -113,17 +95,15 @@ impl Cursor {
         let (payload, mac) = body.split_once('.').ok_or(BadCursor)?;
         let raw = URL_SAFE_NO_PAD.decode(payload).map_err(|_| BadCursor)?;
         let mac = URL_SAFE_NO_PAD.decode(mac).map_err(|_| BadCursor)?;
-        let expected = key.mac(&raw);
-        // Constant-time comparison of the tag.
-        if mac.len() != MAC_LEN
-            || mac
-                .iter()
-                .zip(&expected[..MAC_LEN])
-                .fold(0u8, |d, (a, b)| d | (a ^ b))
-                != 0
-        {
+        if mac.len() != MAC_LEN {
             return Err(BadCursor);
         }
+        let mut expected = key.mac();
+        expected.update(&raw);
+        // Compared in constant time, truncated to the tag we issue.
+        expected
+            .verify_truncated_left(&mac)
+            .map_err(|_| BadCursor)?;
         let raw = String::from_utf8(raw).map_err(|_| BadCursor)?;
         let mut parts = raw.split('.');
         let micros: i64 = parts.next().and_then(|p| p.parse().ok()).ok_or(BadCursor)?;

@@ -39,6 +39,8 @@ pub enum StartupError {
     Client(#[from] crate::ingest::fetch::FetchError),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    #[error("cannot set up the cursor key: {0}")]
+    CursorKey(#[from] crate::cursor::CursorKeyError),
 }
 
 pub struct Application {

@@ -102,10 +102,7 @@ pub fn prepare(
     updated: DateTime<Utc>,
     generation: u64,
 ) -> RenderedFeed {
-    let etag = format!(
-        "\"{}\"",
-        crate::ingest::identity::hex(&Sha256::digest(&body)[..16])
-    );
+    let etag = format!("\"{}\"", hex::encode(&Sha256::digest(&body)[..16]));
     let (gzip, br) = compress(&body);
     RenderedFeed {
         generation,

@@ -40,17 +40,7 @@ fn title_date_hash(input: &IdentityInput<'_>) -> String {
         h.update([1]);
         h.update(input.body.as_bytes());
     }
-    hex(&h.finalize()[..16])
-}
-
-pub fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
+    hex::encode(&h.finalize()[..16])
 }
 
 /// Whether one fetch uses the same guid for items that are clearly

@@ -103,12 +103,12 @@ pub struct NewEntry {
 }
 
 fn as_hex<S: serde::Serializer>(b: &[u8; 32], s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&identity::hex(b))
+    s.serialize_str(&hex::encode(b))
 }
 
 fn as_hex_opt<S: serde::Serializer>(b: &Option<[u8; 16]>, s: S) -> Result<S::Ok, S::Error> {
     match b {
-        Some(b) => s.serialize_str(&identity::hex(b)),
+        Some(b) => s.serialize_str(&hex::encode(b)),
         None => s.serialize_none(),
     }
 }

@@ -33,7 +33,7 @@ impl Asset {
     fn hashed(&self) -> &(String, String) {
         self.hashed.get_or_init(|| {
             let digest = Sha256::digest(self.body);
-            let hex: String = digest[..6].iter().map(|b| format!("{b:02x}")).collect();
+            let hex = hex::encode(&digest[..6]);
             (
                 format!("/static/{}-{hex}.{}", self.stem, self.ext),
                 format!("\"{hex}\""),

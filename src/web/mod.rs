@@ -202,13 +202,7 @@ fn error_response(
 /// unchanged page is a 304; pages always revalidate (new stories arrive).
 fn html_response(req: &HttpRequest, status: StatusCode, body: String) -> HttpResponse {
     let digest = Sha256::digest(body.as_bytes());
-    let etag: String = format!(
-        "\"{}\"",
-        digest[..12]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>()
-    );
+    let etag = format!("\"{}\"", hex::encode(&digest[..12]));
     let fresh = status == StatusCode::OK && matches_etag(req, &etag);
     let mut builder = if fresh {
         HttpResponse::NotModified()
