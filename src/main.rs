@@ -40,8 +40,9 @@ enum Command {
     },
     /// Poll sources once and exit.
     Poll {
-        /// Poll once and exit (the only mode; `serve --role poller` polls continuously).
-        #[arg(long)]
+        /// Poll once and exit. Required, so that `poll` is never mistaken
+        /// for a daemon: `serve --role poller` polls continuously.
+        #[arg(long, required = true)]
         once: bool,
         /// Every enabled source, due or not.
         #[arg(long)]

@@ -85,16 +85,9 @@ pub fn words(folded: &str) -> impl Iterator<Item = &str> {
         .filter(|w| !w.is_empty())
 }
 
-/// Search lexemes for a text: folded, deduplicated, bounded in length
-/// (PostgreSQL rejects lexemes over 2 KB; nobody searches for such words).
-pub fn search_lexemes(text: &str) -> Vec<String> {
-    lexemes_of(&fold(text))
-        .into_iter()
-        .map(str::to_owned)
-        .collect()
-}
-
-/// The lexemes of folded text, sorted and deduplicated, borrowed from it.
+/// The lexemes of folded text, sorted and deduplicated, borrowed from it,
+/// bounded in length (PostgreSQL rejects lexemes over 2 KB; nobody
+/// searches for such words).
 fn lexemes_of(folded: &str) -> Vec<&str> {
     let mut lexemes: Vec<&str> = words(folded).filter(|w| w.len() <= 100).collect();
     lexemes.sort_unstable();
@@ -406,7 +399,7 @@ mod tests {
     #[test]
     fn lexemes_are_folded_and_unique() {
         assert_eq!(
-            search_lexemes("Hải Phòng, hai phong: HẢI!"),
+            lexemes_of(&fold("Hải Phòng, hai phong: HẢI!")),
             vec!["hai", "phong"]
         );
     }

@@ -96,7 +96,7 @@ impl EmbeddedCluster {
                 .map_err(|e| ClusterError::Setup(format!("cluster start task failed: {e}")))??
         };
         if let Err(e) = cluster.wait_ready().await {
-            cluster.stop_quietly();
+            cluster.stop();
             return Err(e);
         }
         cluster.ensure_database().await?;
@@ -190,10 +190,6 @@ impl EmbeddedCluster {
     /// Fast shutdown (SIGINT): active sessions are ended, everything written is
     /// kept, no crash recovery at the next start.
     pub fn stop(mut self) {
-        self.stop_inner();
-    }
-
-    fn stop_quietly(mut self) {
         self.stop_inner();
     }
 
@@ -291,7 +287,9 @@ fn start_blocking(dir: &Path) -> Result<EmbeddedCluster, ClusterError> {
     apply_run_as(&mut cmd, run_as);
     // SAFETY: prctl is async-signal-safe. If Tributary dies without stopping
     // the cluster (SIGKILL, panic abort), PostgreSQL gets a fast shutdown
-    // instead of running on as an orphan.
+    // instead of running on as an orphan. Linux only; elsewhere an orphaned
+    // cluster is found by its postmaster.pid and joined at the next start.
+    #[cfg(target_os = "linux")]
     unsafe {
         cmd.pre_exec(|| {
             libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGINT);
@@ -461,6 +459,7 @@ fn running_postmaster(dir: &Path) -> Option<i32> {
     // SAFETY: signal 0 only checks that the process exists.
     let alive = unsafe { libc::kill(pid, 0) } == 0
         || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM);
+    // /proc is Linux's; where it is missing the pid file is trusted.
     let is_postgres = fs::read_to_string(format!("/proc/{pid}/comm"))
         .map(|c| c.trim().starts_with("postgres"))
         .unwrap_or(true);

@@ -48,16 +48,6 @@ pub enum FetchError {
     UnsupportedScheme(String),
 }
 
-impl FetchError {
-    /// The HTTP status to record on the source, when there was one.
-    pub fn http_status(&self) -> Option<u16> {
-        match self {
-            FetchError::Status { status, .. } => Some(*status),
-            _ => None,
-        }
-    }
-}
-
 /// Cache validators remembered from the last successful fetch.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Validators {

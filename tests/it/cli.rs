@@ -128,6 +128,11 @@ async fn poll_once_prints_a_line_per_source_and_a_total() {
     assert!(ok);
     assert!(stdout.contains("not modified"), "{stdout}");
 
+    // `poll` is never a daemon by accident: without --once it says so.
+    let (ok, stdout, stderr) = run(&["poll"]);
+    assert!(!ok && stdout.is_empty(), "{stdout}");
+    assert!(stderr.contains("--once"), "{stderr}");
+
     let (ok, stdout, stderr) = run(&[
         "sources",
         "add",
