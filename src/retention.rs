@@ -122,7 +122,7 @@ pub async fn prune_grouping_log(pool: &PgPool, now: DateTime<Utc>) -> Result<u64
 pub async fn housekeeping(
     pool: &PgPool,
     max_age_days: u32,
-    story_window: std::time::Duration,
+    story_window: Duration,
     now: DateTime<Utc>,
 ) {
     if max_age_days > 0 {
@@ -149,7 +149,7 @@ pub async fn housekeeping(
 pub async fn run(
     pool: PgPool,
     max_age_days: u32,
-    story_window: std::time::Duration,
+    story_window: Duration,
     mut stop: watch::Receiver<bool>,
 ) {
     loop {

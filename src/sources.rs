@@ -124,10 +124,7 @@ pub async fn list(pool: &PgPool) -> Result<Vec<Source>, SourceError> {
 }
 
 /// Display names of the given sources (title, feed title, or URL).
-pub async fn titles(
-    pool: &PgPool,
-    ids: &[i64],
-) -> Result<std::collections::HashMap<i64, String>, sqlx::Error> {
+pub async fn titles(pool: &PgPool, ids: &[i64]) -> Result<HashMap<i64, String>, sqlx::Error> {
     if ids.is_empty() {
         return Ok(Default::default());
     }

@@ -83,7 +83,7 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     })
     // Plain data always serializes; the error arm only satisfies the type.
     .map_err(|e| ApiError::BadRequest(format!("cannot serialize the answer: {e}")))?;
-    let body = actix_web::web::Bytes::from(body);
+    let body = web::Bytes::from(body);
     state.feed_cache.put_listing(key, generation, body.clone());
     Ok(HttpResponse::Ok()
         .content_type("application/json")
@@ -105,7 +105,7 @@ fn listing_key(query: &str) -> String {
 
 /// One entry.
 #[utoipa::path(get, path = "/api/v1/entries/{id}", tag = "entries", params(("id" = i64, Path, description = "Entry id")),
-    responses((status = 200, description = "The entry", body = crate::entries::EntryView), (status = 400, description = "A bad parameter, named in the problem", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 404, description = "No such resource", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 503, description = "The database is unavailable", body = super::openapi::Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "The entry", body = entries::EntryView), (status = 400, description = "A bad parameter, named in the problem", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 404, description = "No such resource", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 503, description = "The database is unavailable", body = super::openapi::Problem, content_type = "application/problem+json")))]
 pub async fn one(
     path: web::Path<String>,
     state: web::Data<AppState>,

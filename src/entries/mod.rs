@@ -162,7 +162,7 @@ pub struct Page {
 /// Entries newest first (by publication), one row per entry.
 pub async fn list_entries(pool: &PgPool, f: &EntryFilter) -> Result<Page, sqlx::Error> {
     let limit = f.limit.clamp(1, MAX_LIMIT);
-    let mut qb: QueryBuilder<Postgres> = match f.q.as_deref().map(SearchTerms::parse) {
+    let mut qb: QueryBuilder<'_, Postgres> = match f.q.as_deref().map(SearchTerms::parse) {
         Some(Some(terms)) => return search::search_entries(pool, f, &terms, limit).await,
         // Nothing searchable in q (only punctuation): nothing matches.
         Some(None) => QueryBuilder::new(format!(
@@ -302,7 +302,7 @@ pub async fn list_stories(
     limit: i64,
 ) -> Result<Page, sqlx::Error> {
     let limit = limit.clamp(1, MAX_LIMIT);
-    let mut qb: QueryBuilder<Postgres> = QueryBuilder::new(format!(
+    let mut qb: QueryBuilder<'_, Postgres> = QueryBuilder::new(format!(
         "SELECT {ENTRY_COLUMNS}, st.sort_at AS story_sort_at, NULL::real AS rank FROM stories st "
     ));
     match within_sources {

@@ -371,7 +371,7 @@ fn finish_item(out: &mut String, item: &mut Option<Item>, depth: usize) {
 /// The RSS 2.0 root (and its channel) for an RSS 1.0 `rdf:RDF` root: its
 /// namespace declarations kept, except RSS 1.0's as the default namespace
 /// (RSS 2.0's elements have none).
-fn rdf_root(e: &BytesStart) -> Option<String> {
+fn rdf_root(e: &BytesStart<'_>) -> Option<String> {
     let mut tag = String::from("<rss version=\"2.0\"");
     for a in e.attributes().with_checks(false).flatten() {
         let key = std::str::from_utf8(a.key.as_ref()).ok()?;
@@ -386,12 +386,12 @@ fn rdf_root(e: &BytesStart) -> Option<String> {
     Some(tag)
 }
 
-fn local_name(e: &BytesStart) -> Option<String> {
+fn local_name(e: &BytesStart<'_>) -> Option<String> {
     let local = e.local_name();
     std::str::from_utf8(local.as_ref()).ok().map(str::to_owned)
 }
 
-fn attribute(e: &BytesStart, key: &str) -> Option<String> {
+fn attribute(e: &BytesStart<'_>, key: &str) -> Option<String> {
     e.attributes()
         .with_checks(false)
         .flatten()
@@ -420,14 +420,14 @@ struct Dialect {
 }
 
 /// An event other than a start, end or text tag, as it was written.
-fn raw_event(event: &Event) -> Option<String> {
+fn raw_event(event: &Event<'_>) -> Option<String> {
     let mut writer = quick_xml::Writer::new(Vec::new());
     writer.write_event(event.borrow()).ok()?;
     String::from_utf8(writer.into_inner()).ok()
 }
 
 /// A start tag rewritten for its dialect, and how to close it.
-fn start_tag(e: &BytesStart, root: bool, dialect: &Dialect) -> Option<(String, Open)> {
+fn start_tag(e: &BytesStart<'_>, root: bool, dialect: &Dialect) -> Option<(String, Open)> {
     let Dialect {
         atom_03,
         atom_10,

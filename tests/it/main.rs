@@ -2,6 +2,9 @@
 //! fixture HTTP server on 127.0.0.1. One binary, so the throwaway cluster is
 //! started once.
 
+// Test code: a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used)]
+
 mod api;
 mod channel_filters;
 mod cli;

@@ -484,7 +484,7 @@ async fn retention_deletes_old_entries_and_tombstones_keep_them_out() {
 
     // The Vietnamese items are two days old and more; the undated ones are first seen now.
     let before = app.cache_generation();
-    let deleted = tributary::retention::sweep(&app.db.pool, 1, chrono::Utc::now())
+    let deleted = tributary::retention::sweep(&app.db.pool, 1, Utc::now())
         .await
         .unwrap();
     assert_eq!(deleted, 4);
@@ -520,7 +520,7 @@ async fn retention_deletes_old_entries_and_tombstones_keep_them_out() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_fetch_log_keeps_the_newest_lines_of_each_source() {
     use tributary::ingest::store::{finish_poll, FetchLogRow, SourceUpdate, FETCH_LOG_KEEP};
-    let (db, _config) = crate::support::db_with_sources(&sources_toml(&[
+    let (db, _config) = db_with_sources(&sources_toml(&[
         "https://a.example/rss".to_owned(),
         "https://b.example/rss".to_owned(),
     ]))
@@ -534,9 +534,9 @@ async fn the_fetch_log_keeps_the_newest_lines_of_each_source() {
                 ..Default::default()
             };
             let update = SourceUpdate::NotModified {
-                at: chrono::Utc::now(),
+                at: Utc::now(),
                 status: 304,
-                next_poll_at: chrono::Utc::now(),
+                next_poll_at: Utc::now(),
             };
             finish_poll(&db.pool, source, &update, &row).await.unwrap();
         }

@@ -60,7 +60,7 @@ fn redate_by(doc: &[u8], days: i64) -> Vec<u8> {
     let json = JSON.get_or_init(|| {
         Regex::new(r#"(?-u)("date_(?:published|modified)"\s*:\s*")([^"]*)"#).expect("json regex")
     });
-    let moved = |c: &Captures| [&c[1], redate_value(&c[2], days).as_slice()].concat();
+    let moved = |c: &Captures<'_>| [&c[1], redate_value(&c[2], days).as_slice()].concat();
     let doc = date_element().replace_all(doc, moved);
     json.replace_all(&doc, moved).into_owned()
 }
@@ -118,7 +118,7 @@ fn forms() -> &'static [(Form, Regex)] {
     })
 }
 
-fn num(c: &Captures, i: usize) -> u32 {
+fn num(c: &Captures<'_>, i: usize) -> u32 {
     std::str::from_utf8(&c[i])
         .ok()
         .and_then(|s| s.parse().ok())
@@ -133,7 +133,7 @@ fn month_of(name: &[u8]) -> u32 {
 }
 
 /// Writes `d` as `c` wrote its date: same form, widths and month spelling.
-fn write_like(form: &Form, c: &Captures, d: NaiveDate) -> String {
+fn write_like(form: &Form, c: &Captures<'_>, d: NaiveDate) -> String {
     let width = |i: usize| c[i].len();
     let text = |i: usize| String::from_utf8_lossy(&c[i]).into_owned();
     let month_name = |i: usize| {
@@ -176,7 +176,7 @@ fn write_like(form: &Form, c: &Captures, d: NaiveDate) -> String {
 }
 
 /// The date a form's captures name, if it is one.
-fn date_of(form: &Form, c: &Captures) -> Option<NaiveDate> {
+fn date_of(form: &Form, c: &Captures<'_>) -> Option<NaiveDate> {
     let (y, m, d) = match form {
         Form::Iso => (num(c, 1), num(c, 2), num(c, 3)),
         Form::DayMonthYear => (num(c, 3), num(c, 2), num(c, 1)),
