@@ -96,15 +96,21 @@ impl Application {
                             let res = actix_web::dev::ServiceResponse::new(http_req, response);
                             return Box::pin(async move { Ok(res) }) as LocalBoxFuture<'static, _>;
                         }
-                        // One span and one latency sample per request, by route pattern.
+                        // One span, one request id and one latency sample per
+                        // request, by route pattern.
                         let started = std::time::Instant::now();
                         let method = req.method().clone();
                         let path = req.path().to_owned();
-                        let span = tracing::info_span!("request", method = %req.method(), path = %req.path());
+                        let request_id = api::request_id_for(req.headers());
+                        let span = tracing::info_span!("request", method = %req.method(), path = %req.path(), request_id = %request_id);
                         let fut = actix_web::dev::Service::call(srv, req);
                         Box::pin(async move {
-                            let mut res = tracing::Instrument::instrument(fut, span).await?;
+                            let scoped = api::error::REQUEST_ID.scope(request_id.clone(), fut);
+                            let mut res = tracing::Instrument::instrument(scoped, span).await?;
                             api::cors_headers(&method, &path, res.headers_mut());
+                            if let Ok(v) = actix_web::http::header::HeaderValue::from_str(&request_id) {
+                                res.headers_mut().insert(actix_web::http::header::HeaderName::from_static("x-request-id"), v);
+                            }
                             let route = res.request().match_pattern().unwrap_or_else(|| "unmatched".to_owned());
                             crate::metrics::record_request(&route, res.status().as_u16(), started.elapsed());
                             Ok(res.map_into_boxed_body())

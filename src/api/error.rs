@@ -1,6 +1,9 @@
 //! The one place errors become HTTP answers: `application/problem+json`
 //! (RFC 9457). Client mistakes are 4xx naming what was wrong; a database
-//! that is away is a 503; nothing a client sends is a 500.
+//! that cannot be reached is a 503 with `Retry-After`; anything else
+//! unexpected (a bug, not an outage) is a 500 whose body names only the
+//! request id, under which the log has the cause. Nothing a client sends
+//! is a 500.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
@@ -22,7 +25,25 @@ pub enum ApiError {
     Forbidden(String),
     #[error("the database is unavailable; try again shortly")]
     Unavailable,
+    #[error("an unexpected error; the server's log has its cause under request id {request_id}")]
+    Internal { request_id: String },
 }
+
+tokio::task_local! {
+    /// The id of the request being answered (see `startup`), for errors
+    /// and their log lines.
+    pub static REQUEST_ID: String;
+}
+
+/// The current request's id, or "-" outside a request.
+pub fn request_id() -> String {
+    REQUEST_ID
+        .try_with(Clone::clone)
+        .unwrap_or_else(|_| "-".to_owned())
+}
+
+/// Seconds a client is asked to wait when the database is away.
+const RETRY_AFTER_SECS: u32 = 5;
 
 impl ApiError {
     pub fn bad(parameter: &str, detail: impl Into<String>) -> ApiError {
@@ -31,12 +52,42 @@ impl ApiError {
             detail: detail.into(),
         }
     }
+
+    /// A bug, not the client's doing: logged with its cause under the
+    /// request id, answered without it.
+    pub fn internal(cause: impl std::fmt::Display) -> ApiError {
+        let request_id = request_id();
+        tracing::error!(%request_id, error = %cause, "unexpected error while answering a request");
+        ApiError::Internal { request_id }
+    }
 }
 
 impl From<sqlx::Error> for ApiError {
     fn from(e: sqlx::Error) -> Self {
-        tracing::error!(error = %e, "database error while answering a request");
-        ApiError::Unavailable
+        if is_unreachable(&e) {
+            tracing::warn!(request_id = %request_id(), error = %e, "the database cannot be reached");
+            ApiError::Unavailable
+        } else {
+            ApiError::internal(format_args!("database: {e}"))
+        }
+    }
+}
+
+/// Whether a database error means "not reachable now" (an outage a retry
+/// may outlive) rather than a mistake in what we asked (a bug).
+fn is_unreachable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        // SQLSTATE class 08 (connection exception), 57P01-57P03 (the
+        // server shutting down or starting), 53300 (too many connections).
+        sqlx::Error::Database(db) => db.code().is_some_and(|c| {
+            c.starts_with("08") || matches!(c.as_ref(), "57P01" | "57P02" | "57P03" | "53300")
+        }),
+        _ => false,
     }
 }
 
@@ -63,6 +114,8 @@ struct Problem<'a> {
     detail: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     parameter: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    request_id: Option<&'a str>,
 }
 
 impl ResponseError for ApiError {
@@ -74,16 +127,25 @@ impl ResponseError for ApiError {
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
         let status = self.status_code();
-        let parameter = match self {
-            ApiError::BadParameter { parameter, .. } => Some(parameter.as_str()),
-            _ => None,
+        let (parameter, request_id) = match self {
+            ApiError::BadParameter { parameter, .. } => (Some(parameter.as_str()), None),
+            ApiError::Internal { request_id } => (None, Some(request_id.as_str())),
+            _ => (None, None),
         };
-        problem(status, self.to_string(), parameter)
+        let mut res = problem_with(status, self.to_string(), parameter, request_id);
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            res.headers_mut().insert(
+                actix_web::http::header::RETRY_AFTER,
+                actix_web::http::header::HeaderValue::from(RETRY_AFTER_SECS),
+            );
+        }
+        res
     }
 }
 
@@ -121,12 +183,22 @@ pub fn as_problem<B>(
 
 /// A problem+json answer.
 pub fn problem(status: StatusCode, detail: String, parameter: Option<&str>) -> HttpResponse {
+    problem_with(status, detail, parameter, None)
+}
+
+fn problem_with(
+    status: StatusCode,
+    detail: String,
+    parameter: Option<&str>,
+    request_id: Option<&str>,
+) -> HttpResponse {
     let body = Problem {
         kind: "about:blank",
         title: status.canonical_reason().unwrap_or("Error"),
         status: status.as_u16(),
         detail,
         parameter,
+        request_id,
     };
     let mut builder = HttpResponse::build(status);
     builder.content_type("application/problem+json");
@@ -134,4 +206,38 @@ pub fn problem(status: StatusCode, detail: String, parameter: Option<&str>) -> H
         builder.insert_header(("WWW-Authenticate", "Bearer"));
     }
     builder.body(serde_json::to_vec(&body).unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_unreachable_databases_are_outages() {
+        assert!(is_unreachable(&sqlx::Error::PoolClosed));
+        assert!(is_unreachable(&sqlx::Error::PoolTimedOut));
+        assert!(is_unreachable(&sqlx::Error::Io(std::io::Error::from(
+            std::io::ErrorKind::ConnectionRefused
+        ))));
+        assert!(!is_unreachable(&sqlx::Error::RowNotFound));
+        assert!(!is_unreachable(&sqlx::Error::ColumnNotFound("x".into())));
+        assert!(!is_unreachable(&sqlx::Error::Protocol("odd".into())));
+    }
+
+    #[test]
+    fn an_internal_error_names_the_request_and_nothing_else() {
+        let e = REQUEST_ID.sync_scope("abc123".to_owned(), || {
+            ApiError::from(sqlx::Error::ColumnNotFound("secret_column".into()))
+        });
+        let res = e.error_response();
+        assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(e.to_string().contains("abc123"), "{e}");
+        assert!(!e.to_string().contains("secret_column"), "{e}");
+        let outage = ApiError::from(sqlx::Error::PoolClosed).error_response();
+        assert_eq!(outage.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            outage.headers().get("retry-after").map(|v| v.as_bytes()),
+            Some(&b"5"[..])
+        );
+    }
 }

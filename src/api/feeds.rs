@@ -89,7 +89,7 @@ pub async fn feed(
     let rendered = Arc::new(
         web::block(move || prepare(body, format.content_type(), updated, generation))
             .await
-            .map_err(|_| ApiError::Unavailable)?,
+            .map_err(ApiError::internal)?,
     );
     state.feed_cache.put(key, rendered.clone());
     Ok(respond(&req, &rendered))

@@ -86,6 +86,34 @@ fn is_public_read_path(path: &str) -> bool {
         || path == "/api/openapi.json"
 }
 
+/// The id a request is logged and answered under: the caller's own
+/// `X-Request-Id` when it is a sane token (a proxy's, to follow a request
+/// across hops), else 16 random hex digits.
+pub fn request_id_for(headers: &actix_web::http::header::HeaderMap) -> String {
+    let given = headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 64
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+        });
+    if let Some(id) = given {
+        return id.to_owned();
+    }
+    let mut bytes = [0u8; 8];
+    if getrandom::getrandom(&mut bytes).is_err() {
+        // Ids only tell log lines apart: a counter will do.
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        bytes = NEXT
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            .to_be_bytes();
+    }
+    hex::encode(bytes)
+}
+
 /// CORS for read endpoints: `GET`/`HEAD` answers carry
 /// `Access-Control-Allow-Origin: *`, and preflights for them are answered.
 /// Write endpoints get no CORS headers, so browsers on other origins cannot

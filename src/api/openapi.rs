@@ -45,6 +45,9 @@ pub struct Problem {
     pub detail: String,
     /// The offending query parameter or field, when there is one.
     pub parameter: Option<String>,
+    /// On a 500: the id under which the server's log has the cause (also
+    /// in the `X-Request-Id` header of every answer).
+    pub request_id: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]

@@ -346,6 +346,46 @@ async fn sources_report_health_and_writes_need_the_token() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_bug_is_a_500_with_a_request_id_and_an_outage_a_503() {
+    let (_server, app) = app_with_entries().await;
+    // Every answer carries its request id; a sane one from the caller is kept.
+    let r = app.get("/api/v1/entries").await;
+    let id = r.headers()["x-request-id"].to_str().unwrap().to_owned();
+    assert_eq!(id.len(), 16, "{id}");
+    let r = app
+        .get_with("/api/v1/channels", &[("X-Request-Id", "proxy-7f3a.1")])
+        .await;
+    assert_eq!(r.headers()["x-request-id"], "proxy-7f3a.1");
+
+    // A statement that no longer fits the schema is a bug, not an outage:
+    // a 500 naming the request id, with no SQL in the body.
+    sqlx::query("ALTER TABLE entries RENAME COLUMN summary TO summary_gone")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let r = app.get("/api/v1/entries?tag=vi").await;
+    assert_eq!(r.status(), 500);
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+    let id = r.headers()["x-request-id"].to_str().unwrap().to_owned();
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["request_id"], id.as_str());
+    let detail = body["detail"].as_str().unwrap();
+    assert!(detail.contains(&id), "{detail}");
+    assert!(!detail.contains("summary"), "no internals: {detail}");
+    sqlx::query("ALTER TABLE entries RENAME COLUMN summary_gone TO summary")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+
+    // A database that cannot be reached is a 503 to come back after.
+    app.db.pool.close().await;
+    let r = app.get("/api/v1/entries?tag=en").await;
+    assert_eq!(r.status(), 503);
+    assert_eq!(r.headers()["retry-after"], "5");
+    app.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn health_readiness_and_channels() {
     let (_server, app) = app_with_entries().await;
     assert_eq!(app.get("/healthz").await.status(), 200);

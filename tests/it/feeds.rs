@@ -364,6 +364,7 @@ async fn cached_feeds_and_their_304s_need_no_database() {
     let r = app.get("/feeds/all.atom?limit=3").await;
     assert_eq!(r.status(), 503);
     assert_eq!(r.headers()["content-type"], "application/problem+json");
+    assert_eq!(r.headers()["retry-after"], "5");
     app.shutdown().await;
 }
 
