@@ -74,7 +74,7 @@ pub async fn serve(config: Config, role: Role) -> Result<()> {
 
 /// Ctrl-C or SIGTERM (Tributary runs on unix systems: Linux and macOS).
 async fn wait_for_signal() {
-    use tokio::signal::unix::{signal, SignalKind};
+    use tokio::signal::unix::{SignalKind, signal};
     match signal(SignalKind::terminate()) {
         Ok(mut term) => {
             tokio::select! {
@@ -334,7 +334,7 @@ pub async fn sources_export(config: Config) -> Result<()> {
 async fn with_db<F, Fut>(config: &Config, f: F) -> Result<()>
 where
     F: FnOnce(sqlx::PgPool) -> Fut,
-    Fut: std::future::Future<Output = Result<()>>,
+    Fut: Future<Output = Result<()>>,
 {
     let db = open(config, true).await?;
     let result = f(db.pool.clone()).await;
@@ -386,7 +386,11 @@ pub fn describe_config(c: &Config) -> String {
         p.concurrency,
         p.per_host_concurrency,
         p.max_body_bytes,
-        if p.allow_private_networks { "allowed" } else { "refused" }
+        if p.allow_private_networks {
+            "allowed"
+        } else {
+            "refused"
+        }
     );
     let _ = writeln!(out, "         user agent: {}", p.user_agent);
     let _ = writeln!(

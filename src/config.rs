@@ -301,7 +301,7 @@ impl Config {
                 return Err(ConfigError::Read {
                     path: path.to_owned(),
                     source,
-                })
+                });
             }
         };
         Config::from_toml(&text, path, env)

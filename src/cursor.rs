@@ -2,8 +2,8 @@
 //! listing, signed with HMAC-SHA256 under a key kept in the database (so
 //! every replica accepts the cursors of the others, across restarts).
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, TimeZone, Utc};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;

@@ -5,7 +5,7 @@ use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 
 use actix_web::dev::ServerHandle;
-use actix_web::{middleware, web, App, HttpServer};
+use actix_web::{App, HttpServer, middleware, web};
 use futures_util::future::LocalBoxFuture;
 use sqlx::PgPool;
 use tokio::sync::watch;
@@ -15,7 +15,7 @@ use crate::config::Config;
 use crate::cursor::CursorKey;
 use crate::ingest::Ingestor;
 use crate::poller::Poller;
-use crate::publish::cache::{follow_changes, FeedCache};
+use crate::publish::cache::{FeedCache, follow_changes};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Role {

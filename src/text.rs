@@ -2,8 +2,8 @@
 //! for everything stored, and a diacritic-free fold for matching only.
 
 use chrono::{DateTime, Datelike, Utc};
-use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
 
 /// Unicode NFC, with characters that are invalid in XML (C0 controls other
 /// than tab/newline, U+FFFE/U+FFFF) removed: feeds carry them (a `\x01` in a
@@ -426,7 +426,11 @@ mod tests {
             "",
         ] {
             let clean = builder.clean(raw).to_string();
-            assert_eq!(sanitized_html_to_text(&clean), html_to_text(&clean), "{clean}");
+            assert_eq!(
+                sanitized_html_to_text(&clean),
+                html_to_text(&clean),
+                "{clean}"
+            );
         }
     }
 

@@ -1,6 +1,6 @@
 //! `GET /api/v1/channels`: the merged feeds and their URLs.
 
-use actix_web::{web, HttpResponse};
+use actix_web::{HttpResponse, web};
 use serde::Serialize;
 
 use super::AppState;

@@ -1,12 +1,12 @@
 //! `GET /api/v1/entries`, `/api/v1/entries/{id}`, `/api/v1/stories/{id}`.
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
 
+use super::AppState;
 use super::error::ApiError;
 use super::params::{self, Params};
-use super::AppState;
-use crate::entries::{self, EntryFilter, DEFAULT_LIMIT, MAX_LIMIT};
+use crate::entries::{self, DEFAULT_LIMIT, EntryFilter, MAX_LIMIT};
 
 /// The query `GET /api/v1/entries` takes. The handler parses it by hand
 /// (`Params`) so that every error names its parameter; this type documents it.

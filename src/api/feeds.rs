@@ -5,15 +5,15 @@
 use std::sync::Arc;
 
 use actix_web::http::header::{self, HeaderValue};
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
+use super::AppState;
 use super::error::ApiError;
 use super::params::Params;
-use super::AppState;
 use crate::entries::MAX_LIMIT;
-use crate::publish::cache::{compress, FeedKey, RenderedFeed};
+use crate::publish::cache::{FeedKey, RenderedFeed, compress};
 use crate::publish::channel::channel_page;
 use crate::publish::{FeedFormat, FeedPage};
 

@@ -1,10 +1,10 @@
 //! Liveness and readiness.
 
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse};
+use actix_web::{HttpResponse, web};
 
-use super::error::problem;
 use super::AppState;
+use super::error::problem;
 
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({ "status": "ok" }))

@@ -13,7 +13,7 @@ pub mod sources;
 
 use std::sync::Arc;
 
-use actix_web::{web, HttpResponse};
+use actix_web::{HttpResponse, web};
 use sqlx::PgPool;
 
 use crate::config::Config;
@@ -123,8 +123,8 @@ pub fn cors_headers(
     path: &str,
     headers: &mut actix_web::http::header::HeaderMap,
 ) {
-    use actix_web::http::header::{HeaderName, HeaderValue};
     use actix_web::http::Method;
+    use actix_web::http::header::{HeaderName, HeaderValue};
     if (method == Method::GET || method == Method::HEAD) && is_public_read_path(path) {
         headers.insert(
             HeaderName::from_static("access-control-allow-origin"),

@@ -1,14 +1,14 @@
 //! `/api/v1/sources`: list with health, add, remove, refresh.
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;
 
+use super::AppState;
 use super::auth::require_token;
 use super::error::ApiError;
 use super::params;
-use super::AppState;
-use crate::sources::{self, NewSource, SourceUrl, MAX_TAGS, MAX_TAG_LEN, MAX_TITLE_LEN};
+use crate::sources::{self, MAX_TAG_LEN, MAX_TAGS, MAX_TITLE_LEN, NewSource, SourceUrl};
 
 /// Sources with their health.
 #[utoipa::path(get, path = "/api/v1/sources", tag = "sources",

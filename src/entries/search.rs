@@ -17,8 +17,8 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc};
 use sqlx::{PgPool, Postgres, QueryBuilder};
 
 use super::{
-    page_of, push_before, push_filters, push_one_per_story, EntryFilter, EntryRow, Page,
-    ENTRY_COLUMNS,
+    ENTRY_COLUMNS, EntryFilter, EntryRow, Page, page_of, push_before, push_filters,
+    push_one_per_story,
 };
 
 /// The first probe: today (and tomorrow, for clocks a little ahead) and

@@ -35,11 +35,7 @@ fn choose_encoding(bytes: &[u8], content_type: Option<&str>) -> &'static Encodin
             return candidate;
         }
     }
-    if is_utf8 {
-        UTF_8
-    } else {
-        WINDOWS_1252
-    }
+    if is_utf8 { UTF_8 } else { WINDOWS_1252 }
 }
 
 fn label(name: &str) -> Option<&'static Encoding> {

@@ -21,7 +21,7 @@ impl Dropped {
     }
 
     /// Each reason with its count, the ones that happened only.
-    pub fn reasons(&self) -> impl Iterator<Item = (&'static str, u32)> {
+    pub fn reasons(&self) -> impl Iterator<Item = (&'static str, u32)> + use<> {
         [
             ("unreadable", self.unreadable),
             ("empty", self.empty),

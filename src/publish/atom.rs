@@ -7,7 +7,7 @@ use std::fmt::Write;
 use chrono::{DateTime, SecondsFormat, Utc};
 use quick_xml::escape::escape;
 
-use super::{item_published, item_updated, FeedPage};
+use super::{FeedPage, item_published, item_updated};
 
 pub fn render(page: &FeedPage) -> Vec<u8> {
     let mut out = String::with_capacity(64 * 1024);

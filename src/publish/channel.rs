@@ -108,7 +108,7 @@ async fn fill_page<F, Fut>(
 ) -> Result<Page, sqlx::Error>
 where
     F: FnMut(Option<Cursor>) -> Fut,
-    Fut: std::future::Future<Output = Result<Page, sqlx::Error>>,
+    Fut: Future<Output = Result<Page, sqlx::Error>>,
 {
     let limit = limit.max(1) as usize;
     let mut items: Vec<EntryView> = Vec::with_capacity(limit + 1);
@@ -128,14 +128,14 @@ where
                 return Ok(Page {
                     items,
                     next_cursor: Some(c),
-                })
+                });
             }
             Some(c) => cursor = Some(c),
             None => {
                 return Ok(Page {
                     items,
                     next_cursor: None,
-                })
+                });
             }
         }
     }

@@ -4,7 +4,7 @@
 use chrono::SecondsFormat;
 use serde::Serialize;
 
-use super::{item_published, item_updated, FeedPage};
+use super::{FeedPage, item_published, item_updated};
 use crate::entries::{Alternate, SourceRef};
 
 #[derive(Serialize)]

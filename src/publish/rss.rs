@@ -4,10 +4,10 @@
 
 use std::collections::BTreeMap;
 
-use rss::extension::dublincore::DublinCoreExtension;
 use rss::extension::Extension;
+use rss::extension::dublincore::DublinCoreExtension;
 
-use super::{item_published, FeedPage};
+use super::{FeedPage, item_published};
 
 const ATOM_NS: &str = "http://www.w3.org/2005/Atom";
 

@@ -91,7 +91,9 @@ mod tests {
     #[test]
     fn tracking_parameters_are_removed_and_the_rest_sorted() {
         assert_eq!(
-            canon("https://vnexpress.net/bai-viet-123.html?utm_source=rss&b=2&fbclid=xyz&a=1&utm_medium=feed"),
+            canon(
+                "https://vnexpress.net/bai-viet-123.html?utm_source=rss&b=2&fbclid=xyz&a=1&utm_medium=feed"
+            ),
             "https://vnexpress.net/bai-viet-123.html?a=1&b=2"
         );
         assert_eq!(

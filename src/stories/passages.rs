@@ -125,8 +125,7 @@ mod tests {
             .replace("tổ chức lễ khởi công", "khởi công")
             .replace("Khi đưa vào sử dụng, c", "C");
         assert!(passages_agree(&sk(ARTICLE), &sk(&edited)));
-        let other =
-            "Sáng 21/11, Bộ Xây dựng tổ chức lễ thông xe cầu Mỹ Thuận 2 bắc qua sông Tiền, \
+        let other = "Sáng 21/11, Bộ Xây dựng tổ chức lễ thông xe cầu Mỹ Thuận 2 bắc qua sông Tiền, \
             nối Tiền Giang với Vĩnh Long, vốn đầu tư hơn 5.000 tỷ đồng. Cầu dài 6,8 km, rộng sáu \
             làn xe, giúp giảm tải cho cầu Mỹ Thuận hiện hữu vào các dịp lễ, Tết khi lượng xe về \
             miền Tây tăng cao, theo Ban quản lý dự án Mỹ Thuận.";

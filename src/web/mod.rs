@@ -8,15 +8,15 @@ pub mod pages;
 
 use std::collections::HashMap;
 
-use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
 use sha2::{Digest, Sha256};
 
+use crate::api::AppState;
 use crate::api::error::ApiError;
 use crate::api::params::{self, Params};
-use crate::api::AppState;
 use crate::config::ChannelConfig;
 use crate::entries::EntryFilter;
 use crate::publish::channel;

@@ -4,10 +4,10 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use maud::{html, Markup, DOCTYPE};
+use maud::{DOCTYPE, Markup, html};
 
 use super::assets;
-use super::i18n::{exact, Lang, Text};
+use super::i18n::{Lang, Text, exact};
 use crate::config::ChannelConfig;
 use crate::entries::EntryView;
 use crate::sources::Source;

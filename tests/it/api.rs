@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use crate::support::{at, data, sources_toml, FeedServer, Route, TestApp, TOKEN};
+use crate::support::{FeedServer, Route, TOKEN, TestApp, at, data, sources_toml};
 
 async fn app_with_entries() -> (FeedServer, TestApp) {
     let server = FeedServer::start().await;
@@ -268,10 +268,12 @@ async fn sources_report_health_and_writes_need_the_token() {
         .unwrap();
     assert_eq!(r.status(), 409);
     let problem: serde_json::Value = r.json().await.unwrap();
-    assert!(problem["detail"]
-        .as_str()
-        .unwrap()
-        .contains(&created["id"].to_string()));
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains(&created["id"].to_string())
+    );
     for bad in [
         serde_json::json!({ "url": "ftp://x.example/" }),
         serde_json::json!({ "url": "http://127.0.0.1:9/feed" }),
@@ -416,17 +418,21 @@ async fn opml_export_lists_every_source_and_reimports() {
     let (_server, app) = app_with_entries().await;
     let r = app.get("/opml").await;
     assert_eq!(r.status(), 200);
-    assert!(r.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .starts_with("text/x-opml"));
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/x-opml")
+    );
     let text = r.text().await.unwrap();
     let outlines = tributary::opml::parse(&text).unwrap();
     assert_eq!(outlines.len(), 2);
     assert_eq!(outlines[0].title.as_deref(), Some("Tin Nhanh Hải Phòng"));
-    assert!(outlines
-        .iter()
-        .all(|o| o.url.starts_with("http://127.0.0.1:")));
+    assert!(
+        outlines
+            .iter()
+            .all(|o| o.url.starts_with("http://127.0.0.1:"))
+    );
     app.shutdown().await;
 }
 
@@ -794,10 +800,12 @@ async fn metrics_are_exposed_in_prometheus_text_format() {
     app.get("/api/v1/entries/999999").await;
     let r = app.get("/metrics").await;
     assert_eq!(r.status(), 200);
-    assert!(r.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .starts_with("text/plain; version=0.0.4"));
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain; version=0.0.4")
+    );
     let text = r.text().await.unwrap();
     for needle in [
         "tributary_polls_total{outcome=\"ok\"}",
@@ -860,10 +868,12 @@ async fn read_endpoints_allow_cross_origin_reads_and_writes_do_not() {
         .send()
         .await
         .unwrap();
-    assert!(write_preflight
-        .headers()
-        .get("access-control-allow-origin")
-        .is_none());
+    assert!(
+        write_preflight
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
     let write = app
         .http
         .post(format!("{}/api/v1/sources", app.address))

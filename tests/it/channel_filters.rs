@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use scraper::{Html, Selector};
 use serde_json::Value;
 
-use crate::support::{sources_toml, FeedServer, Route, TestApp};
+use crate::support::{FeedServer, Route, TestApp, sources_toml};
 
 const ITEMS: usize = 120;
 

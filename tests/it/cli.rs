@@ -2,7 +2,7 @@
 
 use std::process::Command;
 
-use crate::support::{data, FeedServer, Route, TestDb};
+use crate::support::{FeedServer, Route, TestDb, data};
 
 fn tributary() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_tributary"));
@@ -218,7 +218,7 @@ async fn json_logs_are_one_object_per_line() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn config_sources_sync_adds_changes_disables_and_re_enables() {
-    use tributary::sources::{sync_config, SyncReport};
+    use tributary::sources::{SyncReport, sync_config};
     let db = TestDb::new().await;
     let sync = |toml: &str| {
         let config = crate::support::test_config(toml);

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde_json::Value;
 
-use crate::support::{at, data, sources_toml, FeedServer, Route, TestApp};
+use crate::support::{FeedServer, Route, TestApp, at, data, sources_toml};
 
 const MIN_PRECISION: f64 = 0.97;
 const MIN_RECALL: f64 = 0.90;

@@ -5,7 +5,7 @@
 use serde_json::Value;
 use tributary::ingest::PollOutcome;
 
-use crate::support::{data, sources_toml, FeedServer, Route, TestApp};
+use crate::support::{FeedServer, Route, TestApp, data, sources_toml};
 
 /// Serves `files` (under tests/data/dialects), polls them once, and
 /// returns the app and the stored titles and links per file.

@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use crate::support::{data, sources_toml, FeedServer, Route, TestApp};
+use crate::support::{FeedServer, Route, TestApp, data, sources_toml};
 
 async fn app_with_sample_feeds() -> (FeedServer, TestApp) {
     let server = FeedServer::start().await;
@@ -269,11 +269,13 @@ async fn feedparser_reads_rss_and_atom_without_warnings() {
         let result = python_on(script, &body, "xml");
         assert_eq!(result["bozo"], 0, "{path}: {}", result["exc"]);
         assert_eq!(result["n"], 6, "{path}");
-        assert!(result["titles"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|t| t == "Trường Sa: ngư dân bám biển mùa gió chướng"));
+        assert!(
+            result["titles"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|t| t == "Trường Sa: ngư dân bám biển mùa gió chướng")
+        );
         assert!(
             result["source"]
                 .as_array()

@@ -3,7 +3,7 @@
 
 use proptest::prelude::*;
 
-use crate::support::{data, sources_toml, FeedServer, Route, TestApp};
+use crate::support::{FeedServer, Route, TestApp, data, sources_toml};
 
 fn value() -> impl Strategy<Value = String> {
     prop_oneof![

@@ -6,7 +6,7 @@ use std::time::Duration;
 use tributary::ingest::PollOutcome;
 
 use crate::support::{
-    at, data, db_with_sources, poll_all, sources_toml, FeedServer, Route, TestDb,
+    FeedServer, Route, TestDb, at, data, db_with_sources, poll_all, sources_toml,
 };
 
 const RSS: &str = "application/rss+xml; charset=utf-8";
@@ -196,12 +196,16 @@ async fn edited_entry_is_updated_in_place_and_bare_items_are_not_duplicated() {
             .unwrap();
     assert!(updated_at.is_some());
     // The item without guid is known by its link, the bare one by title and date.
-    assert!(after
-        .iter()
-        .any(|r| r.1 == "u:https://tinnhanh.example/bien-dao/truong-sa-1002.html"));
-    assert!(after
-        .iter()
-        .any(|r| r.1.starts_with("h:") && r.2 == "Thời tiết hôm nay"));
+    assert!(
+        after
+            .iter()
+            .any(|r| r.1 == "u:https://tinnhanh.example/bien-dao/truong-sa-1002.html")
+    );
+    assert!(
+        after
+            .iter()
+            .any(|r| r.1.starts_with("h:") && r.2 == "Thời tiết hôm nay")
+    );
     let (marked,): (bool,) = sqlx::query_as(
         "SELECT s.search @@ ('''^' || to_char(e.sort_at AT TIME ZONE 'UTC', 'YYYYMMDD') || ':hai''')::tsquery
          FROM entries e JOIN entry_search s ON s.entry_id = e.id WHERE e.identity = 'g:tn-1001'",
@@ -245,9 +249,10 @@ async fn windows_1258_and_nfd_feeds_match_their_utf8_twin() {
     };
     let utf8 = titles(1).await;
     assert_eq!(utf8.len(), 4);
-    assert!(utf8
-        .iter()
-        .any(|(t, _)| t == "Trường Sa: ngư dân bám biển mùa gió chướng"));
+    assert!(
+        utf8.iter()
+            .any(|(t, _)| t == "Trường Sa: ngư dân bám biển mùa gió chướng")
+    );
     assert_eq!(
         titles(2).await,
         utf8,
@@ -389,10 +394,11 @@ async fn undated_entries_keep_the_feeds_order() {
     let titles: Vec<&str> = page.items.iter().map(|e| e.title.as_str()).collect();
     assert_eq!(titles, ["Tin mới nhất", "Tin thứ hai", "Tin cũ nhất"]);
     // A missing date is the first-seen time.
-    assert!(page
-        .items
-        .iter()
-        .all(|e| e.published_at.is_some_and(|p| p <= e.fetched_at)));
+    assert!(
+        page.items
+            .iter()
+            .all(|e| e.published_at.is_some_and(|p| p <= e.fetched_at))
+    );
     assert_search_vectors_dated(&db).await;
 }
 

@@ -6,7 +6,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::{data, temp_dir, FeedServer, Route, TestDb};
+use crate::support::{FeedServer, Route, TestDb, data, temp_dir};
 
 struct Served {
     child: Child,

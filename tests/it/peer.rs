@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde_json::Value;
 use unicode_normalization::UnicodeNormalization;
 
-use crate::support::{sources_toml, FeedServer, Route, TestApp};
+use crate::support::{FeedServer, Route, TestApp, sources_toml};
 
 /// Where feedparser's sdist is unpacked, if it is.
 fn sdist() -> Option<std::path::PathBuf> {
@@ -278,7 +278,10 @@ async fn ingest_agrees_with_feedparser_on_its_own_corpus() {
         all.files
     );
     let benign = Agreement::pct(benign_kept, sanitize_files);
-    eprintln!("sanitize: benign text kept in {benign:.1} % of {sanitize_files} files; active content in {} entries", active.len());
+    eprintln!(
+        "sanitize: benign text kept in {benign:.1} % of {sanitize_files} files; active content in {} entries",
+        active.len()
+    );
     if let Some(out) = std::env::var_os("TRIBUTARY_PEER_MISSES") {
         let text: String = misses
             .iter()

@@ -8,7 +8,7 @@ use tributary::ingest::PollOutcome;
 use tributary::poller::{Poller, Selection};
 
 use crate::support::{
-    data, db_with_sources, poll_all, sources_toml, test_config, FeedServer, Route, TestDb,
+    FeedServer, Route, TestDb, data, db_with_sources, poll_all, sources_toml, test_config,
 };
 
 const RSS: &str = "application/rss+xml; charset=utf-8";
@@ -519,7 +519,7 @@ async fn retention_deletes_old_entries_and_tombstones_keep_them_out() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_fetch_log_keeps_the_newest_lines_of_each_source() {
-    use tributary::ingest::store::{finish_poll, FetchLogRow, SourceUpdate, FETCH_LOG_KEEP};
+    use tributary::ingest::store::{FETCH_LOG_KEEP, FetchLogRow, SourceUpdate, finish_poll};
     let (db, _config) = db_with_sources(&sources_toml(&[
         "https://a.example/rss".to_owned(),
         "https://b.example/rss".to_owned(),

@@ -1,6 +1,6 @@
 //! Cross-source stories: same canonical URL or same content, one story.
 
-use crate::support::{data, sources_toml, FeedServer, Route, TestApp};
+use crate::support::{FeedServer, Route, TestApp, data, sources_toml};
 
 /// A wire service and an outlet that republishes two of its stories.
 async fn wire_and_republisher() -> (FeedServer, TestApp) {
@@ -109,9 +109,11 @@ async fn removing_a_source_moves_its_stories_to_the_remaining_version() {
     let items = feed["items"].as_array().unwrap();
     assert_eq!(items.len(), 2);
     assert!(items.iter().all(|i| i["_tributary"]["source"]["id"] == 2));
-    assert!(items
-        .iter()
-        .all(|i| i["_tributary"]["alternates"].as_array().unwrap().is_empty()));
+    assert!(
+        items
+            .iter()
+            .all(|i| i["_tributary"]["alternates"].as_array().unwrap().is_empty())
+    );
     app.shutdown().await;
 }
 
@@ -391,9 +393,11 @@ async fn an_earlier_version_arriving_later_becomes_the_head() {
     let feed = app.get_json("/feeds/all.json").await;
     let items = feed["items"].as_array().unwrap();
     assert_eq!(items.len(), 2);
-    assert!(items
-        .iter()
-        .all(|i| i["_tributary"]["source"]["title"] == "Harbour Wire"));
+    assert!(
+        items
+            .iter()
+            .all(|i| i["_tributary"]["source"]["title"] == "Harbour Wire")
+    );
     app.shutdown().await;
 }
 

@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use scraper::{Html, Selector};
 
-use crate::support::{data, sources_toml, FeedServer, Route, TestApp};
+use crate::support::{FeedServer, Route, TestApp, data, sources_toml};
 
 fn sel(s: &str) -> Selector {
     Selector::parse(s).unwrap()
@@ -73,11 +73,13 @@ async fn the_river_shows_one_item_per_story_with_links_sources_times_and_also_in
             assert!(a.value().attr("href").unwrap().starts_with("https://"));
         }
         let source = li.select(&sel(".meta a")).next().unwrap();
-        assert!(source
-            .value()
-            .attr("href")
-            .unwrap()
-            .starts_with("/?source="));
+        assert!(
+            source
+                .value()
+                .attr("href")
+                .unwrap()
+                .starts_with("/?source=")
+        );
         let time = li.select(&sel(".meta time")).next().unwrap();
         assert!(
             chrono::DateTime::parse_from_rfc3339(time.value().attr("datetime").unwrap()).is_ok()
@@ -90,7 +92,9 @@ async fn the_river_shows_one_item_per_story_with_links_sources_times_and_also_in
     assert!(also.iter().all(|a| a.contains("Delta Daily")), "{also:?}");
     // Vietnamese as sent, NFC, and lang from the source.
     let titles = texts(&doc, "ol.river h2");
-    assert!(titles.contains(&"Đảng ủy thành phố Hải Phòng họp phiên thường kỳ tháng 11".to_owned()));
+    assert!(
+        titles.contains(&"Đảng ủy thành phố Hải Phòng họp phiên thường kỳ tháng 11".to_owned())
+    );
     let langs: HashSet<&str> = doc
         .select(&sel("ol.river > li"))
         .filter_map(|li| li.value().attr("lang"))
@@ -150,11 +154,13 @@ async fn titles_and_summaries_are_text_never_markup() {
     // Our own deferred script is the only script element; no injected attributes.
     let scripts: Vec<_> = doc.select(&sel("script")).collect();
     assert_eq!(scripts.len(), 1);
-    assert!(scripts[0]
-        .value()
-        .attr("src")
-        .unwrap()
-        .starts_with("/static/times-"));
+    assert!(
+        scripts[0]
+            .value()
+            .attr("src")
+            .unwrap()
+            .starts_with("/static/times-")
+    );
     assert_eq!(doc.select(&sel("[onmouseover], [onclick], b")).count(), 0);
     let excerpts = texts(&doc, ".excerpt");
     assert!(
@@ -243,11 +249,12 @@ async fn search_source_filter_and_channels() {
             .collect::<String>(),
         "English desk"
     );
-    assert!(english.select(&sel("head link[rel=alternate]")).all(|l| l
-        .value()
-        .attr("href")
-        .unwrap()
-        .starts_with("/feeds/english.")));
+    assert!(english.select(&sel("head link[rel=alternate]")).all(|l| {
+        l.value()
+            .attr("href")
+            .unwrap()
+            .starts_with("/feeds/english.")
+    }));
     let (status, _) = page(&app, "/c/nope").await;
     assert_eq!(status, 404);
     let (status, doc) = page(&app, "/?cursor=forged").await;
@@ -372,10 +379,12 @@ async fn the_sources_page_shows_health_and_pages_revalidate() {
         res.headers()["cache-control"],
         "public, max-age=31536000, immutable"
     );
-    assert!(res.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .starts_with("text/css"));
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/css")
+    );
     assert_eq!(
         app.get("/static/style-000000.css").await.status().as_u16(),
         404

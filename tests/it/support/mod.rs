@@ -203,7 +203,9 @@ impl Drop for TestDb {
 
 /// A config for tests: port 0, a fixed public URL, the given TOML merged in.
 pub fn test_config(extra_toml: &str) -> Config {
-    let text = format!("[server]\nlisten = \"127.0.0.1:0\"\npublic_url = \"http://tributary.test\"\napi_token_env = \"TRIBUTARY_TEST_TOKEN\"\n{extra_toml}");
+    let text = format!(
+        "[server]\nlisten = \"127.0.0.1:0\"\npublic_url = \"http://tributary.test\"\napi_token_env = \"TRIBUTARY_TEST_TOKEN\"\n{extra_toml}"
+    );
     let env = EnvOverrides {
         lookup: Some(|k| (k == "TRIBUTARY_TEST_TOKEN").then(|| TOKEN.to_owned())),
         ..Default::default()
