@@ -10,9 +10,10 @@ use anyhow::{Context, Result};
 
 use crate::config::Config;
 use crate::db::Database;
+use crate::domain::Subscription;
 use crate::ingest::{Ingestor, PollOutcome, PollReport};
 use crate::poller::{Poller, Selection};
-use crate::sources::{self, NewSource, SourceUrl};
+use crate::sources::{self, NewSource};
 use crate::startup::{Application, Role};
 
 /// Opens the database (starting the embedded cluster if needed), applies
@@ -251,20 +252,14 @@ pub async fn sources_add(
     title: Option<String>,
     tags: Vec<String>,
 ) -> Result<()> {
-    let url = SourceUrl::parse(&url)?.into_url();
+    let sub = Subscription::parse(&url, title.as_deref(), &tags)?;
     with_db(&config, |pool| async move {
         let s = sources::add(
             &pool,
             &NewSource {
-                url,
-                title: title
-                    .map(|t| crate::text::nfc(t.trim()))
-                    .filter(|t| !t.is_empty()),
-                tags: tags
-                    .iter()
-                    .map(|t| crate::text::nfc(t.trim()))
-                    .filter(|t| !t.is_empty())
-                    .collect(),
+                url: sub.url.into_url(),
+                title: sub.title,
+                tags: sub.tags,
                 origin: "cli",
             },
         )
@@ -292,8 +287,8 @@ pub async fn sources_import(config: Config, file: &Path) -> Result<()> {
     with_db(&config, |pool| async move {
         let (mut added, mut existing, mut invalid) = (0, 0, 0);
         for o in outlines {
-            let url = match SourceUrl::parse(&o.url) {
-                Ok(u) => u.into_url(),
+            let sub = match Subscription::parse(&o.url, o.title.as_deref(), &o.tags) {
+                Ok(sub) => sub,
                 Err(e) => {
                     eprintln!("skipped {}: {e}", o.url);
                     invalid += 1;
@@ -303,9 +298,9 @@ pub async fn sources_import(config: Config, file: &Path) -> Result<()> {
             match sources::add(
                 &pool,
                 &NewSource {
-                    url,
-                    title: o.title,
-                    tags: o.tags,
+                    url: sub.url.into_url(),
+                    title: sub.title,
+                    tags: sub.tags,
                     origin: "cli",
                 },
             )

@@ -366,18 +366,13 @@ impl Config {
             if sources.iter().any(|o: &SourceConfig| o.url == url) {
                 return Err(invalid(format!("sources[{i}].url: {url} is listed twice")));
             }
+            let field = |e: crate::domain::Invalid| invalid(format!("sources[{i}].{e}"));
+            let title = crate::domain::Title::parse(s.title.as_deref()).map_err(field)?;
+            let tags = crate::domain::Tags::parse(&s.tags).map_err(field)?;
             sources.push(SourceConfig {
                 url,
-                title: s
-                    .title
-                    .map(|t| crate::text::nfc(t.trim()))
-                    .filter(|t| !t.is_empty()),
-                tags: s
-                    .tags
-                    .iter()
-                    .map(|t| crate::text::nfc(t.trim()))
-                    .filter(|t| !t.is_empty())
-                    .collect(),
+                title: title.map(crate::domain::Title::into_string),
+                tags: tags.into_vec(),
                 timezone,
                 interval: s.interval,
             });
@@ -385,12 +380,8 @@ impl Config {
 
         let mut channels = Vec::with_capacity(raw.channels.len());
         for (i, c) in raw.channels.into_iter().enumerate() {
-            if !is_valid_channel_name(&c.name) {
-                return Err(invalid(format!(
-                    "channels[{i}].name: {:?} must be 1-64 characters of a-z, 0-9, '-' or '_'",
-                    c.name
-                )));
-            }
+            crate::domain::ChannelName::parse(&c.name)
+                .map_err(|e| invalid(format!("channels[{i}].{e}")))?;
             if c.name == "all" || channels.iter().any(|o: &ChannelConfig| o.name == c.name) {
                 return Err(invalid(format!(
                     "channels[{i}].name: {:?} is already taken",
@@ -485,13 +476,6 @@ impl Config {
         v.extend(self.channels.iter().cloned());
         v
     }
-}
-
-fn is_valid_channel_name(name: &str) -> bool {
-    (1..=64).contains(&name.len())
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
 }
 
 /// Source URLs in the config file may be `http(s)://` or `file:` (relative
@@ -630,6 +614,35 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("channels[0].include"), "{err}");
+    }
+
+    #[test]
+    fn titles_tags_and_channel_names_follow_the_api_s_rules() {
+        let long = "ả".repeat(crate::domain::MAX_TITLE_LEN + 1);
+        for (toml, says) in [
+            (
+                format!("[[sources]]\nurl = \"https://a.example/rss\"\ntitle = \"{long}\"\n"),
+                "sources[0].title: longer than 300",
+            ),
+            (
+                "[[sources]]\nurl = \"https://a.example/rss\"\ntags = [\"vi\", \" \"]\n".into(),
+                "sources[0].tags",
+            ),
+            (
+                "[[channels]]\nname = \"Hải Phòng\"\n".into(),
+                "channels[0].name",
+            ),
+        ] {
+            let err = parse(&toml).unwrap_err().to_string();
+            assert!(err.contains(says), "{err}");
+        }
+        // Titles and tags come out NFC and trimmed, as through the API.
+        let c = parse(
+            "[[sources]]\nurl = \"https://a.example/rss\"\ntitle = \" Ha\\u0309i Pho\\u0300ng \"\ntags = [\"vi\", \"vi\"]\n",
+        )
+        .unwrap();
+        assert_eq!(c.sources[0].title.as_deref(), Some("Hải Phòng"));
+        assert_eq!(c.sources[0].tags, ["vi"]);
     }
 
     #[test]

@@ -24,6 +24,7 @@ pub mod commands;
 pub mod config;
 pub mod cursor;
 pub mod db;
+pub mod domain;
 pub mod entries;
 pub mod ingest;
 pub mod metrics;

@@ -1,5 +1,6 @@
-//! Sources: the feeds Tributary polls. Parsing of source URLs, and the SQL
-//! that owns the `sources` table (administration and health).
+//! Sources: the feeds Tributary polls, and the SQL that owns the `sources`
+//! table (administration and health). Their URLs, titles and tags are
+//! checked in `domain`.
 
 use std::collections::HashMap;
 
@@ -12,12 +13,8 @@ use crate::config::SourceConfig;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {
-    #[error("{0:?} is not a valid URL")]
-    InvalidUrl(String),
-    #[error("only http and https URLs can be subscribed to, not {0:?}")]
-    UnsupportedScheme(String),
-    #[error("the URL is longer than {MAX_URL_LEN} characters")]
-    TooLong,
+    #[error(transparent)]
+    Invalid(#[from] crate::domain::Invalid),
     #[error("source {id} already has the URL {url}")]
     Duplicate { id: i64, url: String },
     #[error("no source with id {0}")]
@@ -26,41 +23,7 @@ pub enum SourceError {
     Database(#[from] sqlx::Error),
 }
 
-pub const MAX_URL_LEN: usize = 2048;
-pub const MAX_TITLE_LEN: usize = 300;
-pub const MAX_TAG_LEN: usize = 64;
-pub const MAX_TAGS: usize = 32;
-
-/// A URL that Tributary may poll: http or https, no credentials in the clear
-/// needed to be kept, at most [`MAX_URL_LEN`] long.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SourceUrl(Url);
-
-impl SourceUrl {
-    pub fn parse(text: &str) -> Result<SourceUrl, SourceError> {
-        let text = text.trim();
-        if text.len() > MAX_URL_LEN {
-            return Err(SourceError::TooLong);
-        }
-        let mut url = Url::parse(text).map_err(|_| SourceError::InvalidUrl(text.to_owned()))?;
-        if !matches!(url.scheme(), "http" | "https") {
-            return Err(SourceError::UnsupportedScheme(url.scheme().to_owned()));
-        }
-        if url.host_str().is_none_or(str::is_empty) {
-            return Err(SourceError::InvalidUrl(text.to_owned()));
-        }
-        url.set_fragment(None);
-        Ok(SourceUrl(url))
-    }
-
-    pub fn into_url(self) -> Url {
-        self.0
-    }
-
-    pub fn as_str(&self) -> &str {
-        self.0.as_str()
-    }
-}
+pub use crate::domain::SourceUrl;
 
 /// A source as stored, with its health.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
@@ -158,8 +121,8 @@ pub async fn find_by_url(pool: &PgPool, url: &str) -> Result<Option<Source>, Sou
 #[derive(Debug, Clone)]
 pub struct NewSource {
     pub url: Url,
-    pub title: Option<String>,
-    pub tags: Vec<String>,
+    pub title: Option<crate::domain::Title>,
+    pub tags: crate::domain::Tags,
     pub origin: &'static str,
 }
 
@@ -169,8 +132,8 @@ pub async fn add(pool: &PgPool, new: &NewSource) -> Result<Source, SourceError> 
          ON CONFLICT (url) DO NOTHING RETURNING id",
     )
     .bind(new.url.as_str())
-    .bind(&new.title)
-    .bind(&new.tags)
+    .bind(new.title.as_ref().map(crate::domain::Title::as_str))
+    .bind(new.tags.as_slice())
     .bind(new.origin)
     .fetch_optional(pool)
     .await?;
@@ -386,38 +349,4 @@ pub struct SyncReport {
     /// Sources already stored whose settings changed.
     pub updated: u64,
     pub disabled: u64,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn source_url_accepts_http_and_https_only() {
-        assert!(SourceUrl::parse("https://vnexpress.net/rss/tin-moi-nhat.rss").is_ok());
-        assert!(matches!(
-            SourceUrl::parse("ftp://x.example/f"),
-            Err(SourceError::UnsupportedScheme(_))
-        ));
-        assert!(matches!(
-            SourceUrl::parse("file:///etc/passwd"),
-            Err(SourceError::UnsupportedScheme(_))
-        ));
-        assert!(matches!(
-            SourceUrl::parse("not a url"),
-            Err(SourceError::InvalidUrl(_))
-        ));
-        let long = format!("https://a.example/{}", "x".repeat(MAX_URL_LEN));
-        assert!(matches!(SourceUrl::parse(&long), Err(SourceError::TooLong)));
-    }
-
-    #[test]
-    fn source_url_drops_the_fragment() {
-        assert_eq!(
-            SourceUrl::parse("https://a.example/feed#top")
-                .unwrap()
-                .as_str(),
-            "https://a.example/feed"
-        );
-    }
 }

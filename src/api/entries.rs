@@ -53,7 +53,7 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
         cursor: p.cursor(&state.cursor_key)?,
         since: p.time("since")?,
         until: p.time("until")?,
-        tag: p.text("tag", crate::sources::MAX_TAG_LEN)?,
+        tag: p.text("tag", crate::domain::MAX_TAG_LEN)?,
         q: p.text("q", 500)?,
         ..Default::default()
     };

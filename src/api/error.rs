@@ -91,13 +91,17 @@ fn is_unreachable(e: &sqlx::Error) -> bool {
     }
 }
 
+impl From<crate::domain::Invalid> for ApiError {
+    fn from(i: crate::domain::Invalid) -> Self {
+        ApiError::bad(i.field, i.reason)
+    }
+}
+
 impl From<crate::sources::SourceError> for ApiError {
     fn from(e: crate::sources::SourceError) -> Self {
         use crate::sources::SourceError as E;
         match e {
-            E::InvalidUrl(_) | E::UnsupportedScheme(_) | E::TooLong => {
-                ApiError::bad("url", e.to_string())
-            }
+            E::Invalid(i) => i.into(),
             E::Duplicate { .. } => ApiError::Conflict(e.to_string()),
             E::NotFound(_) => ApiError::NotFound(e.to_string()),
             E::Database(db) => db.into(),

@@ -8,7 +8,8 @@ use super::AppState;
 use super::auth::require_token;
 use super::error::ApiError;
 use super::params;
-use crate::sources::{self, MAX_TAG_LEN, MAX_TAGS, MAX_TITLE_LEN, NewSource, SourceUrl};
+use crate::domain::Subscription;
+use crate::sources::{self, NewSource};
 
 /// Sources with their health.
 #[utoipa::path(get, path = "/api/v1/sources", tag = "sources",
@@ -51,48 +52,20 @@ pub async fn add(
     require_token(&req, &state.config)?;
     let input: AddSource = serde_json::from_slice(&body)
         .map_err(|e| ApiError::BadRequest(format!("invalid JSON body: {e}")))?;
-    let url = SourceUrl::parse(&input.url)?.into_url();
+    let sub = Subscription::parse(&input.url, input.title.as_deref(), &input.tags)?;
+    let url = sub.url.into_url();
     if !state.config.poller.allow_private_networks && crate::netguard::is_private_host(&url) {
         return Err(ApiError::bad(
             "url",
             "points at a loopback or private network address (set poller.allow_private_networks to allow)",
         ));
     }
-    let title = input
-        .title
-        .map(|t| crate::text::nfc(t.trim()))
-        .filter(|t| !t.is_empty());
-    if title
-        .as_ref()
-        .is_some_and(|t| t.chars().count() > MAX_TITLE_LEN)
-    {
-        return Err(ApiError::bad(
-            "title",
-            format!("longer than {MAX_TITLE_LEN} characters"),
-        ));
-    }
-    if input.tags.len() > MAX_TAGS {
-        return Err(ApiError::bad("tags", format!("more than {MAX_TAGS} tags")));
-    }
-    let mut tags = Vec::new();
-    for t in input.tags {
-        let t = crate::text::nfc(t.trim());
-        if t.is_empty() || t.chars().count() > MAX_TAG_LEN {
-            return Err(ApiError::bad(
-                "tags",
-                format!("each tag must be 1 to {MAX_TAG_LEN} characters"),
-            ));
-        }
-        if !tags.contains(&t) {
-            tags.push(t);
-        }
-    }
     let source = sources::add(
         &state.pool,
         &NewSource {
             url,
-            title,
-            tags,
+            title: sub.title,
+            tags: sub.tags,
             origin: "api",
         },
     )
@@ -146,32 +119,28 @@ pub async fn import_opml(
     }
     let (mut added, mut existing, mut rejected) = (Vec::new(), Vec::new(), Vec::new());
     for o in outlines {
-        let url = match SourceUrl::parse(&o.url) {
-            Ok(u) => u.into_url(),
+        // One policy with the API: a URL, title or tag out of bounds
+        // rejects the subscription, with its reason.
+        let sub = match Subscription::parse(&o.url, o.title.as_deref(), &o.tags) {
+            Ok(sub) => sub,
             Err(e) => {
                 rejected.push(json!({ "url": o.url, "error": e.to_string() }));
                 continue;
             }
         };
+        let url = sub.url.into_url();
         if !state.config.poller.allow_private_networks && crate::netguard::is_private_host(&url) {
             rejected.push(
                 json!({ "url": o.url, "error": "points at a loopback or private network address" }),
             );
             continue;
         }
-        let title = o.title.filter(|t| t.chars().count() <= MAX_TITLE_LEN);
-        let tags: Vec<String> = o
-            .tags
-            .into_iter()
-            .filter(|t| t.chars().count() <= MAX_TAG_LEN)
-            .take(MAX_TAGS)
-            .collect();
         match sources::add(
             &state.pool,
             &NewSource {
                 url,
-                title,
-                tags,
+                title: sub.title,
+                tags: sub.tags,
                 origin: "api",
             },
         )

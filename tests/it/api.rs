@@ -141,7 +141,7 @@ async fn keyset_pages_yield_every_entry_once_while_new_entries_arrive() {
         &tributary::sources::NewSource {
             url: url::Url::parse(&server.url("/delta.rss")).unwrap(),
             title: None,
-            tags: vec![],
+            tags: Default::default(),
             origin: "api",
         },
     )
@@ -447,26 +447,41 @@ async fn opml_import_adds_new_sources_and_reports_the_rest() {
         </outline>
         <outline text="Local" xmlUrl="http://192.168.1.10/feed"/>
         <outline text="Broken" xmlUrl="not a url"/>
-      </body></opml>"#;
-    let r = app.http.post(&url).body(doc).send().await.unwrap();
+        <outline text="{long}" xmlUrl="https://dai-dong.example/rss"/>
+      </body></opml>"#
+        .replace("{long}", &"Tin dài ".repeat(50));
+    let r = app.http.post(&url).body(doc.clone()).send().await.unwrap();
     assert_eq!(r.status(), 401);
     let r = app
         .http
         .post(&url)
         .bearer_auth(TOKEN)
-        .body(doc)
+        .body(doc.clone())
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
     let report: serde_json::Value = r.json().await.unwrap();
     assert_eq!(report["added"].as_array().unwrap().len(), 2);
-    assert_eq!(report["rejected"].as_array().unwrap().len(), 2);
+    // An over-long title rejects its subscription with the reason, as
+    // POST /api/v1/sources would (it was dropped silently before).
+    let rejected = report["rejected"].as_array().unwrap();
+    assert_eq!(rejected.len(), 3, "{report}");
+    assert!(
+        rejected
+            .iter()
+            .any(|r| r["url"] == "https://dai-dong.example/rss"
+                && r["error"]
+                    .as_str()
+                    .unwrap()
+                    .contains("title: longer than 300")),
+        "{report}"
+    );
     let again: serde_json::Value = app
         .http
         .post(&url)
         .bearer_auth(TOKEN)
-        .body(doc)
+        .body(doc.clone())
         .send()
         .await
         .unwrap()

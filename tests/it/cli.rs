@@ -152,6 +152,18 @@ async fn poll_once_prints_a_line_per_source_and_a_total() {
     );
     let (ok, _, stderr) = run(&["sources", "add", "https://blog.example/feed.xml"]);
     assert!(!ok && stderr.contains("already"), "{stderr}");
+    // The CLI checks what the API checks (it stored anything before).
+    let long = "Tin dài ".repeat(50);
+    let (ok, _, stderr) = run(&[
+        "sources",
+        "add",
+        "https://other.example/rss",
+        "--title",
+        &long,
+    ]);
+    assert!(!ok && stderr.contains("title: longer than 300"), "{stderr}");
+    let (ok, _, stderr) = run(&["sources", "add", "https://other.example/rss", "--tag", " "]);
+    assert!(!ok && stderr.contains("tags: each tag"), "{stderr}");
     let (ok, stdout, _) = run(&["sources", "remove", "3"]);
     assert!(ok, "{stdout}");
     let (ok, _, stderr) = run(&["sources", "remove", "3"]);

@@ -501,7 +501,7 @@ async fn paging_stays_exact_while_new_stories_arrive() {
                 &tributary::sources::NewSource {
                     url: url::Url::parse(&server.url("/undated.rss")).unwrap(),
                     title: None,
-                    tags: vec![],
+                    tags: Default::default(),
                     origin: "cli",
                 },
             )
