@@ -46,7 +46,9 @@ fn channel_views(state: &AppState) -> Vec<ChannelView> {
 
 /// The merged feeds and their URLs.
 #[utoipa::path(get, path = "/api/v1/channels", tag = "channels",
-    responses((status = 200, description = "Every channel, `all` first", body = super::openapi::ChannelList)))]
+    responses((status = 200, description = "Every channel, `all` first", body = super::responses::ChannelList)))]
 pub async fn list(state: web::Data<AppState>) -> HttpResponse {
-    HttpResponse::Ok().json(serde_json::json!({ "items": channel_views(&state) }))
+    HttpResponse::Ok().json(super::responses::ChannelList {
+        items: channel_views(&state),
+    })
 }

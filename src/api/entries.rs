@@ -1,7 +1,6 @@
 //! `GET /api/v1/entries`, `/api/v1/entries/{id}`, `/api/v1/stories/{id}`.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde_json::json;
 
 use super::AppState;
 use super::error::ApiError;
@@ -36,7 +35,7 @@ pub struct EntryQuery {
 
 /// Entries, newest first (or by relevance with `q`), with keyset pagination.
 #[utoipa::path(get, path = "/api/v1/entries", tag = "entries", params(EntryQuery),
-    responses((status = 200, description = "A page of entries", body = super::openapi::EntryPage), (status = 400, description = "A bad parameter, named in the problem", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 503, description = "The database is unavailable", body = super::openapi::Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "A page of entries", body = super::responses::EntryPage), (status = 400, description = "A bad parameter, named in the problem", body = super::responses::Problem, content_type = "application/problem+json"), (status = 503, description = "The database is unavailable", body = super::responses::Problem, content_type = "application/problem+json")))]
 pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     // Repeated queries (a dashboard's first page, a popular search) are
     // answered from memory until the next change to the entries.
@@ -72,17 +71,12 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     };
     // Serialized straight from the entries: through a `serde_json::Value`
     // it cost a map per entry (a tenth of a listing's CPU).
-    #[derive(serde::Serialize)]
-    struct Answer<'a> {
-        items: &'a [entries::EntryView],
-        next_cursor: Option<String>,
-    }
-    let body = serde_json::to_vec(&Answer {
-        items: &page.items,
+    let body = serde_json::to_vec(&super::responses::EntryPage {
+        items: page.items,
         next_cursor: page.next_cursor.map(|c| c.encode(&state.cursor_key)),
     })
-    // Plain data always serializes; the error arm only satisfies the type.
-    .map_err(|e| ApiError::BadRequest(format!("cannot serialize the answer: {e}")))?;
+    // Plain data always serializes; were it not to, that is a bug.
+    .map_err(ApiError::internal)?;
     let body = web::Bytes::from(body);
     state.feed_cache.put_listing(key, generation, body.clone());
     Ok(HttpResponse::Ok()
@@ -105,7 +99,7 @@ fn listing_key(query: &str) -> String {
 
 /// One entry.
 #[utoipa::path(get, path = "/api/v1/entries/{id}", tag = "entries", params(("id" = i64, Path, description = "Entry id")),
-    responses((status = 200, description = "The entry", body = entries::EntryView), (status = 400, description = "A bad parameter, named in the problem", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 404, description = "No such resource", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 503, description = "The database is unavailable", body = super::openapi::Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "The entry", body = entries::EntryView), (status = 400, description = "A bad parameter, named in the problem", body = super::responses::Problem, content_type = "application/problem+json"), (status = 404, description = "No such resource", body = super::responses::Problem, content_type = "application/problem+json"), (status = 503, description = "The database is unavailable", body = super::responses::Problem, content_type = "application/problem+json")))]
 pub async fn one(
     path: web::Path<String>,
     state: web::Data<AppState>,
@@ -119,7 +113,7 @@ pub async fn one(
 
 /// One story: its entries from every source, oldest first.
 #[utoipa::path(get, path = "/api/v1/stories/{id}", tag = "entries", params(("id" = i64, Path, description = "Story id")),
-    responses((status = 200, description = "The story", body = super::openapi::Story), (status = 400, description = "A bad parameter, named in the problem", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 404, description = "No such resource", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 503, description = "The database is unavailable", body = super::openapi::Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "The story", body = super::responses::Story), (status = 400, description = "A bad parameter, named in the problem", body = super::responses::Problem, content_type = "application/problem+json"), (status = 404, description = "No such resource", body = super::responses::Problem, content_type = "application/problem+json"), (status = 503, description = "The database is unavailable", body = super::responses::Problem, content_type = "application/problem+json")))]
 pub async fn story(
     path: web::Path<String>,
     state: web::Data<AppState>,
@@ -128,7 +122,10 @@ pub async fn story(
     let versions = entries::get_story(&state.pool, id)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no story with id {id}")))?;
-    Ok(HttpResponse::Ok().json(json!({ "id": id, "entries": versions })))
+    Ok(HttpResponse::Ok().json(super::responses::Story {
+        id,
+        entries: versions,
+    }))
 }
 
 #[cfg(test)]

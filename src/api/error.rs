@@ -7,7 +7,6 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
-use serde::Serialize;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -109,19 +108,6 @@ impl From<crate::sources::SourceError> for ApiError {
     }
 }
 
-#[derive(Serialize)]
-struct Problem<'a> {
-    #[serde(rename = "type")]
-    kind: &'a str,
-    title: &'a str,
-    status: u16,
-    detail: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    parameter: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    request_id: Option<&'a str>,
-}
-
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
@@ -196,13 +182,13 @@ fn problem_with(
     parameter: Option<&str>,
     request_id: Option<&str>,
 ) -> HttpResponse {
-    let body = Problem {
-        kind: "about:blank",
-        title: status.canonical_reason().unwrap_or("Error"),
+    let body = super::responses::Problem {
+        kind: "about:blank".to_owned(),
+        title: status.canonical_reason().unwrap_or("Error").to_owned(),
         status: status.as_u16(),
         detail,
-        parameter,
-        request_id,
+        parameter: parameter.map(str::to_owned),
+        request_id: request_id.map(str::to_owned),
     };
     let mut builder = HttpResponse::build(status);
     builder.content_type("application/problem+json");

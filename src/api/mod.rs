@@ -9,6 +9,7 @@ pub mod feeds;
 pub mod health;
 pub mod openapi;
 pub mod params;
+pub mod responses;
 pub mod sources;
 
 use std::sync::Arc;

@@ -2,12 +2,8 @@
 //! generated from the handlers' own annotations so that it cannot drift.
 
 use actix_web::HttpResponse;
-use serde::Serialize;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi, ToSchema};
-
-use crate::entries::EntryView;
-use crate::sources::{FetchRecord, Source};
+use utoipa::{Modify, OpenApi};
 
 use super::{channels, entries, sources};
 
@@ -33,76 +29,6 @@ impl Modify for BearerAuth {
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
     }
-}
-
-/// An RFC 9457 problem.
-#[derive(Serialize, ToSchema)]
-pub struct Problem {
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub title: String,
-    pub status: u16,
-    pub detail: String,
-    /// The offending query parameter or field, when there is one.
-    pub parameter: Option<String>,
-    /// On a 500: the id under which the server's log has the cause (also
-    /// in the `X-Request-Id` header of every answer).
-    pub request_id: Option<String>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct EntryPage {
-    pub items: Vec<EntryView>,
-    /// Pass as `cursor` for the next page; null on the last.
-    pub next_cursor: Option<String>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct Story {
-    pub id: i64,
-    /// Every source's version, oldest first.
-    pub entries: Vec<EntryView>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct SourceList {
-    pub items: Vec<Source>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct FetchList {
-    pub items: Vec<FetchRecord>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct ChannelList {
-    pub items: Vec<channels::ChannelView>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct Refreshed {
-    /// `polled`, or `busy` when another poller holds the source.
-    pub status: String,
-    pub source: Source,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct ImportedSource {
-    pub id: i64,
-    pub url: String,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct RejectedSource {
-    pub url: String,
-    pub error: String,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct OpmlReport {
-    pub added: Vec<ImportedSource>,
-    pub existing: Vec<ImportedSource>,
-    pub rejected: Vec<RejectedSource>,
 }
 
 pub async fn openapi_json() -> HttpResponse {

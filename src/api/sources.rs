@@ -2,26 +2,28 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
-use serde_json::json;
 
 use super::AppState;
 use super::auth::require_token;
 use super::error::ApiError;
 use super::params;
+use super::responses::{
+    FetchList, ImportedSource, OpmlReport, Refreshed, RejectedSource, SourceList,
+};
 use crate::domain::Subscription;
 use crate::sources::{self, NewSource};
 
 /// Sources with their health.
 #[utoipa::path(get, path = "/api/v1/sources", tag = "sources",
-    responses((status = 200, description = "Every source", body = super::openapi::SourceList), (status = 503, description = "The database is unavailable", body = super::openapi::Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "Every source", body = SourceList), (status = 503, description = "The database is unavailable", body = super::responses::Problem, content_type = "application/problem+json")))]
 pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let items = sources::list(&state.pool).await?;
-    Ok(HttpResponse::Ok().json(json!({ "items": items })))
+    Ok(HttpResponse::Ok().json(SourceList { items }))
 }
 
 /// One source with its health.
 #[utoipa::path(get, path = "/api/v1/sources/{id}", tag = "sources", params(("id" = i64, Path, description = "Source id")),
-    responses((status = 200, description = "The source", body = sources::Source), (status = 400, description = "A bad parameter, named in the problem", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 404, description = "No such resource", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 503, description = "The database is unavailable", body = super::openapi::Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "The source", body = sources::Source), (status = 400, description = "A bad parameter, named in the problem", body = super::responses::Problem, content_type = "application/problem+json"), (status = 404, description = "No such resource", body = super::responses::Problem, content_type = "application/problem+json"), (status = 503, description = "The database is unavailable", body = super::responses::Problem, content_type = "application/problem+json")))]
 pub async fn one(
     path: web::Path<String>,
     state: web::Data<AppState>,
@@ -42,8 +44,8 @@ pub struct AddSource {
 
 /// Adds a source (bearer token).
 #[utoipa::path(post, path = "/api/v1/sources", tag = "sources", request_body = AddSource, security(("bearer" = [])),
-    responses((status = 201, description = "Added", body = sources::Source), (status = 400, description = "A bad parameter, named in the problem", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 401, description = "Missing or wrong bearer token", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 403, description = "Write endpoints are disabled (no token configured)", body = super::openapi::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Already there; the detail names its id", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 503, description = "The database is unavailable", body = super::openapi::Problem, content_type = "application/problem+json")))]
+    responses((status = 201, description = "Added", body = sources::Source), (status = 400, description = "A bad parameter, named in the problem", body = super::responses::Problem, content_type = "application/problem+json"), (status = 401, description = "Missing or wrong bearer token", body = super::responses::Problem, content_type = "application/problem+json"), (status = 403, description = "Write endpoints are disabled (no token configured)", body = super::responses::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already there; the detail names its id", body = super::responses::Problem, content_type = "application/problem+json"), (status = 503, description = "The database is unavailable", body = super::responses::Problem, content_type = "application/problem+json")))]
 pub async fn add(
     req: HttpRequest,
     body: web::Bytes,
@@ -77,7 +79,7 @@ pub async fn add(
 
 /// Removes a source and its entries (bearer token).
 #[utoipa::path(delete, path = "/api/v1/sources/{id}", tag = "sources", params(("id" = i64, Path, description = "Source id")), security(("bearer" = [])),
-    responses((status = 204, description = "Removed"), (status = 400, description = "A bad parameter, named in the problem", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 401, description = "Missing or wrong bearer token", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 403, description = "Write endpoints are disabled (no token configured)", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 404, description = "No such resource", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 503, description = "The database is unavailable", body = super::openapi::Problem, content_type = "application/problem+json")))]
+    responses((status = 204, description = "Removed"), (status = 400, description = "A bad parameter, named in the problem", body = super::responses::Problem, content_type = "application/problem+json"), (status = 401, description = "Missing or wrong bearer token", body = super::responses::Problem, content_type = "application/problem+json"), (status = 403, description = "Write endpoints are disabled (no token configured)", body = super::responses::Problem, content_type = "application/problem+json"), (status = 404, description = "No such resource", body = super::responses::Problem, content_type = "application/problem+json"), (status = 503, description = "The database is unavailable", body = super::responses::Problem, content_type = "application/problem+json")))]
 pub async fn remove(
     req: HttpRequest,
     path: web::Path<String>,
@@ -102,7 +104,7 @@ pub async fn opml(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> 
 /// outline is validated like `POST /api/v1/sources`; duplicates and invalid
 /// ones are reported, not fatal.
 #[utoipa::path(post, path = "/api/v1/opml", tag = "sources", request_body(content = String, content_type = "text/x-opml"), security(("bearer" = [])),
-    responses((status = 200, description = "What was added, already there, or rejected", body = super::openapi::OpmlReport), (status = 400, description = "Not OPML", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 401, description = "Missing or wrong bearer token", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 403, description = "Write endpoints are disabled (no token configured)", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 503, description = "The database is unavailable", body = super::openapi::Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "What was added, already there, or rejected", body = OpmlReport), (status = 400, description = "Not OPML", body = super::responses::Problem, content_type = "application/problem+json"), (status = 401, description = "Missing or wrong bearer token", body = super::responses::Problem, content_type = "application/problem+json"), (status = 403, description = "Write endpoints are disabled (no token configured)", body = super::responses::Problem, content_type = "application/problem+json"), (status = 503, description = "The database is unavailable", body = super::responses::Problem, content_type = "application/problem+json")))]
 pub async fn import_opml(
     req: HttpRequest,
     body: web::Bytes,
@@ -124,15 +126,19 @@ pub async fn import_opml(
         let sub = match Subscription::parse(&o.url, o.title.as_deref(), &o.tags) {
             Ok(sub) => sub,
             Err(e) => {
-                rejected.push(json!({ "url": o.url, "error": e.to_string() }));
+                rejected.push(RejectedSource {
+                    url: o.url,
+                    error: e.to_string(),
+                });
                 continue;
             }
         };
         let url = sub.url.into_url();
         if !state.config.poller.allow_private_networks && crate::netguard::is_private_host(&url) {
-            rejected.push(
-                json!({ "url": o.url, "error": "points at a loopback or private network address" }),
-            );
+            rejected.push(RejectedSource {
+                url: o.url,
+                error: "points at a loopback or private network address".to_owned(),
+            });
             continue;
         }
         match sources::add(
@@ -146,35 +152,41 @@ pub async fn import_opml(
         )
         .await
         {
-            Ok(s) => added.push(json!({ "id": s.id, "url": s.url })),
+            Ok(s) => added.push(ImportedSource {
+                id: s.id,
+                url: s.url,
+            }),
             Err(sources::SourceError::Duplicate { id, url }) => {
-                existing.push(json!({ "id": id, "url": url }))
+                existing.push(ImportedSource { id, url })
             }
             Err(e) => return Err(e.into()),
         }
     }
-    Ok(HttpResponse::Ok()
-        .json(json!({ "added": added, "existing": existing, "rejected": rejected })))
+    Ok(HttpResponse::Ok().json(OpmlReport {
+        added,
+        existing,
+        rejected,
+    }))
 }
 
 const MAX_OPML_OUTLINES: usize = 10_000;
 
 /// The source's last fetches, newest first.
 #[utoipa::path(get, path = "/api/v1/sources/{id}/fetches", tag = "sources", params(("id" = i64, Path, description = "Source id")),
-    responses((status = 200, description = "The fetch log", body = super::openapi::FetchList), (status = 400, description = "A bad parameter, named in the problem", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 404, description = "No such resource", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 503, description = "The database is unavailable", body = super::openapi::Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "The fetch log", body = FetchList), (status = 400, description = "A bad parameter, named in the problem", body = super::responses::Problem, content_type = "application/problem+json"), (status = 404, description = "No such resource", body = super::responses::Problem, content_type = "application/problem+json"), (status = 503, description = "The database is unavailable", body = super::responses::Problem, content_type = "application/problem+json")))]
 pub async fn fetches(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let id = params::id("id", &path)?;
     let items = sources::fetch_log(&state.pool, id).await?;
-    Ok(HttpResponse::Ok().json(json!({ "items": items })))
+    Ok(HttpResponse::Ok().json(FetchList { items }))
 }
 
 /// Polls the source now (bearer token).
 #[utoipa::path(post, path = "/api/v1/sources/{id}/refresh", tag = "sources", params(("id" = i64, Path, description = "Source id")), security(("bearer" = [])),
-    responses((status = 200, description = "Polled (or `busy`: another poller holds it)", body = super::openapi::Refreshed), (status = 400, description = "A bad parameter, named in the problem", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 401, description = "Missing or wrong bearer token", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 403, description = "Write endpoints are disabled (no token configured)", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 404, description = "No such resource", body = super::openapi::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The source is disabled", body = super::openapi::Problem, content_type = "application/problem+json"), (status = 503, description = "The database is unavailable", body = super::openapi::Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "Polled (or `busy`: another poller holds it)", body = Refreshed), (status = 400, description = "A bad parameter, named in the problem", body = super::responses::Problem, content_type = "application/problem+json"), (status = 401, description = "Missing or wrong bearer token", body = super::responses::Problem, content_type = "application/problem+json"), (status = 403, description = "Write endpoints are disabled (no token configured)", body = super::responses::Problem, content_type = "application/problem+json"), (status = 404, description = "No such resource", body = super::responses::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The source is disabled", body = super::responses::Problem, content_type = "application/problem+json"), (status = 503, description = "The database is unavailable", body = super::responses::Problem, content_type = "application/problem+json")))]
 pub async fn refresh(
     req: HttpRequest,
     path: web::Path<String>,
@@ -195,5 +207,5 @@ pub async fn refresh(
     let report = state.poller.poll_source(id).await?;
     let source = sources::get(&state.pool, id).await?;
     let status = if report.is_some() { "polled" } else { "busy" };
-    Ok(HttpResponse::Ok().json(json!({ "status": status, "source": source })))
+    Ok(HttpResponse::Ok().json(Refreshed { status, source }))
 }
