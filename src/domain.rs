@@ -163,6 +163,17 @@ impl Subscription {
     }
 }
 
+/// An entry's enclosure (podcast audio, an image, ...), as stored and as
+/// the API and the merged feeds give it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct Enclosure {
+    pub url: String,
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub mime_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub length: Option<u64>,
+}
+
 /// A channel's name, as it appears in `/feeds/{name}.rss`: 1 to
 /// [`MAX_CHANNEL_NAME_LEN`] characters of `a-z`, `0-9`, `-` and `_`.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, SubsecRound, Utc};
 use feed_rs::model::{Entry, Feed, Text};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use sha2::{Digest, Sha256};
 use url::Url;
 
@@ -32,15 +32,7 @@ pub struct FeedMeta {
     pub language: Option<String>,
 }
 
-/// An enclosure (podcast audio, image, ...).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct Enclosure {
-    pub url: String,
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
-    pub mime_type: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub length: Option<u64>,
-}
+pub use crate::domain::Enclosure;
 
 /// A parsed entry reduced to what decides whether any work is needed:
 /// which stored entry it is, and whether anything in it changed.
