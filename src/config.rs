@@ -502,7 +502,7 @@ fn parse_config_source_url(text: &str, base_dir: &Path) -> Result<Url, String> {
         return Url::from_file_path(&absolute)
             .map_err(|_| format!("{text:?} is not a usable file path"));
     }
-    crate::sources::SourceUrl::parse(text)
+    crate::domain::SourceUrl::parse(text)
         .map(|u| u.into_url())
         .map_err(|e| e.to_string())
 }

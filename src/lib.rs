@@ -33,6 +33,7 @@ pub mod opml;
 pub mod poller;
 pub mod publish;
 pub mod retention;
+pub mod schedule;
 pub mod sources;
 pub mod startup;
 pub mod stories;

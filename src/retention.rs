@@ -46,7 +46,7 @@ pub async fn sweep_batch(
     ids.dedup();
     crate::stories::group::refresh_heads(&mut tx, &ids).await?;
     if deleted > 0 {
-        crate::publish::cache::notify_changed(&mut tx, 0).await?;
+        crate::db::changes::notify_changed(&mut tx, 0).await?;
     }
     tx.commit().await?;
     Ok(deleted)

@@ -178,7 +178,7 @@ pub async fn remove(pool: &PgPool, id: i64) -> Result<(), SourceError> {
     }
     let ids: Vec<i64> = stories.into_iter().map(|(s,)| s).collect();
     crate::stories::group::refresh_heads(&mut tx, &ids).await?;
-    crate::publish::cache::notify_changed(&mut tx, id).await?;
+    crate::db::changes::notify_changed(&mut tx, id).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -242,7 +242,7 @@ pub async fn move_url(pool: &PgPool, id: i64, to: &str) -> Result<(), SourceErro
         .execute(&mut *tx)
         .await?;
     // Feeds name each item's source by URL.
-    crate::publish::cache::notify_changed(&mut tx, id).await?;
+    crate::db::changes::notify_changed(&mut tx, id).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -334,7 +334,7 @@ pub async fn sync_config(
     .await?
     .rows_affected();
     // Titles shown in feeds may have changed.
-    crate::publish::cache::notify_changed(&mut tx, 0).await?;
+    crate::db::changes::notify_changed(&mut tx, 0).await?;
     tx.commit().await?;
     Ok(report)
 }

@@ -1,6 +1,7 @@
 //! The database: a pool on `DATABASE_URL` or on the embedded cluster, and the
 //! migrations in `migrations/`.
 
+pub mod changes;
 pub mod embedded;
 
 use std::time::Duration;

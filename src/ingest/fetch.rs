@@ -55,14 +55,7 @@ pub struct Validators {
     pub last_modified: Option<String>,
 }
 
-/// What the server said about when to come back.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct CacheHints {
-    /// `Cache-Control: max-age` (or `s-maxage`).
-    pub max_age: Option<Duration>,
-    /// `Expires`.
-    pub expires: Option<DateTime<Utc>>,
-}
+pub use crate::schedule::CacheHints;
 
 #[derive(Debug)]
 pub struct FetchResult {

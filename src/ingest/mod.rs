@@ -24,7 +24,7 @@ use tracing::Instrument;
 use url::Url;
 
 use crate::config::PollerConfig;
-use crate::poller::schedule::{self, FeedHints};
+use crate::schedule::{self, FeedHints};
 use fetch::{FetchError, FetchOutcome, Fetcher, Reach, Validators};
 use normalize::{NewEntry, PreparedFeed, Sanitizer};
 

@@ -183,7 +183,7 @@ mod tests {
 
 /// `<ttl>`, `<skipHours>`, `<skipDays>` and `sy:updatePeriod`/`sy:updateFrequency`,
 /// read from the channel header (feed-rs keeps only `ttl`).
-pub fn feed_hints(text: &str, ttl_minutes: Option<u32>) -> crate::poller::schedule::FeedHints {
+pub fn feed_hints(text: &str, ttl_minutes: Option<u32>) -> crate::schedule::FeedHints {
     use std::sync::LazyLock;
     static SKIP_HOURS: LazyLock<regex::Regex> = LazyLock::new(|| {
         regex::Regex::new(r"(?is)<skipHours>(.*?)</skipHours>").expect("static regex")
@@ -219,7 +219,7 @@ pub fn feed_hints(text: &str, ttl_minutes: Option<u32>) -> crate::poller::schedu
         cut -= 1;
     }
     let head = &text[..cut];
-    let mut hints = crate::poller::schedule::FeedHints::default();
+    let mut hints = crate::schedule::FeedHints::default();
     if let Some(block) = SKIP_HOURS.captures(head).and_then(|c| c.get(1)) {
         hints.skip_hours = HOUR
             .captures_iter(block.as_str())

@@ -67,7 +67,7 @@ pub struct FetchWrite<'a> {
     pub guid_is_unreliable: bool,
     pub next_poll_at: DateTime<Utc>,
     pub adaptive_interval: std::time::Duration,
-    pub feed_hints: &'a crate::poller::schedule::FeedHints,
+    pub feed_hints: &'a crate::schedule::FeedHints,
     pub story_window: std::time::Duration,
 }
 
@@ -315,7 +315,7 @@ pub async fn write_fetch(pool: &PgPool, w: FetchWrite<'_>) -> Result<WriteStats,
     // Before grouping, which holds a lock every poller waits on: a
     // notification is sent at commit anyway.
     if stats.inserted + stats.updated > 0 {
-        crate::publish::cache::notify_changed(&mut tx, w.source_id).await?;
+        crate::db::changes::notify_changed(&mut tx, w.source_id).await?;
     }
     if stats.inserted > 0 {
         stats.new_stories = crate::stories::group::assign_stories(

@@ -4,7 +4,6 @@
 
 pub mod lease;
 pub mod limits;
-pub mod schedule;
 
 use std::collections::HashMap;
 use std::sync::Arc;

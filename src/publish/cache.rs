@@ -16,8 +16,7 @@ use sqlx::postgres::PgListener;
 
 use super::FeedFormat;
 
-/// The PostgreSQL channel ingest notifies on.
-pub const CHANGES_CHANNEL: &str = "tributary_changes";
+use crate::db::changes::CHANGES_CHANNEL;
 
 /// Enough for every channel × format × a few pages; beyond it the cache is
 /// emptied rather than tracked for recency.
@@ -175,19 +174,6 @@ pub async fn follow_changes(pool: PgPool, cache: Arc<FeedCache>) {
             }
         }
     }
-}
-
-/// Tells every replica that what feeds show has changed.
-pub async fn notify_changed(
-    conn: &mut sqlx::PgConnection,
-    source_id: i64,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("SELECT pg_notify($1, $2)")
-        .bind(CHANGES_CHANNEL)
-        .bind(source_id.to_string())
-        .execute(conn)
-        .await?;
-    Ok(())
 }
 
 #[cfg(test)]

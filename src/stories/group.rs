@@ -281,7 +281,7 @@ pub async fn assign_stories(
 }
 
 /// How long a lookup made before the grouping lock stays good (the
-/// grouping log is kept longer, see `crate::retention`).
+/// grouping log is kept longer, see the retention module).
 const MAX_LOOKUP_AGE: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// How long the grouping log is kept.

@@ -12,7 +12,15 @@ use std::time::Duration;
 use chrono::{DateTime, Datelike, Timelike, Utc};
 
 use crate::config::PollerConfig;
-use crate::ingest::fetch::CacheHints;
+
+/// What the server said about when to come back.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CacheHints {
+    /// `Cache-Control: max-age` (or `s-maxage`).
+    pub max_age: Option<Duration>,
+    /// `Expires`.
+    pub expires: Option<DateTime<Utc>>,
+}
 
 /// Never schedule further out than this, whatever a server says.
 const HARD_CAP: Duration = Duration::from_secs(7 * 86_400);
