@@ -11,6 +11,8 @@ pub mod identity;
 pub mod normalize;
 pub mod parse;
 pub mod salvage;
+#[cfg(test)]
+mod stage_tests;
 pub mod store;
 
 use std::sync::Arc;
