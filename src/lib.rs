@@ -34,6 +34,7 @@ pub mod poller;
 pub mod publish;
 pub mod retention;
 pub mod schedule;
+pub mod search_document;
 pub mod sources;
 pub mod startup;
 pub mod stories;

@@ -15,7 +15,7 @@ use crate::config::Config;
 use crate::cursor::CursorKey;
 use crate::ingest::Ingestor;
 use crate::poller::Poller;
-use crate::publish::cache::{FeedCache, follow_changes};
+use crate::publish::response_cache::{ResponseCache, follow_changes};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Role {
@@ -49,7 +49,7 @@ pub struct Application {
     poller: Option<tokio::task::JoinHandle<()>>,
     listener: Option<tokio::task::JoinHandle<()>>,
     retention: Option<tokio::task::JoinHandle<()>>,
-    feed_cache: Arc<FeedCache>,
+    response_cache: Arc<ResponseCache>,
     stop: watch::Sender<bool>,
 }
 
@@ -67,12 +67,12 @@ impl Application {
         let mut address = None;
         let mut server = None;
         let mut listener_task = None;
-        let feed_cache = Arc::new(FeedCache::new());
+        let response_cache = Arc::new(ResponseCache::new());
         if role != Role::Poller {
             let cursor_key = CursorKey::load_or_create(&pool).await?;
             listener_task = Some(tokio::spawn(follow_changes(
                 pool.clone(),
-                feed_cache.clone(),
+                response_cache.clone(),
             )));
             let addr = config.server.listen;
             let listener =
@@ -82,7 +82,7 @@ impl Application {
                 pool: pool.clone(),
                 config: config.clone(),
                 poller: poller_for_api,
-                feed_cache: feed_cache.clone(),
+                response_cache: response_cache.clone(),
                 cursor_key: cursor_key.clone(),
             });
             let http = HttpServer::new(move || {
@@ -152,7 +152,7 @@ impl Application {
             poller,
             listener: listener_task,
             retention,
-            feed_cache,
+            response_cache,
             stop,
         })
     }
@@ -163,8 +163,8 @@ impl Application {
     }
 
     /// The rendered-feed cache (tests watch it to know a change has landed).
-    pub fn feed_cache(&self) -> Arc<FeedCache> {
-        self.feed_cache.clone()
+    pub fn response_cache(&self) -> Arc<ResponseCache> {
+        self.response_cache.clone()
     }
 
     /// Stops claiming polls, lets in-flight ones finish, drains HTTP.

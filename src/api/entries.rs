@@ -40,12 +40,12 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     // Repeated queries (a dashboard's first page, a popular search) are
     // answered from memory until the next change to the entries.
     let key = listing_key(req.query_string());
-    if let Some(body) = state.feed_cache.get_listing(&key) {
+    if let Some(body) = state.response_cache.get_listing(&key) {
         return Ok(HttpResponse::Ok()
             .content_type("application/json")
             .body(body));
     }
-    let generation = state.feed_cache.generation();
+    let generation = state.response_cache.generation();
     let p = Params::parse(req.query_string());
     let mut filter = EntryFilter {
         limit: p.limit(DEFAULT_LIMIT, MAX_LIMIT)?,
@@ -78,7 +78,9 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     // Plain data always serializes; were it not to, that is a bug.
     .map_err(ApiError::internal)?;
     let body = web::Bytes::from(body);
-    state.feed_cache.put_listing(key, generation, body.clone());
+    state
+        .response_cache
+        .put_listing(key, generation, body.clone());
     Ok(HttpResponse::Ok()
         .content_type("application/json")
         .body(body))

@@ -13,8 +13,8 @@ use super::AppState;
 use super::error::ApiError;
 use super::params::Params;
 use crate::entries::MAX_LIMIT;
-use crate::publish::cache::{FeedKey, RenderedFeed, compress};
 use crate::publish::channel::channel_page;
+use crate::publish::response_cache::{FeedKey, RenderedFeed, compress};
 use crate::publish::{FeedFormat, FeedPage};
 
 pub async fn feed(
@@ -44,13 +44,13 @@ pub async fn feed(
         limit,
         cursor: cursor.map(|c| c.encode(&state.cursor_key)),
     };
-    if let Some(cached) = state.feed_cache.get(&key) {
+    if let Some(cached) = state.response_cache.get(&key) {
         return Ok(respond(&req, &cached));
     }
 
     // Read the generation before the data, so a change during rendering
     // leaves this render uncached.
-    let generation = state.feed_cache.generation();
+    let generation = state.response_cache.generation();
     let page = channel_page(&state.pool, &channel, cursor, limit).await?;
     let base = state
         .config
@@ -91,7 +91,7 @@ pub async fn feed(
             .await
             .map_err(ApiError::internal)?,
     );
-    state.feed_cache.put(key, rendered.clone());
+    state.response_cache.put(key, rendered.clone());
     Ok(respond(&req, &rendered))
 }
 

@@ -26,7 +26,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Polls a source on demand (`POST /api/v1/sources/{id}/refresh`).
     pub poller: Arc<Poller>,
-    pub feed_cache: Arc<crate::publish::cache::FeedCache>,
+    pub response_cache: Arc<crate::publish::response_cache::ResponseCache>,
     /// Signs and checks pagination cursors.
     pub cursor_key: crate::cursor::CursorKey,
 }

@@ -84,8 +84,8 @@ pub struct NewEntry {
     /// Shingle sketch for near-duplicate matching (empty when the
     /// text is too short to be matched approximately).
     pub passages: Vec<i64>,
-    /// A `tsvector` literal (see `text::search_document`), with the marks
-    /// of the entry's day (see `text::add_dated_search_marks`).
+    /// A `tsvector` literal (see `search_document`), with the marks
+    /// of the entry's day (see `search_document::add_dated_search_marks`).
     pub search_vector: String,
     /// Where the entry sorts (its place in time): its publication date, or
     /// for an undated entry the fetch time less its position in the feed
@@ -282,9 +282,13 @@ impl PreparedFeed {
             .strip_prefix(summary_text.as_str())
             .is_some_and(|rest| !rest.starts_with(char::is_alphanumeric));
         let search = if summary_in_body {
-            text::search_document(&title, &body_text, MAX_LEXEMES)
+            crate::search_document::search_document(&title, &body_text, MAX_LEXEMES)
         } else {
-            text::search_document(&title, &format!("{summary_text}\n{body_text}"), MAX_LEXEMES)
+            crate::search_document::search_document(
+                &title,
+                &format!("{summary_text}\n{body_text}"),
+                MAX_LEXEMES,
+            )
         };
 
         // Microseconds, as PostgreSQL keeps them: the day an entry is
@@ -296,7 +300,11 @@ impl PreparedFeed {
                 .min(fetched_at)
         });
         let mut search_vector = search.vector;
-        text::add_dated_search_marks(&mut search_vector, &search.title_words, sort_at);
+        crate::search_document::add_dated_search_marks(
+            &mut search_vector,
+            &search.title_words,
+            sort_at,
+        );
 
         let folded_body = text::fold(&body_text);
         let words = content_words_of(&folded_body);

@@ -139,7 +139,7 @@ upserted AS (
 ),
 searchable AS (
     -- Built in Rust, dated marks and buckets included (see
-    -- text::add_dated_search_marks; to_tsvector and the SQL functions of
+    -- search_document::add_dated_search_marks; to_tsvector and the SQL functions of
     -- migrations 0007/0009 cost several times more per entry).
     INSERT INTO entry_search (entry_id, source_id, sort_at, search)
     SELECT u.id, u.source_id, u.sort_at, i.search_vector::tsvector

@@ -2,9 +2,9 @@
 //! Feed 1.1. Rendering is pure: a [`FeedPage`] in, bytes out.
 
 pub mod atom;
-pub mod cache;
 pub mod channel;
 pub mod json_feed;
+pub mod response_cache;
 pub mod rss;
 
 use chrono::{DateTime, Utc};

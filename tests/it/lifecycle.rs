@@ -229,7 +229,7 @@ async fn a_database_restart_is_survived_without_restarting_tributary() {
     };
     // Once the change listener is up (it invalidates when it starts), a
     // rendered feed stays cached.
-    let cache = app.feed_cache();
+    let cache = app.response_cache();
     let started = Instant::now();
     while cache.generation() == 0 {
         assert!(

@@ -241,7 +241,7 @@ impl TestApp {
             .expect("start app");
         let address = format!("http://{}", app.address().expect("bound address"));
         // The change listener invalidates once when it starts listening.
-        wait_for_generation(&app.feed_cache(), 0).await;
+        wait_for_generation(&app.response_cache(), 0).await;
         TestApp {
             db,
             config,
@@ -291,14 +291,14 @@ impl TestApp {
     pub fn cache_generation(&self) -> u64 {
         self.app
             .as_ref()
-            .map(|a| a.feed_cache().generation())
+            .map(|a| a.response_cache().generation())
             .unwrap_or(0)
     }
 
     /// Waits until the feed cache has been invalidated since `before`.
     pub async fn wait_for_change(&self, before: u64) {
         if let Some(app) = &self.app {
-            wait_for_generation(&app.feed_cache(), before).await;
+            wait_for_generation(&app.response_cache(), before).await;
         }
     }
 
@@ -309,7 +309,10 @@ impl TestApp {
     }
 }
 
-async fn wait_for_generation(cache: &tributary::publish::cache::FeedCache, above: u64) {
+async fn wait_for_generation(
+    cache: &tributary::publish::response_cache::ResponseCache,
+    above: u64,
+) {
     // Generous: on a loaded 2-core machine the listener can take seconds to connect.
     for _ in 0..3000 {
         if cache.generation() > above {

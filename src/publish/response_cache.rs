@@ -1,5 +1,6 @@
-//! Rendered feeds, kept in memory per channel, format and page, compressed
-//! once (gzip and brotli) and served many times. Any ingest that changes
+//! Response bodies kept in memory until the entries change: rendered feeds
+//! per channel, format and page, compressed once (gzip and brotli) and
+//! served many times, and `/api/v1/entries` listings per query. Any ingest that changes
 //! entries sends `NOTIFY tributary_changes`; every replica listens and
 //! drops its cache, so a reader never sees a stale feed for more than a
 //! moment. Conditional requests that match are answered without the database.
@@ -43,7 +44,7 @@ pub struct RenderedFeed {
 }
 
 #[derive(Debug, Default)]
-pub struct FeedCache {
+pub struct ResponseCache {
     generation: AtomicU64,
     entries: Mutex<HashMap<FeedKey, Arc<RenderedFeed>>>,
     /// JSON listings by query string (the hot ones: first pages, common
@@ -54,9 +55,9 @@ pub struct FeedCache {
 /// Listings larger than this are not kept (a 500-item page of long articles).
 const MAX_LISTING_BYTES: usize = 512 * 1024;
 
-impl FeedCache {
-    pub fn new() -> FeedCache {
-        FeedCache::default()
+impl ResponseCache {
+    pub fn new() -> ResponseCache {
+        ResponseCache::default()
     }
 
     /// Changes whenever the cache is invalidated.
@@ -142,7 +143,7 @@ pub fn compress(body: &[u8]) -> (Bytes, Bytes) {
 
 /// Invalidates `cache` on every change notification, on any replica.
 /// Runs until the process ends; survives database restarts.
-pub async fn follow_changes(pool: PgPool, cache: Arc<FeedCache>) {
+pub async fn follow_changes(pool: PgPool, cache: Arc<ResponseCache>) {
     loop {
         let mut listener = match PgListener::connect_with(&pool).await {
             Ok(l) => l,
@@ -203,7 +204,7 @@ mod tests {
 
     #[test]
     fn invalidation_drops_pages_and_late_renders() {
-        let cache = FeedCache::new();
+        let cache = ResponseCache::new();
         cache.put(key(), rendered(cache.generation()));
         assert!(cache.get(&key()).is_some());
         let before = cache.generation();
