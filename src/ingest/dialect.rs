@@ -130,9 +130,10 @@ fn rss_root(text: &str) -> Option<&str> {
 
 /// How one open element is written back.
 struct Open {
-    /// The name its end tag gets (renamed elements keep their prefix);
-    /// `None` for a tag that is not written (RSS 1.0's `<channel>`).
-    name: Option<String>,
+    /// What closes it: its end tag (renamed elements keep their prefix),
+    /// `</channel></rss>` for RSS 1.0's root, nothing for a tag that is
+    /// not written (RSS 1.0's `<channel>`).
+    end: String,
     /// Base64 content being gathered, decoded at the end tag.
     base64: Option<Base64>,
     /// An `<div>` opened inside it (MIME-typed inline markup made xhtml).
@@ -165,21 +166,194 @@ struct Item {
 fn rewrite(text: &str) -> Option<String> {
     let mut reader = NsReader::from_str(text);
     reader.config_mut().check_end_names = false;
-    let mut out = String::with_capacity(text.len() + 256);
-    let mut stack: Vec<Open> = Vec::new();
-    let mut seen_root = false;
-    // RSS 1.0 and 0.90 are written as RSS 2.0: the root becomes `<rss>`
-    // with one `<channel>` that holds the channel's children and the items.
-    let mut rdf = false;
-    let mut item: Option<Item> = None;
+    let mut w = Rewriter {
+        out: String::with_capacity(text.len() + 256),
+        stack: Vec::new(),
+        seen_root: false,
+        rdf: false,
+        item: None,
+    };
     loop {
         let (ns, event) = reader.read_resolved_event().ok()?;
+        match event {
+            Event::Start(ref e) => w.start(e, false, &Dialect::of(&ns))?,
+            Event::Empty(ref e) => w.start(e, true, &Dialect::of(&ns))?,
+            Event::End(_) => w.end()?,
+            Event::Text(ref t) => w.text(std::str::from_utf8(t.as_ref()).ok()?),
+            Event::CData(ref c) => match w.base64() {
+                Some(b) => b.text.push_str(&quick_xml::escape::escape(
+                    std::str::from_utf8(c.as_ref()).ok()?,
+                )),
+                None => w.out.push_str(&raw_event(&event)?),
+            },
+            Event::Eof => break,
+            other => {
+                let raw = raw_event(&other)?;
+                match w.base64() {
+                    // A character or entity reference is text; comments
+                    // and processing instructions inside are not.
+                    Some(b) if matches!(other, Event::GeneralRef(_)) => b.text.push_str(&raw),
+                    Some(_) => {}
+                    None => w.out.push_str(&raw),
+                }
+            }
+        }
+    }
+    Some(w.out)
+}
+
+/// The rewrite under way: what is written, what is open.
+struct Rewriter {
+    out: String,
+    stack: Vec<Open>,
+    seen_root: bool,
+    /// RSS 1.0 and 0.90 are written as RSS 2.0: the root becomes `<rss>`
+    /// with one `<channel>` that holds the channel's children and the items.
+    rdf: bool,
+    item: Option<Item>,
+}
+
+impl Rewriter {
+    /// The base64 text being gathered, if the open element is such.
+    fn base64(&mut self) -> Option<&mut Base64> {
+        self.stack.last_mut().and_then(|o| o.base64.as_mut())
+    }
+
+    fn text(&mut self, raw: &str) {
+        match self.base64() {
+            Some(b) => b.text.push_str(raw),
+            None => self.out.push_str(raw),
+        }
+    }
+
+    fn end(&mut self) -> Option<()> {
+        let open = self.stack.pop()?;
+        close(&mut self.out, open);
+        finish_item(&mut self.out, &mut self.item, self.stack.len());
+        Some(())
+    }
+
+    fn start(&mut self, e: &BytesStart<'_>, empty: bool, dialect: &Dialect) -> Option<()> {
+        let depth = self.stack.len();
+        let root = !std::mem::replace(&mut self.seen_root, true);
+        let local = local_name(e)?;
+        if root && dialect.rdf && local == "RDF" {
+            self.rdf = true;
+            self.out.push_str(&rdf_root(e)?);
+            return self.open(Open::unwritten("</channel></rss>"), empty, depth);
+        }
+        if self.rdf && depth == 1 && local == "channel" {
+            return self.open(Open::unwritten(""), empty, depth);
+        }
+        let rss_item = local == "item" && dialect.rss;
+        if rss_item && self.item.is_none() {
+            self.item = Some(Item {
+                depth,
+                start: 0,
+                about: self.rdf.then(|| attribute(e, "rdf:about")).flatten(),
+                has_link: false,
+                has_title: false,
+                has_description: false,
+            });
+        }
+        let in_item = self.item.as_ref().is_some_and(|i| i.depth + 1 == depth);
+        let (tag, mut open) = start_tag(e, root, dialect)?;
+        match in_item.then(|| self.item_child(&local, dialect)).flatten() {
+            Some(ItemChild::Body) => {
+                open.end = "</content:encoded>".into();
+                self.out
+                    .push_str(&format!("<content:encoded xmlns:content=\"{CONTENT}\">"));
+                if dialect.xhtml {
+                    open.cdata = true;
+                    self.out.push_str("<![CDATA[");
+                }
+            }
+            Some(ItemChild::Alias(name)) => {
+                open.end = format!("</{name}>");
+                self.out.push_str(&format!("<{name}>"));
+            }
+            None => self.out.push_str(&tag),
+        }
+        if rss_item {
+            if let Some(i) = self.item.as_mut().filter(|i| i.depth == depth) {
+                i.start = self.out.len();
+            }
+        }
+        self.open(open, empty, depth)
+    }
+
+    /// What a child of an RSS item becomes, besides itself: an item's body
+    /// as XHTML (`xhtml:body`) or escaped HTML (`<body>`, `<fullitem>`) is
+    /// its content, as feedparser reads it; its `dc:title` or `media:title`
+    /// is its title when it has no other, its `dc:description` its
+    /// description (a later element of RSS's own still wins).
+    fn item_child(&mut self, local: &str, dialect: &Dialect) -> Option<ItemChild> {
+        let item = self.item.as_mut()?;
+        if dialect.rss {
+            item.has_link |= local == "link";
+            item.has_title |= local == "title";
+            item.has_description |= local == "description";
+        }
+        if (local == "body" && (dialect.xhtml || dialect.rss))
+            || (local == "fullitem" && dialect.rss)
+        {
+            return Some(ItemChild::Body);
+        }
+        let alias = match local {
+            "title" if dialect.title_alias && !item.has_title => "title",
+            "description" if dialect.dc && !item.has_description => "description",
+            _ => return None,
+        };
+        item.has_title |= alias == "title";
+        item.has_description |= alias == "description";
+        Some(ItemChild::Alias(alias))
+    }
+
+    /// Keeps `open` until its end tag, or closes it at once for `<x/>`
+    /// (written as `<x></x>`: same meaning, one code path).
+    fn open(&mut self, open: Open, empty: bool, depth: usize) -> Option<()> {
+        if empty {
+            close(&mut self.out, open);
+            finish_item(&mut self.out, &mut self.item, depth);
+        } else {
+            if open.wrapped {
+                self.out.push_str(&format!("<div xmlns=\"{XHTML}\">"));
+            }
+            self.stack.push(open);
+        }
+        Some(())
+    }
+}
+
+/// What a child of an RSS item is written as, when not as itself.
+enum ItemChild {
+    Body,
+    Alias(&'static str),
+}
+
+impl Open {
+    /// An element whose start tag is not written as it came (RSS 1.0's
+    /// root and channel), closed by `end`.
+    fn unwritten(end: &str) -> Open {
+        Open {
+            end: end.to_owned(),
+            base64: None,
+            wrapped: false,
+            cdata: false,
+        }
+    }
+}
+
+impl Dialect {
+    /// The namespace an element is in, as far as the rewrite cares.
+    fn of(ns: &ResolveResult<'_>) -> Dialect {
         let bound =
             |uri: &str| matches!(ns, ResolveResult::Bound(n) if n.as_ref() == uri.as_bytes());
-        let dialect = Dialect {
+        let userland = USERLAND.iter().any(|u| bound(u));
+        Dialect {
             atom_03: bound(ATOM_03),
             atom_10: bound(ATOM_10),
-            userland: USERLAND.iter().any(|u| bound(u)),
+            userland,
             title_alias: bound(DC) || bound(MEDIA),
             dc: bound(DC),
             rdf: bound(RDF),
@@ -187,143 +361,9 @@ fn rewrite(text: &str) -> Option<String> {
             rss: matches!(ns, ResolveResult::Unbound)
                 || bound(RSS_10)
                 || bound(RSS_090)
-                || USERLAND.iter().any(|u| bound(u)),
-        };
-        match event {
-            Event::Start(ref e) | Event::Empty(ref e) => {
-                let empty = matches!(event, Event::Empty(_));
-                let depth = stack.len();
-                let root = !seen_root;
-                seen_root = true;
-                let local = local_name(e)?;
-                if root && dialect.rdf && local == "RDF" {
-                    rdf = true;
-                    out.push_str(&rdf_root(e)?);
-                    if empty {
-                        out.push_str("</channel></rss>");
-                    } else {
-                        stack.push(Open {
-                            name: Some("channel></rss".into()),
-                            base64: None,
-                            wrapped: false,
-                            cdata: false,
-                        });
-                    }
-                    continue;
-                }
-                if rdf && depth == 1 && local == "channel" {
-                    if !empty {
-                        stack.push(Open {
-                            name: None,
-                            base64: None,
-                            wrapped: false,
-                            cdata: false,
-                        });
-                    }
-                    continue;
-                }
-                let rss_item = local == "item" && dialect.rss;
-                if rss_item && item.is_none() {
-                    item = Some(Item {
-                        depth,
-                        start: 0,
-                        about: rdf.then(|| attribute(e, "rdf:about")).flatten(),
-                        has_link: false,
-                        has_title: false,
-                        has_description: false,
-                    });
-                }
-                let in_item = item.as_ref().is_some_and(|i| i.depth + 1 == depth);
-                // An item's `dc:title` or `media:title` is its title when
-                // it has no other, its `dc:description` its description
-                // (a later element of RSS's own still wins).
-                let alias = match (in_item, local.as_str()) {
-                    (true, "title") if dialect.title_alias => item
-                        .as_ref()
-                        .is_some_and(|i| !i.has_title)
-                        .then_some("title"),
-                    (true, "description") if dialect.dc => item
-                        .as_ref()
-                        .is_some_and(|i| !i.has_description)
-                        .then_some("description"),
-                    _ => None,
-                };
-                if in_item && dialect.rss {
-                    if let Some(i) = item.as_mut() {
-                        i.has_link |= local == "link";
-                        i.has_title |= local == "title";
-                        i.has_description |= local == "description";
-                    }
-                }
-                let (tag, mut open) = start_tag(e, root, &dialect)?;
-                // An item's body as XHTML (`xhtml:body`) or escaped HTML
-                // (`<body>`, `<fullitem>`): its content, as feedparser reads it.
-                let body = in_item
-                    && ((local == "body" && (dialect.xhtml || dialect.rss))
-                        || (local == "fullitem" && dialect.rss));
-                if body {
-                    open.name = Some("content:encoded".into());
-                    out.push_str(&format!("<content:encoded xmlns:content=\"{CONTENT}\">"));
-                    if dialect.xhtml {
-                        open.cdata = true;
-                        out.push_str("<![CDATA[");
-                    }
-                } else if let Some(name) = alias {
-                    open.name = Some(name.into());
-                    out.push_str(&format!("<{name}>"));
-                    if let Some(i) = item.as_mut() {
-                        i.has_title |= name == "title";
-                        i.has_description |= name == "description";
-                    }
-                } else {
-                    out.push_str(&tag);
-                }
-                if rss_item && item.as_ref().is_some_and(|i| i.depth == depth) {
-                    if let Some(i) = item.as_mut() {
-                        i.start = out.len();
-                    }
-                }
-                if empty {
-                    // `<x/>` written as `<x></x>`: same meaning, one code path.
-                    close(&mut out, open);
-                    finish_item(&mut out, &mut item, depth);
-                } else {
-                    if open.wrapped {
-                        out.push_str(&format!("<div xmlns=\"{XHTML}\">"));
-                    }
-                    stack.push(open);
-                }
-            }
-            Event::End(_) => {
-                let open = stack.pop()?;
-                close(&mut out, open);
-                finish_item(&mut out, &mut item, stack.len());
-            }
-            Event::Text(ref t) => match stack.last_mut().and_then(|o| o.base64.as_mut()) {
-                Some(b) => b.text.push_str(std::str::from_utf8(t.as_ref()).ok()?),
-                None => out.push_str(std::str::from_utf8(t.as_ref()).ok()?),
-            },
-            Event::CData(ref c) => {
-                let raw = std::str::from_utf8(c.as_ref()).ok()?;
-                match stack.last_mut().and_then(|o| o.base64.as_mut()) {
-                    Some(b) => b.text.push_str(&quick_xml::escape::escape(raw)),
-                    None => out.push_str(&raw_event(&event)?),
-                }
-            }
-            Event::Eof => break,
-            other => {
-                let raw = raw_event(&other)?;
-                match stack.last_mut().and_then(|o| o.base64.as_mut()) {
-                    // A character or entity reference is text; comments
-                    // and processing instructions inside are not.
-                    Some(b) if matches!(other, Event::GeneralRef(_)) => b.text.push_str(&raw),
-                    Some(_) => {}
-                    None => out.push_str(&raw),
-                }
-            }
+                || userland,
         }
     }
-    Some(out)
 }
 
 /// Writes what an open element still owes: decoded base64, the closing
@@ -343,9 +383,7 @@ fn close(out: &mut String, open: Open) {
     if open.cdata {
         out.push_str("]]>");
     }
-    if let Some(name) = open.name {
-        out.push_str(&format!("</{name}>"));
-    }
+    out.push_str(&open.end);
 }
 
 /// At an item's end: an RSS 1.0 item without a `<link>` is identified by
@@ -495,46 +533,15 @@ fn start_tag(e: &BytesStart<'_>, root: bool, dialect: &Dialect) -> Option<(Strin
             attrs.push(("version".into(), "2.0".into()));
         }
     }
-    let mut open = Open {
-        name: Some(name.clone()),
-        base64: None,
-        wrapped: false,
-        cdata: false,
-    };
+    let mut open = Open::unwritten(&format!("</{name}>"));
     if text_construct {
-        let kind = mime.as_deref().and_then(text_type);
-        let atom_type = match (mode.as_deref(), kind) {
-            (Some("base64"), k) => {
-                let html = k == Some("html") || k == Some("xhtml");
-                open.base64 = Some(Base64 {
-                    text: String::new(),
-                    declared: true,
-                });
-                Some(if html { "html" } else { "text" })
-            }
-            // Atom 1.0: a text construct of another media type is base64
-            // (RFC 4287 4.1.3.3 says so of content; feedparser reads titles
-            // and summaries alike). An empty type is text.
-            (None, None) if atom_10 && renamed != "content" && mime.is_some() => {
-                open.base64 = Some(Base64 {
-                    text: String::new(),
-                    declared: false,
-                });
-                Some("text")
-            }
-            (Some("escaped"), Some("xhtml")) | (Some("escaped"), None) => Some("html"),
-            (Some("escaped"), k) => k,
-            // Inline markup typed as HTML in Atom 0.3: it is XHTML.
-            (_, Some("html")) if atom_03 && mime.as_deref() != Some("html") => {
-                open.wrapped = true;
-                Some("xhtml")
-            }
-            (_, Some("xhtml")) if mime.as_deref() != Some("xhtml") => {
-                open.wrapped = true;
-                Some("xhtml")
-            }
-            (_, k) => k,
-        };
+        let atom_type = text_construct_type(
+            &mut open,
+            mime.as_deref(),
+            mode.as_deref(),
+            renamed,
+            dialect,
+        );
         match (atom_type, mime) {
             (Some(t), _) => attrs.push(("type".into(), t.into())),
             (None, Some(m)) => attrs.push(("type".into(), m)),
@@ -548,6 +555,52 @@ fn start_tag(e: &BytesStart<'_>, root: bool, dialect: &Dialect) -> Option<(Strin
     }
     tag.push('>');
     Some((tag, open))
+}
+
+/// The Atom 1.0 `type` an Atom text construct gets for its `type` (a MIME
+/// type, say) and, in Atom 0.3, its `mode`; `open` is told when its text
+/// is base64 to decode or inline markup to wrap. `None` keeps the type as
+/// written.
+fn text_construct_type(
+    open: &mut Open,
+    mime: Option<&str>,
+    mode: Option<&str>,
+    element: &str,
+    dialect: &Dialect,
+) -> Option<&'static str> {
+    let kind = mime.and_then(text_type);
+    let base64 = |declared| {
+        Some(Base64 {
+            text: String::new(),
+            declared,
+        })
+    };
+    match (mode, kind) {
+        (Some("base64"), k) => {
+            open.base64 = base64(true);
+            let html = k == Some("html") || k == Some("xhtml");
+            Some(if html { "html" } else { "text" })
+        }
+        // Atom 1.0: a text construct of another media type is base64
+        // (RFC 4287 4.1.3.3 says so of content; feedparser reads titles
+        // and summaries alike). An empty type is text.
+        (None, None) if dialect.atom_10 && element != "content" && mime.is_some() => {
+            open.base64 = base64(false);
+            Some("text")
+        }
+        (Some("escaped"), Some("xhtml")) | (Some("escaped"), None) => Some("html"),
+        (Some("escaped"), k) => k,
+        // Inline markup typed as HTML in Atom 0.3: it is XHTML.
+        (_, Some("html")) if dialect.atom_03 && mime != Some("html") => {
+            open.wrapped = true;
+            Some("xhtml")
+        }
+        (_, Some("xhtml")) if mime != Some("xhtml") => {
+            open.wrapped = true;
+            Some("xhtml")
+        }
+        (_, k) => k,
+    }
 }
 
 /// An Atom text construct's `type` for a MIME type (feedparser's reading):
