@@ -8,7 +8,7 @@
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom};
-use std::os::unix::fs::{MetadataExt, PermissionsExt, chown};
+use std::os::unix::fs::{PermissionsExt, chown};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
@@ -17,6 +17,12 @@ use std::time::{Duration, Instant};
 
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{ConnectOptions, Connection};
+
+mod discovery;
+mod user;
+
+pub use discovery::find_binaries;
+use user::{RunAs, apply_run_as, check_reachable, run_as_user};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ClusterError {
@@ -75,13 +81,6 @@ pub struct EmbeddedCluster {
 struct Postmaster {
     pid: libc::pid_t,
     keeper: JoinHandle<Option<ExitStatus>>,
-}
-
-/// The user the cluster's processes run as, when not ourselves.
-#[derive(Debug, Clone, Copy)]
-struct RunAs {
-    uid: u32,
-    gid: u32,
 }
 
 impl EmbeddedCluster {
@@ -419,39 +418,6 @@ fn memory_limit_bytes() -> Option<u64> {
     }
 }
 
-fn apply_run_as(cmd: &mut Command, run_as: Option<RunAs>) {
-    if let Some(ra) = run_as {
-        // std calls setgroups(0) and setgid before setuid in the child.
-        cmd.uid(ra.uid).gid(ra.gid);
-        cmd.env("HOME", "/");
-    }
-}
-
-/// Every directory above the cluster must be searchable by the user it runs as.
-fn check_reachable(dir: &Path, ra: RunAs) -> Result<(), ClusterError> {
-    for ancestor in dir.ancestors().skip(1) {
-        let Ok(meta) = fs::metadata(ancestor) else {
-            continue;
-        };
-        let mode = meta.permissions().mode();
-        let searchable = mode & 0o001 != 0
-            || (meta.uid() == ra.uid && mode & 0o100 != 0)
-            || (meta.gid() == ra.gid && mode & 0o010 != 0);
-        if !searchable {
-            return Err(ClusterError::Setup(format!(
-                "the embedded PostgreSQL runs as uid {} (PostgreSQL refuses to run as root), and that user \
-                 cannot reach {} because {} is not searchable by it. Set [database] data_dir to a place it \
-                 can reach (e.g. /var/lib/tributary), `chmod o+x {}`, or set DATABASE_URL",
-                ra.uid,
-                dir.display(),
-                ancestor.display(),
-                ancestor.display()
-            )));
-        }
-    }
-    Ok(())
-}
-
 /// The postmaster already running on `dir`, if any (postmaster.pid's first line).
 fn running_postmaster(dir: &Path) -> Option<i32> {
     let text = fs::read_to_string(dir.join("postmaster.pid")).ok()?;
@@ -464,108 +430,6 @@ fn running_postmaster(dir: &Path) -> Option<i32> {
         .map(|c| c.trim().starts_with("postgres"))
         .unwrap_or(true);
     (alive && is_postgres).then_some(pid)
-}
-
-fn run_as_user() -> Result<Option<RunAs>, ClusterError> {
-    // SAFETY: geteuid cannot fail.
-    if unsafe { libc::geteuid() } != 0 {
-        return Ok(None);
-    }
-    for name in ["postgres", "nobody"] {
-        if let Some(ra) = lookup_user(name) {
-            if ra.uid != 0 {
-                return Ok(Some(ra));
-            }
-        }
-    }
-    Err(ClusterError::Setup(
-        "running as root, and there is neither a `postgres` nor a `nobody` user to run PostgreSQL as \
-         (PostgreSQL refuses to run as root); create one (`useradd --system postgres`) or set DATABASE_URL"
-            .into(),
-    ))
-}
-
-fn lookup_user(name: &str) -> Option<RunAs> {
-    let cname = std::ffi::CString::new(name).ok()?;
-    let mut buf = vec![0 as libc::c_char; 16 * 1024];
-    // SAFETY: getpwnam_r writes into our buffer and passwd struct only.
-    unsafe {
-        let mut pwd: libc::passwd = std::mem::zeroed();
-        let mut result: *mut libc::passwd = std::ptr::null_mut();
-        let rc = libc::getpwnam_r(
-            cname.as_ptr(),
-            &mut pwd,
-            buf.as_mut_ptr(),
-            buf.len(),
-            &mut result,
-        );
-        if rc != 0 || result.is_null() {
-            return None;
-        }
-        Some(RunAs {
-            uid: pwd.pw_uid,
-            gid: pwd.pw_gid,
-        })
-    }
-}
-
-/// Finds a directory holding both `initdb` and `postgres`.
-pub fn find_binaries() -> Result<PathBuf, ClusterError> {
-    let has_both = |d: &Path| d.join("initdb").is_file() && d.join("postgres").is_file();
-    let mut candidates: Vec<PathBuf> = Vec::new();
-    if let Ok(out) = Command::new("pg_config")
-        .arg("--bindir")
-        .stderr(Stdio::null())
-        .output()
-    {
-        if out.status.success() {
-            candidates.push(PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()));
-        }
-    }
-    if let Some(path) = std::env::var_os("PATH") {
-        for d in std::env::split_paths(&path) {
-            // Debian puts symlinks in /usr/local/bin or wrappers in /usr/bin;
-            // resolve to the real directory so initdb finds its share files.
-            let real = fs::canonicalize(d.join("initdb"))
-                .ok()
-                .and_then(|p| p.parent().map(Path::to_path_buf));
-            candidates.extend(real);
-            candidates.push(d);
-        }
-    }
-    for pattern_dir in ["/usr/lib/postgresql", "/usr/local/opt"] {
-        let mut versions: Vec<PathBuf> = fs::read_dir(pattern_dir)
-            .map(|rd| {
-                rd.flatten()
-                    .map(|e| e.path())
-                    .filter(|p| {
-                        pattern_dir != "/usr/local/opt"
-                            || p.file_name()
-                                .and_then(|n| n.to_str())
-                                .is_some_and(|n| n.starts_with("postgresql"))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        // Newest version first.
-        versions.sort_by_key(|p| std::cmp::Reverse(version_key(p)));
-        candidates.extend(versions.into_iter().map(|p| p.join("bin")));
-    }
-    candidates
-        .into_iter()
-        .find(|d| has_both(d))
-        .ok_or(ClusterError::BinariesNotFound)
-}
-
-fn version_key(p: &Path) -> Vec<u32> {
-    p.file_name()
-        .and_then(|n| n.to_str())
-        .map(|n| {
-            n.split(|c: char| !c.is_ascii_digit())
-                .filter_map(|s| s.parse().ok())
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 fn log_tail(path: &Path) -> String {
