@@ -3,17 +3,25 @@
 //! key, and the fingerprints and search lexemes computed here rather than in
 //! PostgreSQL.
 
-use std::borrow::Cow;
-use std::sync::{Arc, Mutex};
-
 use chrono::{DateTime, SubsecRound, Utc};
-use feed_rs::model::{Entry, Feed, Text};
+use feed_rs::model::{Entry, Feed};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use url::Url;
 
-use super::dropped::Dropped;
-use super::identity::{self, IdentityInput};
+mod fields;
+mod sanitize;
+mod texts;
+
+pub use sanitize::Sanitizer;
+
+use fields::{categories, enclosures, entry_link, people, resolve};
+use texts::{
+    declares_text_types, entry_title, is_html_text, is_html_type, plain_text, plain_to_html,
+};
+
+use crate::ingest::dropped::Dropped;
+use crate::ingest::identity::{self, IdentityInput};
 use crate::stories::canonical_url::canonical_url;
 use crate::stories::fingerprint::{content_fingerprint, content_words_of};
 use crate::stories::{passages, simhash};
@@ -342,119 +350,9 @@ impl PreparedFeed {
     }
 }
 
-/// HTML cleaning with relative URLs made absolute. One builder serves a
-/// whole fetch (building one per entry costs ~25% more, MEASURED.md); the
-/// base changes per entry.
-pub struct Sanitizer {
-    builder: ammonia::Builder<'static>,
-    base: Arc<Mutex<Option<Url>>>,
-}
-
-/// Resolves relative URLs against the entry being cleaned; drops those that
-/// cannot be made absolute http(s) URLs.
-struct RelativeTo(Arc<Mutex<Option<Url>>>);
-
-impl<'a> ammonia::UrlRelativeEvaluate<'a> for RelativeTo {
-    fn evaluate<'url>(&self, relative: &'url str) -> Option<Cow<'url, str>> {
-        let base = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        let absolute = base.as_ref()?.join(relative).ok()?;
-        matches!(absolute.scheme(), "http" | "https").then(|| Cow::Owned(absolute.into()))
-    }
-}
-
-impl Default for Sanitizer {
-    fn default() -> Self {
-        Sanitizer::new()
-    }
-}
-
-impl Sanitizer {
-    pub fn new() -> Sanitizer {
-        let base = Arc::new(Mutex::new(None));
-        let mut builder = ammonia::Builder::default();
-        builder.url_relative(ammonia::UrlRelative::Custom(Box::new(RelativeTo(
-            base.clone(),
-        ))));
-        builder.link_rel(Some("noopener noreferrer"));
-        builder.add_tag_attributes("img", ["srcset", "loading"]);
-        builder.add_tags(["picture", "source", "audio", "video"]);
-        builder.add_tag_attributes("source", ["src", "type"]);
-        builder.add_tag_attributes("audio", ["src", "controls"]);
-        builder.add_tag_attributes("video", ["src", "controls", "poster", "width", "height"]);
-        Sanitizer { builder, base }
-    }
-
-    /// Cleans `html`, resolving relative URLs against `base`.
-    pub fn clean(&self, html: &str, base: Option<&Url>) -> String {
-        *self.base.lock().unwrap_or_else(|p| p.into_inner()) = base.cloned();
-        self.builder.clean(html).to_string()
-    }
-}
-
 fn guid(e: &Entry) -> Option<String> {
     let g = text::nfc(e.id.trim());
     (!g.is_empty() && g.len() <= MAX_GUID_LEN).then_some(g)
-}
-
-fn resolve(base: Option<&Url>, href: &str) -> Option<Url> {
-    let href = href.trim();
-    if href.is_empty() {
-        return None;
-    }
-    match base {
-        Some(b) => b.join(href).ok(),
-        None => Url::parse(href).ok(),
-    }
-}
-
-/// The entry's page: its alternate link, else a permalink guid.
-fn entry_link(e: &Entry, base: Option<&Url>) -> Option<Url> {
-    let web = |u: Url| matches!(u.scheme(), "http" | "https").then_some(u);
-    e.links
-        .iter()
-        .filter(|l| l.rel.as_deref().is_none_or(|r| r == "alternate") && !is_attachment(l))
-        .chain(e.links.iter().filter(|l| {
-            !matches!(
-                l.rel.as_deref(),
-                Some("enclosure" | "self" | "replies" | "edit")
-            )
-        }))
-        .find_map(|l| resolve(base, &l.href).and_then(web))
-        .or_else(|| {
-            // RSS: a guid that is a URL is a permalink unless said otherwise.
-            let g = e.id.trim();
-            (g.starts_with("http://") || g.starts_with("https://"))
-                .then(|| Url::parse(g).ok().and_then(web))
-                .flatten()
-        })
-}
-
-/// JSON Feed attachments arrive as links with a media type and no rel.
-fn is_attachment(l: &feed_rs::model::Link) -> bool {
-    l.rel.is_none() && l.media_type.as_deref().is_some_and(|t| !is_html_type(t))
-}
-
-fn is_html_type(media_type: &str) -> bool {
-    let m = media_type.to_ascii_lowercase();
-    m.contains("html") || m.contains("xml")
-}
-
-/// Atom text constructs carry `type="text"|"html"` and JSON Feed titles
-/// are text by definition, so their `<` is a character; RSS never says, and
-/// its titles and descriptions carry escaped HTML as often as not.
-fn declares_text_types(feed: &Feed) -> bool {
-    matches!(
-        feed.feed_type,
-        feed_rs::model::FeedType::Atom | feed_rs::model::FeedType::JSON
-    )
-}
-
-fn is_html_text(t: &Text, declared_types: bool) -> bool {
-    is_html_type(t.content_type.as_ref()) || (!declared_types && looks_like_html(&t.content))
-}
-
-fn looks_like_html(s: &str) -> bool {
-    s.contains('<') && s.contains('>') || s.contains("&#") || s.contains("&amp;")
 }
 
 /// Titles and summaries are plain text, whatever the feed marked them as.
@@ -472,119 +370,6 @@ fn is_empty(e: &Entry, input: &IdentityInput<'_>) -> bool {
         && e.media.is_empty()
         && e.authors.is_empty()
         && e.categories.is_empty()
-}
-
-/// An entry's title as text; without one, its media's (`media:title`),
-/// which is all some video and photo feeds give.
-fn entry_title(e: &Entry, declared_types: bool) -> String {
-    let own = e
-        .title
-        .as_ref()
-        .map(|t| plain_text(t, declared_types))
-        .unwrap_or_default();
-    if !own.trim().is_empty() {
-        return own;
-    }
-    e.media
-        .iter()
-        .filter_map(|m| m.title.as_ref())
-        .map(|t| plain_text(t, declared_types))
-        .find(|t| !t.trim().is_empty())
-        .unwrap_or(own)
-}
-
-fn plain_text(t: &Text, declared_types: bool) -> String {
-    let raw = text::nfc(&t.content);
-    let plain = if is_html_text(t, declared_types) {
-        text::html_to_text(&raw)
-    } else if raw.contains('&') {
-        // feed-rs passes entities XML does not define (&eacute; &hellip;) through
-        // as text; decode them as HTML would, keeping any < and > literal.
-        text::html_to_text(&raw.replace('<', "&lt;").replace('>', "&gt;"))
-    } else {
-        text::collapse_whitespace(&raw)
-    };
-    text::nfc(&plain)
-}
-
-fn plain_to_html(plain: &str) -> String {
-    let escaped = plain
-        .replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;");
-    escaped
-        .split("\n\n")
-        .map(|p| p.trim())
-        .filter(|p| !p.is_empty())
-        .map(|p| format!("<p>{}</p>", p.replace('\n', "<br>")))
-        .collect()
-}
-
-fn people(e: &Entry) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for p in &e.authors {
-        let name = p
-            .name
-            .clone()
-            .filter(|n| !n.trim().is_empty())
-            .or_else(|| p.email.clone())
-            .unwrap_or_default();
-        let name = text::collapse_whitespace(&text::nfc(&name));
-        if !name.is_empty() && name.chars().count() <= 200 && !out.contains(&name) {
-            out.push(name);
-        }
-    }
-    out
-}
-
-fn categories(e: &Entry) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for c in &e.categories {
-        let label = c
-            .label
-            .as_deref()
-            .filter(|l| !l.trim().is_empty())
-            .unwrap_or(&c.term);
-        let label = text::collapse_whitespace(&text::nfc(label));
-        if !label.is_empty() && label.chars().count() <= 200 && !out.contains(&label) {
-            out.push(label);
-        }
-    }
-    out
-}
-
-fn enclosures(e: &Entry, base: Option<&Url>) -> Vec<Enclosure> {
-    let mut out: Vec<Enclosure> = Vec::new();
-    let mut push = |url: Option<Url>, mime: Option<String>, length: Option<u64>| {
-        let Some(url) = url.filter(|u| matches!(u.scheme(), "http" | "https")) else {
-            return;
-        };
-        if out.iter().any(|x| x.url == url.as_str()) {
-            return;
-        }
-        out.push(Enclosure {
-            url: url.into(),
-            mime_type: mime.filter(|m| !m.is_empty() && m.len() <= 100),
-            length: length.filter(|n| *n > 0),
-        });
-    };
-    for l in e
-        .links
-        .iter()
-        .filter(|l| l.rel.as_deref() == Some("enclosure") || is_attachment(l))
-    {
-        push(resolve(base, &l.href), l.media_type.clone(), l.length);
-    }
-    for m in &e.media {
-        for c in &m.content {
-            push(
-                c.url.as_ref().and_then(|u| resolve(base, u.as_str())),
-                c.content_type.as_ref().map(|t| t.to_string()),
-                c.size,
-            );
-        }
-    }
-    out
 }
 
 fn language_tag(lang: &str) -> Option<String> {
