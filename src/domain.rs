@@ -122,11 +122,13 @@ impl Tags {
                 ));
             }
             if !out.contains(&t) {
+                // Checked as they come: a request with a million tags is
+                // refused at the 33rd, not compared pairwise first.
+                if out.len() == MAX_TAGS {
+                    return Err(invalid("tags", format!("more than {MAX_TAGS} tags")));
+                }
                 out.push(t);
             }
-        }
-        if out.len() > MAX_TAGS {
-            return Err(invalid("tags", format!("more than {MAX_TAGS} tags")));
         }
         Ok(Tags(out))
     }

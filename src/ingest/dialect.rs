@@ -66,11 +66,12 @@ fn needs_rewrite(text: &str) -> bool {
         // `dc:title` or `media:title` may be an item's only title.
         return true;
     }
-    if ["<body", "<xhtml:body", "<fullitem"]
+    if ["<body", ":body", "<fullitem"]
         .iter()
         .any(|t| text.contains(t))
     {
-        // An item's body in XHTML or escaped HTML (see `rewrite`).
+        // An item's body in XHTML (under any prefix) or escaped HTML (see
+        // `rewrite`).
         return true;
     }
     if text.contains(ATOM_10) {
@@ -806,6 +807,7 @@ mod tests {
             <item><title>Một</title><xhtml:body><xhtml:p>Phố <xhtml:b>Hải Phòng</xhtml:b></xhtml:p></xhtml:body></item>
             <item><title>Hai</title><fullitem>&lt;p&gt;Trường Sa&lt;/p&gt;</fullitem></item>
             <item><title>Ba</title><body>&lt;i&gt;Đà Nẵng&lt;/i&gt;</body></item>
+            <item xmlns:h="http://www.w3.org/1999/xhtml"><title>Bốn</title><h:body><h:p>Huế</h:p></h:body></item>
             </channel></rss>"#;
         let feed = parse_feed(xml, None).unwrap().feed;
         let body = |i: usize| {
@@ -818,6 +820,11 @@ mod tests {
         assert!(body(0).contains("Hải Phòng</xhtml:b>"), "{}", body(0));
         assert_eq!(body(1), "<p>Trường Sa</p>");
         assert_eq!(body(2), "<i>Đà Nẵng</i>");
+        // XHTML's body under another prefix is read too, and seen alone.
+        assert!(body(3).contains("Huế"), "{}", body(3));
+        assert!(needs_rewrite(
+            r#"<rss version="2.0"><channel><item><h:body xmlns:h="http://www.w3.org/1999/xhtml"/></item></channel></rss>"#
+        ));
     }
 
     #[test]

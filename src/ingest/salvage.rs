@@ -130,49 +130,47 @@ struct EntryParts {
     close: Span,
 }
 
+/// Parses a salvage may try on one document, at most: a hostile feed of
+/// many entries, each failing on many fields, would otherwise cost a
+/// parse per field of every entry. Entries past it are counted as lost.
+const MAX_PARSES: usize = 5_000;
+
 fn salvage_xml<E>(text: &str, parse: impl Fn(&str) -> Result<Feed, E>) -> Option<Salvaged> {
     let parts = take_apart(text)?;
     let piece = |s: &Span| &text[s.0..s.1];
-    let document = |header: &str, entries: &str| {
-        let mut doc = String::with_capacity(text.len());
-        doc.push_str(piece(&parts.prefix));
-        doc.push_str(header);
-        doc.push_str(entries);
-        doc.push_str(piece(&parts.suffix));
-        doc
+    let (prefix, suffix) = (piece(&parts.prefix), piece(&parts.suffix));
+    let document = |header: &str, entries: &str| [prefix, header, entries, suffix].concat();
+    let budget = std::cell::Cell::new(MAX_PARSES);
+    let parse = |doc: &str| -> Option<Feed> {
+        let left = budget.get().checked_sub(1)?;
+        budget.set(left);
+        parse(doc).ok()
     };
     let mut lost_fields = 0;
     let all_header: String = parts.header.iter().map(piece).collect();
     let (header, mut feed) = match parse(&document(&all_header, "")) {
-        Ok(feed) => (all_header, feed),
-        Err(_) => {
+        Some(feed) => (all_header, feed),
+        None => {
             let (kept, lost) =
                 keep_what_parses(parts.header.iter().map(piece), |h| document(h, ""), &parse)?;
             lost_fields += lost;
-            let feed = parse(&document(&kept, "")).ok()?;
+            let feed = parse(&document(&kept, ""))?;
             (kept, feed)
         }
     };
     let mut lost_entries = 0;
     let mut entries: Vec<Entry> = Vec::with_capacity(parts.entries.len());
+    let first = |feed: Feed| feed.entries.into_iter().next();
     for entry in &parts.entries {
-        let whole: String = std::iter::once(piece(&entry.open))
-            .chain(entry.children.iter().map(piece))
-            .chain(std::iter::once(piece(&entry.close)))
-            .collect();
-        let first = |feed: Feed| feed.entries.into_iter().next();
-        if let Some(read) = parse(&document(&header, &whole)).ok().and_then(first) {
+        let (open, close) = (piece(&entry.open), piece(&entry.close));
+        let wrap = |children: &str| document(&header, &[open, children, close].concat());
+        let whole: String = entry.children.iter().map(piece).collect();
+        if let Some(read) = parse(&wrap(&whole)).and_then(first) {
             entries.push(read);
             continue;
         }
-        let (open, close) = (piece(&entry.open), piece(&entry.close));
-        let wrap = |children: &str| document(&header, &format!("{open}{children}{close}"));
-        let read = keep_what_parses(entry.children.iter().map(piece), wrap, &parse).and_then(
-            |(kept, lost)| {
-                let entry = parse(&wrap(&kept)).ok().and_then(first)?;
-                Some((entry, lost))
-            },
-        );
+        let read = keep_what_parses(entry.children.iter().map(piece), wrap, &parse)
+            .and_then(|(kept, lost)| Some((parse(&wrap(&kept)).and_then(first)?, lost)));
         match read {
             Some((read, lost)) => {
                 lost_fields += lost;
@@ -191,18 +189,18 @@ fn salvage_xml<E>(text: &str, parse: impl Fn(&str) -> Result<Feed, E>) -> Option
 
 /// The longest run of `pieces`, in order, with which `build` still
 /// parses, each piece tried once; `None` if nothing parses even with none.
-fn keep_what_parses<'a, E>(
+fn keep_what_parses<'a>(
     pieces: impl Iterator<Item = &'a str>,
     build: impl Fn(&str) -> String,
-    parse: &impl Fn(&str) -> Result<Feed, E>,
+    parse: &impl Fn(&str) -> Option<Feed>,
 ) -> Option<(String, usize)> {
-    parse(&build("")).ok()?;
+    parse(&build(""))?;
     let mut kept = String::new();
     let mut lost = 0;
     for p in pieces {
         let len = kept.len();
         kept.push_str(p);
-        if parse(&build(&kept)).is_err() {
+        if parse(&build(&kept)).is_none() {
             kept.truncate(len);
             lost += 1;
         }
@@ -545,6 +543,28 @@ mod tests {
             <entry><id>1</id><title>Hải Phòng</title></entry></feed>"#;
         let parsed = parse_feed(xml, None).unwrap();
         assert_eq!(titles(&parsed), ["Hải Phòng"]);
+    }
+
+    #[test]
+    fn a_hostile_document_costs_a_bounded_number_of_parses() {
+        // Every entry fails on its content type, each with fields to try one
+        // by one: without a budget, tens of thousands of parses.
+        let entry = |i: usize| {
+            format!(
+                r#"<entry><id>urn:{i}</id><title>Tin {i}</title><summary>a</summary>
+                   <content src="https://a.example/{i}" type="bad type"/><rights>r</rights></entry>"#
+            )
+        };
+        let body: String = (0..3_000).map(entry).collect();
+        let xml =
+            format!(r#"<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title>{body}</feed>"#);
+        let parsed = parse_feed(&xml, None).unwrap();
+        assert_eq!(parsed.present, 3_000);
+        let read = parsed.feed.entries.len();
+        assert!(read > 0 && read < 3_000, "{read} entries read");
+        assert_eq!(titles(&parsed)[0], "Tin 0");
+        // The rest are not hidden: they count as unreadable.
+        assert_eq!(parsed.unreadable(), 3_000 - read);
     }
 
     #[test]
