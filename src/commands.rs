@@ -11,8 +11,8 @@ use anyhow::{Context, Result};
 use crate::config::Config;
 use crate::db::Database;
 use crate::domain::Subscription;
-use crate::ingest::{Ingestor, PollOutcome, PollReport};
-use crate::poller::{Poller, Selection};
+use crate::ingest::Ingestor;
+use crate::poller::{PollOutcome, PollReport, Poller, Selection};
 use crate::sources::{self, NewSource};
 use crate::startup::{Application, Role};
 

@@ -94,6 +94,19 @@ pub enum Reach {
     PublicOnly,
 }
 
+impl Reach {
+    /// Sources added through the API (`origin = "api"`, OPML imports
+    /// included) reach only public addresses unless the config allows
+    /// private networks.
+    pub fn for_origin(origin: &str, allow_private_networks: bool) -> Reach {
+        if origin == "api" && !allow_private_networks {
+            Reach::PublicOnly
+        } else {
+            Reach::Any
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct Fetcher {
     open: reqwest::Client,

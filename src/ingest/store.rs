@@ -1,5 +1,7 @@
 //! Writing one fetched feed: one transaction, one statement for all its new
-//! and changed entries, the source's health, and story grouping.
+//! and changed entries with their search documents, the feed's validators
+//! and metadata, and the note of what grouping has still to do (grouping
+//! is the next step, `stories::group`; the schedule is the poller's).
 
 use std::collections::HashMap;
 use std::fmt::Write;
@@ -63,19 +65,26 @@ pub struct FetchWrite<'a> {
     pub fetched_at: DateTime<Utc>,
     pub meta: &'a FeedMeta,
     pub validators: &'a Validators,
-    pub status: u16,
     pub guid_is_unreliable: bool,
-    pub next_poll_at: DateTime<Utc>,
-    pub adaptive_interval: std::time::Duration,
-    pub feed_hints: &'a crate::schedule::FeedHints,
-    pub story_window: std::time::Duration,
 }
 
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+/// What one write stored.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct WriteStats {
     pub inserted: u64,
     pub updated: u64,
-    pub new_stories: u64,
+    /// The row of `ungrouped` naming the inserted entries, each in a story
+    /// of its own until grouping (`stories::group::group_batch`) runs.
+    pub ungrouped: Option<i64>,
+}
+
+/// Why a write failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("cannot encode enclosures: {0}")]
+    Encode(#[from] serde_json::Error),
 }
 
 const UPSERT: &str = r#"
@@ -145,8 +154,14 @@ searchable AS (
     SELECT u.id, u.source_id, u.sort_at, i.search_vector::tsvector
     FROM upserted u JOIN incoming i ON i.identity = u.identity
     ON CONFLICT (entry_id) DO UPDATE SET search = EXCLUDED.search
+),
+queued AS (
+    -- What grouping, the next step, is to group (deleted by it).
+    INSERT INTO ungrouped (source_id, entry_ids)
+    SELECT $1, array_agg(id) FROM upserted WHERE inserted HAVING count(*) > 0
+    RETURNING id
 )
-SELECT id, inserted FROM upserted
+SELECT id, inserted, (SELECT id FROM queued) AS queued FROM upserted
 "#;
 
 /// The entries of one write, column by column, as [`UPSERT`] takes them.
@@ -245,21 +260,19 @@ fn number_array(items: &[i64]) -> String {
     out
 }
 
-pub async fn write_fetch(pool: &PgPool, w: FetchWrite<'_>) -> Result<WriteStats, sqlx::Error> {
+pub async fn write_fetch(pool: &PgPool, w: FetchWrite<'_>) -> Result<WriteStats, StoreError> {
     let mut tx = pool.begin().await?;
-    // Story grouping serializes these transactions, so each one's WAL flush
-    // at commit would be waited for under the grouping lock. A crash may
-    // lose the last moments of ingest, but atomically: entries together
-    // with the source's validators and schedule, so the feed is fetched
-    // again and nothing is missed.
+    // A crash may lose the last moments of ingest, but atomically: entries
+    // together with the feed's validators, so the feed is fetched again and
+    // nothing is missed; waiting for each WAL flush was most of a small
+    // write's time.
     sqlx::query("SET LOCAL synchronous_commit = off")
         .execute(&mut *tx)
         .await?;
     let mut stats = WriteStats::default();
-    let mut inserted: Vec<i64> = Vec::new();
     if !w.entries.is_empty() {
-        let c = Columns::of(w.entries).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-        let rows: Vec<(i64, bool)> = sqlx::query_as(UPSERT)
+        let c = Columns::of(w.entries)?;
+        let rows: Vec<(i64, bool, Option<i64>)> = sqlx::query_as(UPSERT)
             .bind(w.source_id)
             .bind(w.fetched_at)
             .bind(c.identity)
@@ -284,16 +297,14 @@ pub async fn write_fetch(pool: &PgPool, w: FetchWrite<'_>) -> Result<WriteStats,
             .bind(c.search_vector)
             .fetch_all(&mut *tx)
             .await?;
-        inserted = rows.iter().filter(|(_, i)| *i).map(|(id, _)| *id).collect();
-        stats.inserted = inserted.len() as u64;
+        stats.inserted = rows.iter().filter(|(_, i, _)| *i).count() as u64;
         stats.updated = rows.len() as u64 - stats.inserted;
+        stats.ungrouped = rows.iter().find_map(|(_, _, q)| *q);
     }
     sqlx::query(
         "UPDATE sources SET feed_title = coalesce($2, feed_title), site_url = coalesce($3, site_url),
-            language = coalesce($4, language), etag = $5, last_modified = $6, last_polled_at = $7,
-            last_status = $8, last_error = NULL, consecutive_failures = 0, next_poll_at = $9,
-            guid_is_unreliable = $10, lease_until = NULL, adaptive_interval_seconds = $11,
-            feed_min_interval_seconds = $12, skip_hours = $13, skip_days = $14
+            language = coalesce($4, language), etag = $5, last_modified = $6,
+            guid_is_unreliable = $7
          WHERE id = $1",
     )
     .bind(w.source_id)
@@ -302,151 +313,14 @@ pub async fn write_fetch(pool: &PgPool, w: FetchWrite<'_>) -> Result<WriteStats,
     .bind(&w.meta.language)
     .bind(&w.validators.etag)
     .bind(&w.validators.last_modified)
-    .bind(w.fetched_at)
-    .bind(w.status as i32)
-    .bind(w.next_poll_at)
     .bind(w.guid_is_unreliable)
-    .bind(w.adaptive_interval.as_secs().min(i32::MAX as u64) as i32)
-    .bind(w.feed_hints.min_interval.map(|d| d.as_secs().min(i32::MAX as u64) as i32))
-    .bind(w.feed_hints.skip_hours.iter().map(|h| *h as i16).collect::<Vec<i16>>())
-    .bind(w.feed_hints.skip_days.iter().map(|d| *d as i16).collect::<Vec<i16>>())
     .execute(&mut *tx)
     .await?;
-    // Before grouping, which holds a lock every poller waits on: a
-    // notification is sent at commit anyway.
     if stats.inserted + stats.updated > 0 {
         crate::db::changes::notify_changed(&mut tx, w.source_id).await?;
     }
-    if stats.inserted > 0 {
-        stats.new_stories = crate::stories::group::assign_stories(
-            &mut tx,
-            w.source_id,
-            &inserted,
-            chrono::Duration::from_std(w.story_window).unwrap_or(chrono::Duration::days(3)),
-        )
-        .await?;
-    }
     tx.commit().await?;
     Ok(stats)
-}
-
-/// One line of a source's fetch log.
-#[derive(Debug, Clone, Default)]
-pub struct FetchLogRow {
-    pub status: Option<i32>,
-    pub duration_ms: i32,
-    pub bytes: Option<i64>,
-    pub new_entries: i32,
-    pub updated_entries: i32,
-    pub error: Option<String>,
-    /// Entries of the document not stored, and why.
-    pub dropped: super::dropped::Dropped,
-}
-
-/// How many fetches the log keeps per source.
-pub const FETCH_LOG_KEEP: i64 = 50;
-
-/// What a poll changes on its source besides the fetch log (a fetch that
-/// stored entries updated the source in its own transaction).
-#[derive(Debug, Clone)]
-pub enum SourceUpdate {
-    Written,
-    /// A 304 (or an unchanged file): only the schedule moves.
-    NotModified {
-        at: DateTime<Utc>,
-        status: u16,
-        next_poll_at: DateTime<Utc>,
-    },
-    /// A failed poll: recorded on the source, which is retried later.
-    Failed {
-        at: DateTime<Utc>,
-        status: Option<u16>,
-        error: String,
-        next_poll_at: DateTime<Utc>,
-    },
-}
-
-/// Ends a poll: the source's update and its fetch log line (the log keeps
-/// the newest [`FETCH_LOG_KEEP`]) in one statement. Two statements were
-/// two commits per poll, most of the cost of a 304.
-pub async fn finish_poll(
-    pool: &PgPool,
-    source_id: i64,
-    update: &SourceUpdate,
-    row: &FetchLogRow,
-) -> Result<(), sqlx::Error> {
-    let source_sql = match update {
-        SourceUpdate::Written => "",
-        SourceUpdate::NotModified { .. } => {
-            "source AS (UPDATE sources SET last_polled_at = $11, last_status = $12, last_error = NULL,
-                consecutive_failures = 0, next_poll_at = $13, lease_until = NULL
-             WHERE id = $1 RETURNING id),"
-        }
-        SourceUpdate::Failed { .. } => {
-            "source AS (UPDATE sources SET last_polled_at = $11, last_status = $12, last_error = $14,
-                consecutive_failures = consecutive_failures + 1, next_poll_at = $13, lease_until = NULL
-             WHERE id = $1 RETURNING id),"
-        }
-    };
-    // Committed without waiting for the WAL flush (set_config(.., true) is
-    // SET LOCAL for this statement's transaction): a crash may lose the
-    // record of the last polls, which are then polled again.
-    let sql = format!(
-        "WITH quick AS (SELECT set_config('synchronous_commit', 'off', true)),
-         {source_sql} added AS (
-            INSERT INTO fetch_log (source_id, at, status, duration_ms, bytes, new_entries, updated_entries, error,
-                dropped, dropped_reasons)
-            VALUES ($1, now(), $2, $3, $4, $5, $6, $7, $9, $10) RETURNING id)
-         DELETE FROM fetch_log WHERE EXISTS (SELECT 1 FROM quick) AND id IN (
-            SELECT id FROM fetch_log WHERE source_id = $1 ORDER BY at DESC, id DESC OFFSET $8 - 1)"
-    );
-    let query = sqlx::query(&sql)
-        .bind(source_id)
-        .bind(row.status)
-        .bind(row.duration_ms)
-        .bind(row.bytes)
-        .bind(row.new_entries)
-        .bind(row.updated_entries)
-        .bind(&row.error)
-        .bind(FETCH_LOG_KEEP)
-        .bind(row.dropped.total() as i32)
-        .bind(row.dropped.to_json());
-    let query = match update {
-        SourceUpdate::Written => query,
-        SourceUpdate::NotModified {
-            at,
-            status,
-            next_poll_at,
-        } => query.bind(*at).bind(i32::from(*status)).bind(*next_poll_at),
-        SourceUpdate::Failed {
-            at,
-            status,
-            error,
-            next_poll_at,
-        } => query
-            .bind(*at)
-            .bind(status.map(i32::from))
-            .bind(*next_poll_at)
-            .bind(error.as_str()),
-    };
-    query.execute(pool).await?;
-    Ok(())
-}
-
-/// Remembers a permanent redirect seen `count` times in a row (or forgets it).
-pub async fn record_redirect(
-    pool: &PgPool,
-    source_id: i64,
-    to: Option<&str>,
-    count: i32,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE sources SET moved_to = $2, moved_count = $3 WHERE id = $1")
-        .bind(source_id)
-        .bind(to)
-        .bind(count)
-        .execute(pool)
-        .await?;
-    Ok(())
 }
 
 #[cfg(test)]

@@ -7,7 +7,26 @@ use std::time::Duration;
 use sqlx::PgPool;
 
 use super::Selection;
-use crate::ingest::PollTarget;
+
+/// What the poller knows about a source when it claims it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PollTarget {
+    pub id: i64,
+    pub url: String,
+    pub origin: String,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub timezone: Option<String>,
+    pub interval_seconds: Option<i32>,
+    pub adaptive_interval_seconds: Option<i32>,
+    pub feed_min_interval_seconds: Option<i32>,
+    pub skip_hours: Vec<i16>,
+    pub skip_days: Vec<i16>,
+    pub consecutive_failures: i32,
+    pub guid_is_unreliable: bool,
+    pub moved_to: Option<String>,
+    pub moved_count: i32,
+}
 
 const RETURNING: &str =
     "RETURNING s.id, s.url, s.origin, s.etag, s.last_modified, s.timezone,

@@ -2,8 +2,12 @@
 //! one database), fetches them within a global and a per-host concurrency
 //! limit, and loops until told to stop.
 
+pub mod decide;
 pub mod lease;
 pub mod limits;
+mod one;
+pub mod record;
+pub mod report;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -13,8 +17,15 @@ use futures_util::stream::{FuturesUnordered, StreamExt};
 use tokio::sync::watch;
 
 use crate::config::PollerConfig;
-use crate::ingest::{Ingestor, PollReport, PollTarget};
+use crate::ingest::Ingestor;
+use crate::stories::group;
+pub use decide::REDIRECT_GRACE_POLLS;
+pub use lease::PollTarget;
 use limits::HostLimits;
+pub use report::{PollOutcome, PollReport};
+
+/// How often a running poller looks for batches grouping left behind.
+const SWEEP_EVERY: Duration = Duration::from_secs(60);
 
 /// Which sources one pass polls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,6 +54,7 @@ impl Poller {
 
     /// Claims and polls every selected source once; returns one report each.
     pub async fn poll_once(&self, selection: Selection) -> Result<Vec<PollReport>, sqlx::Error> {
+        self.sweep().await;
         let lease = self.lease_duration();
         let targets = lease::claim(self.ingestor.pool(), selection, i64::MAX, lease).await?;
         Ok(self.poll_targets(targets).await)
@@ -62,11 +74,10 @@ impl Poller {
         let mut running: FuturesUnordered<_> = targets
             .into_iter()
             .map(|t| {
-                let ingestor = self.ingestor.clone();
                 let limits = self.limits.clone();
                 async move {
                     let _permit = limits.acquire(&t.url).await;
-                    ingestor.poll(&t).await
+                    one::poll(&self.ingestor, &self.config, &t).await
                 }
             })
             .collect();
@@ -86,9 +97,15 @@ impl Poller {
         let mut in_flight: FuturesUnordered<tokio::task::JoinHandle<(i64, PollReport)>> =
             FuturesUnordered::new();
         let mut running: HashMap<i64, tokio::task::AbortHandle> = HashMap::new();
+        let mut swept = tokio::time::Instant::now();
+        this.sweep().await;
         loop {
             if *stop.borrow() {
                 break;
+            }
+            if swept.elapsed() >= SWEEP_EVERY {
+                swept = tokio::time::Instant::now();
+                this.sweep().await;
             }
             let free = this.config.concurrency.saturating_sub(in_flight.len());
             if free > 0 {
@@ -102,12 +119,11 @@ impl Poller {
                 {
                     Ok(targets) => {
                         for t in targets {
-                            let ingestor = this.ingestor.clone();
-                            let limits = this.limits.clone();
+                            let poller = this.clone();
                             let id = t.id;
                             let handle = tokio::spawn(async move {
-                                let _permit = limits.acquire(&t.url).await;
-                                (t.id, ingestor.poll(&t).await)
+                                let _permit = poller.limits.acquire(&t.url).await;
+                                (t.id, one::poll(&poller.ingestor, &poller.config, &t).await)
                             });
                             running.insert(id, handle.abort_handle());
                             in_flight.push(handle);
@@ -147,6 +163,16 @@ impl Poller {
             if let Err(e) = lease::release(this.ingestor.pool(), &ids).await {
                 tracing::warn!(error = %e, "cannot release leases; they expire by themselves");
             }
+        }
+    }
+
+    /// Groups the batches a dead poller or a failed grouping left behind.
+    async fn sweep(&self) {
+        let pool = self.ingestor.pool();
+        match group::sweep(pool, group::SWEEP_AFTER, self.config.story_window).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(batches = n, "grouped entries left ungrouped"),
+            Err(e) => tracing::warn!(error = %e, "cannot sweep ungrouped entries; retrying later"),
         }
     }
 

@@ -4,17 +4,17 @@
 //! within the story window is one story. Each story
 //! points at its earliest entry, the version merged feeds show.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Duration, Utc};
-use sqlx::{PgConnection, Postgres, Transaction};
+use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 
 use super::passages;
 use super::simhash::{self, NearEntry};
 
 /// Serializes story assignment between concurrent ingests, so that two
 /// sources carrying the same new article cannot each create a story for it.
-/// Taken at the end of the ingest transaction, after the candidate lookups
+/// Taken in the grouping transaction, after the candidate lookups
 /// (see `assign_stories`), and held until its commit; story deletions take
 /// it too (`refresh_heads`).
 pub const GROUPING_LOCK: i64 = 0x7472_6962_7374_6f72; // "tribstor"
@@ -82,6 +82,7 @@ impl Pending {
 #[derive(sqlx::FromRow)]
 struct NearCandidate {
     pending: i32,
+    id: i64,
     story_id: i64,
     sort_at: DateTime<Utc>,
     title: String,
@@ -90,18 +91,90 @@ struct NearCandidate {
     passages: Vec<i64>,
 }
 
+/// What grouping did with a batch of entries.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Grouped {
+    /// Entries that remain stories of their own.
+    pub kept: u64,
+    /// Entries that joined another story.
+    pub moved: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("cannot group entries into stories: {0}")]
+pub struct GroupError(#[from] sqlx::Error);
+
+/// Groups one batch the store left (a row of `ungrouped`), in its own
+/// transaction; `None` when another poller's sweep took it first.
+pub async fn group_batch(
+    pool: &PgPool,
+    batch: i64,
+    story_window: std::time::Duration,
+) -> Result<Option<Grouped>, GroupError> {
+    let window = Duration::from_std(story_window).unwrap_or(Duration::days(3));
+    let mut tx = pool.begin().await?;
+    // Grouping transactions are serialized (the grouping lock), so each
+    // one's WAL flush would be waited for under it; a crash loses at worst
+    // the last groupings, whose batches are then grouped again.
+    sqlx::query("SET LOCAL synchronous_commit = off")
+        .execute(&mut *tx)
+        .await?;
+    // Deleting the batch's row claims it: a sweep trying the same row
+    // waits for this transaction and then finds nothing.
+    let row: Option<(i64, Vec<i64>)> =
+        sqlx::query_as("DELETE FROM ungrouped WHERE id = $1 RETURNING source_id, entry_ids")
+            .bind(batch)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let Some((source_id, entries)) = row else {
+        return Ok(None);
+    };
+    let grouped = assign_stories(&mut tx, source_id, &entries, window).await?;
+    if grouped.moved > 0 {
+        crate::db::changes::notify_changed(&mut tx, source_id).await?;
+    }
+    tx.commit().await?;
+    Ok(Some(grouped))
+}
+
+/// How long a batch may wait before a sweep groups it: longer than any
+/// poll between its store and its grouping takes.
+pub const SWEEP_AFTER: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// Groups the batches left behind (a poller that died between storing and
+/// grouping, or a grouping that failed); returns how many it grouped.
+pub async fn sweep(
+    pool: &PgPool,
+    older_than: std::time::Duration,
+    story_window: std::time::Duration,
+) -> Result<u64, GroupError> {
+    let batches: Vec<(i64,)> = sqlx::query_as(
+        "SELECT id FROM ungrouped WHERE queued_at < now() - make_interval(secs => $1)
+         ORDER BY id LIMIT 1000",
+    )
+    .bind(older_than.as_secs_f64())
+    .fetch_all(pool)
+    .await?;
+    let mut grouped = 0;
+    for (batch,) in batches {
+        if group_batch(pool, batch, story_window).await?.is_some() {
+            grouped += 1;
+        }
+    }
+    Ok(grouped)
+}
+
 /// Groups the entries of `source_id` just stored (`inserted`, each in a
 /// story of its own, see `ingest::store`) with the stories they belong to.
 /// Entries of different sources published at most `window` apart join one
 /// story when their content fingerprints are equal or they are
-/// near-duplicates; the same canonical URL joins at any distance. Returns
-/// how many of them remain stories of their own.
+/// near-duplicates; the same canonical URL joins at any distance.
 pub async fn assign_stories(
     tx: &mut Transaction<'_, Postgres>,
     source_id: i64,
     inserted: &[i64],
     window: Duration,
-) -> Result<u64, sqlx::Error> {
+) -> Result<Grouped, sqlx::Error> {
     // The source's new entries (it is leased to this poller) and their
     // near-duplicate keys need no lock: other transactions see the keys
     // only after this one commits, and lookups skip this source's pending
@@ -117,7 +190,7 @@ pub async fn assign_stories(
     .fetch_all(&mut **tx)
     .await?;
     if pending.is_empty() {
-        return Ok(0);
+        return Ok(Grouped::default());
     }
     store_near_keys(tx, &pending).await?;
 
@@ -185,7 +258,7 @@ pub async fn assign_stories(
     let mut new_url: HashMap<&str, usize> = HashMap::new();
     let mut new_fp: HashMap<&[u8], Vec<(usize, DateTime<Utc>)>> = HashMap::new();
     let mut heads: Vec<(i64, DateTime<Utc>)> = Vec::new();
-    let mut targets: Vec<(i64, DateTime<Utc>, Target)> = Vec::with_capacity(pending.len());
+    let mut targets: Vec<(i64, Target)> = Vec::with_capacity(pending.len());
     for (i, p) in pending.iter().enumerate() {
         let near = |t: &DateTime<Utc>| (*t - p.sort_at).abs() <= window;
         let target = match existing[i] {
@@ -214,24 +287,17 @@ pub async fn assign_stories(
                 Target::NewStory(slot)
             }
         };
-        targets.push((p.id, p.sort_at, target));
+        targets.push((p.id, target));
     }
 
     // An entry heading a new story keeps the story it was stored in; the
     // others move, and their own stories go.
     let own: HashMap<i64, i64> = pending.iter().map(|p| (p.id, p.story_id)).collect();
-    let (mut moved_entries, mut moved_to, mut abandoned): (Vec<i64>, Vec<i64>, Vec<i64>) =
-        (vec![], vec![], vec![]);
-    let (mut joined_stories, mut joined_entries, mut joined_times) = (vec![], vec![], vec![]);
+    let (mut from, mut to): (Vec<i64>, Vec<i64>) = (vec![], vec![]);
     let mut kept = 0u64;
-    for (id, sort_at, target) in targets {
+    for (id, target) in targets {
         let story = match target {
-            Target::Existing(s) => {
-                joined_stories.push(s);
-                joined_entries.push(id);
-                joined_times.push(sort_at);
-                s
-            }
+            Target::Existing(s) => s,
             Target::NewStory(slot) if heads[slot].0 == id => {
                 kept += 1;
                 continue;
@@ -241,43 +307,49 @@ pub async fn assign_stories(
                 None => continue,
             },
         };
-        moved_entries.push(id);
-        moved_to.push(story);
-        abandoned.extend(own.get(&id).copied());
+        match own.get(&id) {
+            // Never expected (no other grouping sees an entry waiting for
+            // its own, see `look_up`), but deleting a story one's entry
+            // stays in would lose it.
+            Some(own_story) if *own_story == story => kept += 1,
+            Some(own_story) => {
+                from.push(*own_story);
+                to.push(story);
+            }
+            None => {}
+        }
     }
-    // Every entry a story of its own, the common case: nothing to write
-    // (joined entries are among the moved ones).
-    if moved_entries.is_empty() {
-        return Ok(kept);
+    // Every entry a story of its own, the common case: nothing to write.
+    if from.is_empty() {
+        return Ok(Grouped { kept, moved: 0 });
     }
+    // An entry's own story moves whole (it holds only the entry: no other
+    // grouping joins an entry waiting for its own, see `look_up`). A
+    // story's head is its earliest entry: what moves can only take the
+    // head's place, so it is compared with the head alone, never with every
+    // version (a syndicated story can have thousands).
     sqlx::query(
-        "UPDATE entries e SET story_id = x.story_id
-         FROM unnest($1::bigint[], $2::bigint[]) AS x(entry_id, story_id) WHERE e.id = x.entry_id",
+        "WITH m AS (SELECT * FROM unnest($1::bigint[], $2::bigint[]) AS m(from_story, to_story)),
+         moved AS (
+            UPDATE entries e SET story_id = m.to_story FROM m WHERE e.story_id = m.from_story
+            RETURNING e.id, e.sort_at, m.to_story)
+         UPDATE stories s SET head_entry_id = x.id, sort_at = x.sort_at
+         FROM (SELECT DISTINCT ON (to_story) to_story, id, sort_at FROM moved
+               ORDER BY to_story, sort_at, id) x
+         WHERE s.id = x.to_story AND (x.sort_at, x.id) < (s.sort_at, s.head_entry_id)",
     )
-    .bind(&moved_entries)
-    .bind(&moved_to)
+    .bind(&from)
+    .bind(&to)
     .execute(&mut **tx)
     .await?;
     sqlx::query("DELETE FROM stories WHERE id = ANY($1)")
-        .bind(&abandoned)
+        .bind(&from)
         .execute(&mut **tx)
         .await?;
-    // A story's head is its earliest entry: one that joins can only take
-    // the head's place. Compared with the head alone, never with every
-    // version (a syndicated story can have thousands).
-    sqlx::query(
-        "UPDATE stories s SET head_entry_id = x.entry_id, sort_at = x.sort_at
-         FROM (SELECT DISTINCT ON (story_id) story_id, entry_id, sort_at
-               FROM unnest($1::bigint[], $2::bigint[], $3::timestamptz[]) AS j(story_id, entry_id, sort_at)
-               ORDER BY story_id, sort_at, entry_id) x
-         WHERE s.id = x.story_id AND (x.sort_at, x.entry_id) < (s.sort_at, s.head_entry_id)",
-    )
-    .bind(&joined_stories)
-    .bind(&joined_entries)
-    .bind(&joined_times)
-    .execute(&mut **tx)
-    .await?;
-    Ok(kept)
+    Ok(Grouped {
+        kept,
+        moved: from.len() as u64,
+    })
 }
 
 /// How long a lookup made before the grouping lock stays good (the
@@ -316,33 +388,26 @@ async fn look_up(
         .filter_map(|p| p.canonical_url.as_deref())
         .collect();
     let url_rows: Vec<(String, DateTime<Utc>, i64, i64)> = sqlx::query_as(
-        "SELECT DISTINCT ON (canonical_url) canonical_url, sort_at, id, story_id FROM entries
-         WHERE canonical_url = ANY($1) AND story_id IS NOT NULL AND NOT (id = ANY($2))
-         ORDER BY canonical_url, sort_at, id",
+        "SELECT canonical_url, sort_at, id, story_id FROM entries
+         WHERE canonical_url = ANY($1) AND story_id IS NOT NULL AND NOT (id = ANY($2))",
     )
     .bind(&urls)
     .bind(inserted)
     .fetch_all(&mut **tx)
     .await?;
-    for (url, at, id, story) in url_rows {
-        found.by_url.insert(url, (at, id, story));
-    }
 
     let fingerprints: Vec<&[u8]> = pending
         .iter()
         .filter_map(|p| p.fingerprint.as_deref())
         .collect();
-    let fp_rows: Vec<(Vec<u8>, i64, DateTime<Utc>)> = sqlx::query_as(
-        "SELECT fingerprint, story_id, sort_at FROM entries
+    let fp_rows: Vec<(Vec<u8>, i64, i64, DateTime<Utc>)> = sqlx::query_as(
+        "SELECT fingerprint, id, story_id, sort_at FROM entries
          WHERE fingerprint = ANY($1) AND story_id IS NOT NULL AND NOT (id = ANY($2))",
     )
     .bind(&fingerprints)
     .bind(inserted)
     .fetch_all(&mut **tx)
     .await?;
-    for (fp, story, at) in fp_rows {
-        found.by_fp.entry(fp).or_default().push((story, at));
-    }
 
     let (mut idx, mut keys, mut hashes, mut lo, mut hi) = (vec![], vec![], vec![], vec![], vec![]);
     for (i, p) in pending.iter().enumerate() {
@@ -356,7 +421,7 @@ async fn look_up(
     }
     if !idx.is_empty() {
         found.near = sqlx::query_as(
-            "SELECT DISTINCT ON (q.pending, e.id) q.pending, e.story_id, e.sort_at, e.title, e.simhash,
+            "SELECT DISTINCT ON (q.pending, e.id) q.pending, e.id, e.story_id, e.sort_at, e.title, e.simhash,
                     e.number_sketch, coalesce(e.passages, '{}') AS passages
              FROM unnest($1::int[], $2::bigint[], $3::timestamptz[], $4::timestamptz[], $7::bigint[])
                   AS q(pending, key, lo, hi, simhash)
@@ -381,6 +446,36 @@ async fn look_up(
         .fetch_all(&mut **tx)
         .await?;
     }
+
+    // Entries stored but not yet grouped are not candidates: their own
+    // stories are provisional, and a copy that joined one would miss the
+    // story the entry itself is about to join. Read after the lookups, so
+    // every entry they saw whose batch is still waiting is left out; those
+    // grouped since the caller's snapshot are read from the grouping log.
+    let (hidden,): (Vec<i64>,) = sqlx::query_as(
+        "SELECT coalesce(array_agg(x.id), '{}') FROM ungrouped u
+         CROSS JOIN LATERAL unnest(u.entry_ids) AS x(id)",
+    )
+    .fetch_one(&mut **tx)
+    .await?;
+    let hidden: HashSet<i64> = hidden.into_iter().collect();
+    for (url, at, id, story) in url_rows {
+        if hidden.contains(&id) {
+            continue;
+        }
+        let this = (at, id, story);
+        found
+            .by_url
+            .entry(url)
+            .and_modify(|e| *e = (*e).min(this))
+            .or_insert(this);
+    }
+    for (fp, id, story, at) in fp_rows {
+        if !hidden.contains(&id) {
+            found.by_fp.entry(fp).or_default().push((story, at));
+        }
+    }
+    found.near.retain(|c| !hidden.contains(&c.id));
     Ok(found)
 }
 
@@ -429,6 +524,7 @@ impl Found {
             for i in matched {
                 self.near.push(NearCandidate {
                     pending: i as i32,
+                    id: r.id,
                     story_id: r.story_id,
                     sort_at: r.sort_at,
                     title: r.title.clone(),

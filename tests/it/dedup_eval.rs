@@ -73,7 +73,7 @@ async fn grouping_meets_precision_and_recall_on_the_labelled_set() {
         assert!(
             matches!(
                 report.outcome,
-                tributary::ingest::PollOutcome::Fetched { .. }
+                tributary::poller::PollOutcome::Fetched { .. }
             ),
             "{report:?}"
         );

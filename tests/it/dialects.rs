@@ -3,7 +3,7 @@
 //! document whose entries are all lost is a failed poll, never "ok: 0 new".
 
 use serde_json::Value;
-use tributary::ingest::PollOutcome;
+use tributary::poller::PollOutcome;
 
 use crate::support::{FeedServer, Route, TestApp, data, sources_toml};
 

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use tributary::ingest::PollOutcome;
+use tributary::poller::PollOutcome;
 
 use crate::support::{
     FeedServer, Route, TestDb, at, data, db_with_sources, poll_all, sources_toml,

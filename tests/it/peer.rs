@@ -166,7 +166,7 @@ async fn ingest_agrees_with_feedparser_on_its_own_corpus() {
     let failed: HashMap<String, String> = reports
         .iter()
         .filter_map(|r| match &r.outcome {
-            tributary::ingest::PollOutcome::Failed { error, .. } => {
+            tributary::poller::PollOutcome::Failed { error, .. } => {
                 Some((r.url.clone(), error.clone()))
             }
             _ => None,

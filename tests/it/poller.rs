@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use tributary::ingest::PollOutcome;
+use tributary::poller::PollOutcome;
 use tributary::poller::{Poller, Selection};
 
 use crate::support::{
@@ -122,7 +122,7 @@ async fn permanent_redirects_move_the_source_after_a_grace_period_temporary_neve
         let moved = url_of(1).await == server.url("/new.rss");
         assert_eq!(
             moved,
-            poll >= tributary::ingest::REDIRECT_GRACE_POLLS as usize,
+            poll >= tributary::poller::REDIRECT_GRACE_POLLS as usize,
             "after poll {poll}"
         );
         assert_eq!(
@@ -519,7 +519,7 @@ async fn retention_deletes_old_entries_and_tombstones_keep_them_out() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_fetch_log_keeps_the_newest_lines_of_each_source() {
-    use tributary::ingest::store::{FETCH_LOG_KEEP, FetchLogRow, SourceUpdate, finish_poll};
+    use tributary::poller::record::{FETCH_LOG_KEEP, FetchLogRow, SourceUpdate, finish_poll};
     let (db, _config) = db_with_sources(&sources_toml(&[
         "https://a.example/rss".to_owned(),
         "https://b.example/rss".to_owned(),

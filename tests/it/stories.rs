@@ -1,6 +1,7 @@
 //! Cross-source stories: same canonical URL or same content, one story.
 
 use crate::support::{FeedServer, Route, TestApp, data, sources_toml};
+use std::time::Duration;
 
 /// A wire service and an outlet that republishes two of its stories.
 async fn wire_and_republisher() -> (FeedServer, TestApp) {
@@ -130,7 +131,7 @@ async fn removing_a_source_waits_for_grouping_in_progress() {
         .unwrap();
     let pool = app.db.pool.clone();
     let removal = tokio::spawn(async move { tributary::sources::remove(&pool, 1).await });
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(!removal.is_finished(), "the removal waits for the lock");
     grouping.commit().await.unwrap();
     removal.await.unwrap().unwrap();
@@ -327,8 +328,7 @@ async fn near_duplicate_keys_are_pruned_once_no_new_entry_can_match_them() {
             .await
             .unwrap();
     assert!(old.0 > 0 && before > old.0, "{before} keys, {} old", old.0);
-    let horizon =
-        tributary::stories::group::near_keys_horizon(std::time::Duration::from_secs(3 * 86400));
+    let horizon = tributary::stories::group::near_keys_horizon(Duration::from_secs(3 * 86400));
     let pruned = tributary::retention::prune_near_keys(&app.db.pool, horizon, now)
         .await
         .unwrap();
@@ -455,7 +455,7 @@ async fn copies_looked_up_before_either_is_stored_are_one_story() {
         if waiting == 2 {
             break;
         }
-        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        tokio::time::sleep(Duration::from_millis(25)).await;
     }
     assert_eq!(waiting, 2, "both groupings wait for the lock");
     held.commit().await.unwrap();
@@ -500,4 +500,70 @@ async fn copies_polled_at_once_from_many_outlets_are_one_story() {
     assert!(head_ok);
     assert_eq!(members, 8);
     app.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn entries_a_poller_stored_but_never_grouped_are_grouped_by_the_sweep() {
+    // Grouping is the step after the store, in its own transaction: a
+    // poller that dies between the two leaves its batch in `ungrouped`,
+    // each entry a story of its own, until a sweep groups it.
+    let server = FeedServer::start().await;
+    let urls = outlet_copies(&server, 3);
+    let (db, config) = crate::support::db_with_sources(&sources_toml(&urls)).await;
+    let ingestor = tributary::ingest::Ingestor::new(db.pool.clone(), &config.poller).unwrap();
+    let sources: Vec<(i64, String)> = sqlx::query_as("SELECT id, url FROM sources ORDER BY id")
+        .fetch_all(&db.pool)
+        .await
+        .unwrap();
+    let mut batches = vec![];
+    for (id, url) in &sources {
+        // The ingest alone, as a poller that dies right after it.
+        let ingested = ingestor
+            .ingest(&tributary::ingest::Request {
+                source_id: *id,
+                url: url.clone(),
+                reach: tributary::ingest::fetch::Reach::Any,
+                validators: Default::default(),
+                timezone: None,
+                guid_is_unreliable: false,
+            })
+            .await;
+        let Ok(tributary::ingest::Got::Stored(stored)) = ingested.result else {
+            panic!("{:?}", ingested.result)
+        };
+        assert_eq!(stored.stats.inserted, 1);
+        batches.push(stored.stats.ungrouped.expect("a batch to group"));
+    }
+    let count = |sql: &'static str| {
+        let pool = db.pool.clone();
+        async move {
+            let (n,): (i64,) = sqlx::query_as(sql).fetch_one(&pool).await.unwrap();
+            n
+        }
+    };
+    assert_eq!(count("SELECT count(*) FROM stories").await, 3);
+    assert_eq!(count("SELECT count(*) FROM ungrouped").await, 3);
+
+    // A sweep leaves batches younger than its threshold to their pollers.
+    let window = config.poller.story_window;
+    let swept = tributary::stories::group::sweep(&db.pool, Duration::from_secs(3_600), window)
+        .await
+        .unwrap();
+    assert_eq!(swept, 0);
+    // Older ones it groups: the three copies are one story, nothing waits.
+    let swept = tributary::stories::group::sweep(&db.pool, Duration::ZERO, window)
+        .await
+        .unwrap();
+    assert_eq!(swept, 3);
+    assert_eq!(count("SELECT count(*) FROM stories").await, 1);
+    assert_eq!(count("SELECT count(*) FROM ungrouped").await, 0);
+    assert_eq!(
+        count("SELECT count(*) FROM entries e JOIN stories s ON s.id = e.story_id").await,
+        3
+    );
+    // A batch already grouped (by another poller's sweep) is not grouped twice.
+    let again = tributary::stories::group::group_batch(&db.pool, batches[0], window)
+        .await
+        .unwrap();
+    assert_eq!(again, None);
 }

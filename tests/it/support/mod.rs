@@ -13,7 +13,8 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, PgPool};
 use tributary::config::{Config, EnvOverrides};
 use tributary::db::EmbeddedCluster;
-use tributary::ingest::{Ingestor, PollReport};
+use tributary::ingest::Ingestor;
+use tributary::poller::PollReport;
 use tributary::poller::{Poller, Selection};
 use tributary::startup::{Application, Role};
 
@@ -280,7 +281,7 @@ impl TestApp {
         let before = self.cache_generation();
         let reports = poll_all(&self.db.pool, &self.config).await;
         let changed = reports.iter().any(|r| {
-            matches!(r.outcome, tributary::ingest::PollOutcome::Fetched { new, updated, .. } if new + updated > 0)
+            matches!(r.outcome, tributary::poller::PollOutcome::Fetched { new, updated, .. } if new + updated > 0)
         });
         if changed {
             self.wait_for_change(before).await;

@@ -1,0 +1,169 @@
+//! One poll of one source, start to end: ingest (fetch, read, store), then
+//! the steps that follow it: grouping the new entries into stories, the
+//! redirect, the source's schedule and health, the fetch log, metrics.
+//! Every failure is recorded on the source, never returned.
+
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use chrono_tz::Tz;
+use sqlx::PgPool;
+use tracing::Instrument;
+
+use super::decide::{self, RedirectStep};
+use super::lease::PollTarget;
+use super::record;
+use super::report::{self, PollOutcome, PollReport};
+use crate::config::PollerConfig;
+use crate::ingest::fetch::{self, Reach, Validators};
+use crate::ingest::{Got, Ingestor, Request};
+use crate::metrics::{self, PollCounts, PollKind};
+
+pub async fn poll(ingestor: &Ingestor, config: &PollerConfig, target: &PollTarget) -> PollReport {
+    let span = tracing::info_span!("poll", source_id = target.id, url = %target.url);
+    poll_in_span(ingestor, config, target)
+        .instrument(span)
+        .await
+}
+
+async fn poll_in_span(
+    ingestor: &Ingestor,
+    config: &PollerConfig,
+    target: &PollTarget,
+) -> PollReport {
+    let started = Instant::now();
+    let pool = ingestor.pool();
+    let ingested = ingestor.ingest(&request(target, config)).await;
+
+    follow_redirect(
+        pool,
+        target,
+        decide::redirect_step(target, ingested.moved_to.as_ref()),
+    )
+    .await;
+    let new_stories = match &ingested.result {
+        Ok(Got::Stored(stored)) => group(pool, stored.stats.ungrouped, config).await,
+        _ => None,
+    };
+    let result = ingested.result;
+    if let Some(reason) = decide::disable_reason(&result) {
+        if let Err(e) = crate::sources::disable(pool, target.id, reason).await {
+            tracing::error!(source_id = target.id, error = %e, "cannot disable a gone source");
+        }
+    }
+    let update = decide::source_update(
+        target,
+        config,
+        &result,
+        Utc::now(),
+        decide::jitter(target.id),
+    );
+    let (mut outcome, mut log, mut kind) = report::outcome_of(&result, new_stories);
+    log.duration_ms = fetch::elapsed_ms(started);
+    if let Err(e) = record::finish_poll(pool, target.id, &update, &log).await {
+        tracing::error!(source_id = target.id, error = %e, "cannot record the poll");
+        // The lease runs out and the source is polled again.
+        if outcome == PollOutcome::NotModified {
+            kind = PollKind::DatabaseError;
+            outcome = PollOutcome::Failed {
+                status: None,
+                error: format!("cannot record the poll: {e}"),
+            };
+        }
+    }
+    let elapsed = started.elapsed();
+    count(kind, elapsed, &outcome, &log);
+    match &outcome {
+        PollOutcome::Failed { error, .. } => {
+            tracing::warn!(source_id = target.id, url = %target.url, ?elapsed, %error, "poll failed")
+        }
+        other => {
+            tracing::info!(source_id = target.id, url = %target.url, ?elapsed, outcome = ?other, "polled")
+        }
+    }
+    PollReport {
+        source_id: target.id,
+        url: target.url.clone(),
+        outcome,
+        elapsed,
+    }
+}
+
+fn request(target: &PollTarget, config: &PollerConfig) -> Request {
+    Request {
+        source_id: target.id,
+        url: target.url.clone(),
+        reach: Reach::for_origin(&target.origin, config.allow_private_networks),
+        validators: Validators {
+            etag: target.etag.clone(),
+            last_modified: target.last_modified.clone(),
+        },
+        timezone: target
+            .timezone
+            .as_deref()
+            .and_then(|t| t.parse::<Tz>().ok()),
+        guid_is_unreliable: target.guid_is_unreliable,
+    }
+}
+
+/// Groups what the store left; on failure the batch waits for the sweep
+/// (`stories::group::sweep`) and the poll itself still counts as done.
+async fn group(pool: &PgPool, batch: Option<i64>, config: &PollerConfig) -> Option<u64> {
+    let batch = batch?;
+    match crate::stories::group::group_batch(pool, batch, config.story_window).await {
+        Ok(grouped) => grouped.map(|g| g.kept),
+        Err(e) => {
+            tracing::warn!(batch, error = %e, "grouping failed; the sweep retries it");
+            None
+        }
+    }
+}
+
+async fn follow_redirect(pool: &PgPool, target: &PollTarget, step: RedirectStep) {
+    let result = match &step {
+        RedirectStep::Nothing => return,
+        RedirectStep::Forget => record::record_redirect(pool, target.id, None, 0).await,
+        RedirectStep::Count { to, count } => {
+            record::record_redirect(pool, target.id, Some(to.as_str()), *count).await
+        }
+        RedirectStep::Move { to } => {
+            match crate::sources::move_url(pool, target.id, to.as_str()).await {
+                Ok(()) => {
+                    tracing::info!(source_id = target.id, from = %target.url, to = %to, "source moved permanently");
+                    return;
+                }
+                Err(e) => {
+                    tracing::warn!(source_id = target.id, to = %to, error = %e, "cannot move the source");
+                    return;
+                }
+            }
+        }
+    };
+    if let Err(e) = result {
+        tracing::warn!(source_id = target.id, error = %e, "cannot record a redirect");
+    }
+}
+
+fn count(kind: PollKind, elapsed: Duration, outcome: &PollOutcome, log: &record::FetchLogRow) {
+    let mut counts = PollCounts {
+        bytes: log.bytes.map(|b| b as u64),
+        ..Default::default()
+    };
+    if let PollOutcome::Fetched {
+        new,
+        updated,
+        unchanged,
+        new_stories,
+        ..
+    } = *outcome
+    {
+        counts.new = new;
+        counts.updated = updated;
+        counts.unchanged = unchanged;
+        counts.new_stories = new_stories;
+    }
+    for (reason, n) in log.dropped.reasons() {
+        metrics::record_dropped(reason, u64::from(n));
+    }
+    metrics::record_poll(kind, elapsed, counts);
+}
