@@ -4,13 +4,13 @@
 //! within the story window is one story. Each story
 //! points at its earliest entry, the version merged feeds show.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use chrono::{DateTime, Duration, Utc};
 use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 
-use super::passages;
-use super::simhash::{self, NearEntry};
+use super::decide::{Found, Pending, Plan, plan};
+use super::simhash;
 
 /// Serializes story assignment between concurrent ingests, so that two
 /// sources carrying the same new article cannot each create a story for it.
@@ -33,62 +33,6 @@ const CANDIDATES_PER_KEY: i64 = 32;
 pub fn near_keys_horizon(story_window: std::time::Duration) -> Duration {
     let window = Duration::from_std(story_window).unwrap_or(Duration::days(3));
     (window * 2).max(Duration::days(14))
-}
-
-/// An entry as grouping reads it: one just stored, in a story of its own
-/// until grouped, or (see `Found::add_recent`) one another grouping stored.
-#[derive(sqlx::FromRow)]
-struct Pending {
-    id: i64,
-    /// The story it was stored in: its own (see `ingest::store`).
-    story_id: i64,
-    canonical_url: Option<String>,
-    fingerprint: Option<Vec<u8>>,
-    sort_at: DateTime<Utc>,
-    title: String,
-    simhash: Option<i64>,
-    number_sketch: Option<i64>,
-    passages: Vec<i64>,
-}
-
-impl Pending {
-    fn near(&self) -> Option<NearEntry<'_>> {
-        Some(NearEntry {
-            title: &self.title,
-            simhash: self.simhash? as u64,
-            numbers: self.number_sketch.unwrap_or(0) as u64,
-            passages: &self.passages,
-        })
-    }
-
-    /// The keys under which this entry is found by near-duplicate lookup:
-    /// the smallest of its shingle hashes, and its SimHash bands, which
-    /// carry the SimHash (see migration 0011).
-    fn near_keys(&self) -> Vec<(i64, Option<i64>)> {
-        let mut keys: Vec<(i64, Option<i64>)> = self
-            .passages
-            .iter()
-            .take(passages::INDEXED)
-            .map(|k| (*k, None))
-            .collect();
-        if let Some(h) = self.simhash {
-            keys.extend(simhash::band_keys(h as u64).map(|k| (k, Some(h))));
-        }
-        keys
-    }
-}
-
-/// A stored entry of another source sharing a SimHash band with a pending one.
-#[derive(sqlx::FromRow)]
-struct NearCandidate {
-    pending: i32,
-    id: i64,
-    story_id: i64,
-    sort_at: DateTime<Utc>,
-    title: String,
-    simhash: i64,
-    number_sketch: Option<i64>,
-    passages: Vec<i64>,
 }
 
 /// What grouping did with a batch of entries.
@@ -250,75 +194,7 @@ pub async fn assign_stories(
         .execute(&mut **tx)
         .await?;
 
-    // Decide in Rust; entries of this batch can join each other too.
-    enum Target {
-        Existing(i64),
-        NewStory(usize),
-    }
-    let mut new_url: HashMap<&str, usize> = HashMap::new();
-    let mut new_fp: HashMap<&[u8], Vec<(usize, DateTime<Utc>)>> = HashMap::new();
-    let mut heads: Vec<(i64, DateTime<Utc>)> = Vec::new();
-    let mut targets: Vec<(i64, Target)> = Vec::with_capacity(pending.len());
-    for (i, p) in pending.iter().enumerate() {
-        let near = |t: &DateTime<Utc>| (*t - p.sort_at).abs() <= window;
-        let target = match existing[i] {
-            Some(story) => Target::Existing(story),
-            None => {
-                let in_batch = p
-                    .canonical_url
-                    .as_deref()
-                    .and_then(|u| new_url.get(u).copied())
-                    .or_else(|| {
-                        p.fingerprint
-                            .as_deref()
-                            .and_then(|f| new_fp.get(f))
-                            .and_then(|v| v.iter().find(|(_, t)| near(t)).map(|(i, _)| *i))
-                    });
-                let slot = in_batch.unwrap_or_else(|| {
-                    heads.push((p.id, p.sort_at));
-                    heads.len() - 1
-                });
-                if let Some(u) = p.canonical_url.as_deref() {
-                    new_url.entry(u).or_insert(slot);
-                }
-                if let Some(f) = p.fingerprint.as_deref() {
-                    new_fp.entry(f).or_default().push((slot, p.sort_at));
-                }
-                Target::NewStory(slot)
-            }
-        };
-        targets.push((p.id, target));
-    }
-
-    // An entry heading a new story keeps the story it was stored in; the
-    // others move, and their own stories go.
-    let own: HashMap<i64, i64> = pending.iter().map(|p| (p.id, p.story_id)).collect();
-    let (mut from, mut to): (Vec<i64>, Vec<i64>) = (vec![], vec![]);
-    let mut kept = 0u64;
-    for (id, target) in targets {
-        let story = match target {
-            Target::Existing(s) => s,
-            Target::NewStory(slot) if heads[slot].0 == id => {
-                kept += 1;
-                continue;
-            }
-            Target::NewStory(slot) => match own.get(&heads[slot].0) {
-                Some(s) => *s,
-                None => continue,
-            },
-        };
-        match own.get(&id) {
-            // Never expected (no other grouping sees an entry waiting for
-            // its own, see `look_up`), but deleting a story one's entry
-            // stays in would lose it.
-            Some(own_story) if *own_story == story => kept += 1,
-            Some(own_story) => {
-                from.push(*own_story);
-                to.push(story);
-            }
-            None => {}
-        }
-    }
+    let Plan { from, to, kept } = plan(&pending, &existing, window);
     // Every entry a story of its own, the common case: nothing to write.
     if from.is_empty() {
         return Ok(Grouped { kept, moved: 0 });
@@ -358,17 +234,6 @@ const MAX_LOOKUP_AGE: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// How long the grouping log is kept.
 pub const GROUPING_LOG_KEEP: Duration = Duration::hours(1);
-
-/// What other sources' stored entries say about the pending ones.
-#[derive(Default)]
-struct Found {
-    /// Per canonical URL, its earliest entry: (sort_at, id, story).
-    by_url: HashMap<String, (DateTime<Utc>, i64, i64)>,
-    /// Per fingerprint, the stories having it and when.
-    by_fp: HashMap<Vec<u8>, Vec<(i64, DateTime<Utc>)>>,
-    /// Near-duplicate candidates, to be verified.
-    near: Vec<NearCandidate>,
-}
 
 /// Stored entries of other sources that the pending ones may join: the
 /// same canonical URL, the same fingerprint, or near-duplicate candidates
@@ -477,140 +342,6 @@ async fn look_up(
     }
     found.near.retain(|c| !hidden.contains(&c.id));
     Ok(found)
-}
-
-impl Found {
-    /// Adds entries other groupings committed since the lookup, matched
-    /// here as the lookup's queries would have matched them.
-    fn add_recent(&mut self, pending: &[Pending], recent: Vec<Pending>, window: Duration) {
-        let mut by_key: HashMap<i64, Vec<usize>> = HashMap::new();
-        for (i, p) in pending.iter().enumerate() {
-            for (key, _) in p.near_keys() {
-                by_key.entry(key).or_default().push(i);
-            }
-        }
-        for r in recent {
-            if let Some(url) = &r.canonical_url {
-                if pending
-                    .iter()
-                    .any(|p| p.canonical_url.as_ref() == Some(url))
-                {
-                    let this = (r.sort_at, r.id, r.story_id);
-                    self.by_url
-                        .entry(url.clone())
-                        .and_modify(|e| *e = (*e).min(this))
-                        .or_insert(this);
-                }
-            }
-            if let Some(fp) = &r.fingerprint {
-                if pending.iter().any(|p| p.fingerprint.as_ref() == Some(fp)) {
-                    self.by_fp
-                        .entry(fp.clone())
-                        .or_default()
-                        .push((r.story_id, r.sort_at));
-                }
-            }
-            let Some(hash) = r.simhash else { continue };
-            let mut matched: Vec<usize> = r
-                .near_keys()
-                .iter()
-                .filter_map(|(k, _)| by_key.get(k))
-                .flatten()
-                .copied()
-                .filter(|i| (pending[*i].sort_at - r.sort_at).abs() <= window)
-                .collect();
-            matched.sort_unstable();
-            matched.dedup();
-            for i in matched {
-                self.near.push(NearCandidate {
-                    pending: i as i32,
-                    id: r.id,
-                    story_id: r.story_id,
-                    sort_at: r.sort_at,
-                    title: r.title.clone(),
-                    simhash: hash,
-                    number_sketch: r.number_sketch,
-                    passages: r.passages.clone(),
-                });
-            }
-        }
-    }
-
-    /// For each pending entry, the story it joins, if any: the earliest
-    /// entry's with the same canonical URL, else one with the same
-    /// fingerprint within the window, else its closest verified
-    /// near-duplicate's.
-    fn existing_stories(&self, pending: &[Pending], window: Duration) -> Vec<Option<i64>> {
-        let near = self.closest_near(pending);
-        pending
-            .iter()
-            .enumerate()
-            .map(|(i, p)| {
-                p.canonical_url
-                    .as_deref()
-                    .and_then(|u| self.by_url.get(u).map(|(_, _, s)| *s))
-                    .or_else(|| {
-                        p.fingerprint
-                            .as_ref()
-                            .and_then(|f| self.by_fp.get(f))
-                            .and_then(|v| {
-                                v.iter()
-                                    .find(|(_, t)| (*t - p.sort_at).abs() <= window)
-                                    .map(|(s, _)| *s)
-                            })
-                    })
-                    .or_else(|| near.get(&i).copied())
-            })
-            .collect()
-    }
-
-    /// For each pending entry (by index) with a SimHash, the story of its
-    /// closest verified near-duplicate.
-    fn closest_near(&self, pending: &[Pending]) -> HashMap<usize, i64> {
-        let mut best: HashMap<usize, (u32, DateTime<Utc>, i64)> = HashMap::new();
-        for c in &self.near {
-            let i = c.pending as usize;
-            let Some(mine) = pending.get(i).and_then(Pending::near) else {
-                continue;
-            };
-            let theirs = NearEntry {
-                title: &c.title,
-                simhash: c.simhash as u64,
-                numbers: c.number_sketch.unwrap_or(0) as u64,
-                passages: &c.passages,
-            };
-            if !is_near_duplicate(&mine, &theirs) {
-                continue;
-            }
-            let key = (
-                simhash::distance(mine.simhash, theirs.simhash),
-                c.sort_at,
-                c.story_id,
-            );
-            best.entry(i)
-                .and_modify(|b| *b = (*b).min(key))
-                .or_insert(key);
-        }
-        best.into_iter().map(|(i, (_, _, s))| (i, s)).collect()
-    }
-}
-
-/// The near-duplicate rule (the time window and the different-source rule
-/// are the caller's): close SimHashes (see [`simhash::simhashes_agree`]),
-/// or shared passages in texts that mention the same numbers; under a
-/// generic headline, templates filled in with other figures are told apart
-/// by requiring most numbers to match.
-fn is_near_duplicate(a: &NearEntry<'_>, b: &NearEntry<'_>) -> bool {
-    // Bit and hash comparisons first: most candidates fail them, and the
-    // headline checks fold text (this runs under the grouping lock).
-    if !(simhash::simhashes_agree(a, b) || passages::passages_agree(a.passages, b.passages)) {
-        return false;
-    }
-    if simhash::is_generic_title(a.title) || simhash::is_generic_title(b.title) {
-        simhash::numbers_match(a.numbers, b.numbers)
-    } else {
-        simhash::numbers_agree(a.numbers, b.numbers)
-    }
 }
 
 /// Indexes the near-duplicate keys of newly grouped entries. Keys of old

@@ -1,8 +1,12 @@
 //! Stories: one article carried by several sources. Canonical URLs,
 //! content fingerprints, SimHash signatures and passage sketches are pure
-//! functions; `group` owns the SQL.
+//! functions; `decide` is the grouping decision (pure), `group` owns the
+//! SQL around it.
 
 pub mod canonical_url;
+pub mod decide;
+#[cfg(test)]
+mod decide_tests;
 pub mod fingerprint;
 pub mod group;
 pub mod passages;

@@ -13,34 +13,10 @@ use crate::support::{FeedServer, Route, TestApp, at, data, sources_toml};
 const MIN_PRECISION: f64 = 0.97;
 const MIN_RECALL: f64 = 0.90;
 
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}
-
-/// One outlet's articles as an RSS 2.0 feed.
+/// One outlet's articles as an RSS 2.0 feed, dated as of today (the set
+/// keeps fixed dates so that its figures are reproducible).
 pub fn rss(outlet: &str, articles: &[&Value]) -> Vec<u8> {
-    let mut items = String::new();
-    for a in articles {
-        // The set keeps fixed dates (its figures are reproducible); served
-        // as of today, like every fixture.
-        let published = at(a["published"].as_str().unwrap()).to_rfc2822();
-        items.push_str(&format!(
-            "<item><title>{}</title><link>{}</link><guid isPermaLink=\"false\">{}</guid>\
-             <pubDate>{published}</pubDate><description>{}</description></item>\n",
-            escape(a["title"].as_str().unwrap()),
-            escape(a["url"].as_str().unwrap()),
-            escape(a["id"].as_str().unwrap()),
-            escape(a["html"].as_str().unwrap()),
-        ));
-    }
-    format!(
-        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<rss version=\"2.0\"><channel>\
-         <title>{outlet}</title><link>https://{outlet}.example/</link><description>{outlet}</description>\n\
-         {items}</channel></rss>\n"
-    )
-    .into_bytes()
+    crate::dedup_feed::rss(outlet, articles, |published| at(published).to_rfc2822()).into_bytes()
 }
 
 #[derive(Default)]
@@ -54,13 +30,7 @@ struct Counts {
 async fn grouping_meets_precision_and_recall_on_the_labelled_set() {
     let set: Value = serde_json::from_slice(&data("dedup/set.json")).unwrap();
     let articles: Vec<&Value> = set["articles"].as_array().unwrap().iter().collect();
-    let mut by_outlet: BTreeMap<&str, Vec<&Value>> = BTreeMap::new();
-    for a in &articles {
-        by_outlet
-            .entry(a["outlet"].as_str().unwrap())
-            .or_default()
-            .push(a);
-    }
+    let by_outlet = crate::dedup_feed::by_outlet(&articles);
     let server = FeedServer::start().await;
     let mut urls = vec![];
     for (outlet, list) in &by_outlet {

@@ -9,6 +9,8 @@ mod api;
 mod channel_filters;
 mod cli;
 mod dedup_eval;
+#[path = "../shared/dedup_feed.rs"]
+mod dedup_feed;
 mod dialects;
 mod feeds;
 mod fuzz;
