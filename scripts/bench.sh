@@ -43,6 +43,9 @@ bench_ingest() {
         # Smoke runs check that the suite works, not speed: the debug build will do.
         (cd "$ROOT" && cargo build --quiet)
         bin="$ROOT/target/debug/tributary"
+    elif [ -n "${TRIBUTARY_BIN:-}" ]; then
+        # A binary built elsewhere (e.g. another commit, for interleaved runs).
+        bin=$TRIBUTARY_BIN
     else
         (cd "$ROOT" && cargo build --release --quiet)
         bin="$ROOT/target/release/tributary"

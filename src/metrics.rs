@@ -1,102 +1,118 @@
-//! Prometheus metrics, in the text exposition format at `GET /metrics`:
-//! polls by outcome, poll duration and size, entries and stories, HTTP
-//! requests by route and status with latency, and — read at scrape time —
-//! sources by health, scheduler lag and the database pool. A small registry
-//! of our own: a handful of counters and histograms do not need a framework.
+//! Prometheus metrics at `GET /metrics`: polls by outcome, poll duration
+//! and size, entries and stories, HTTP requests by route and status with
+//! latency (a `prometheus-client` registry), and — read from the database
+//! at scrape time by a collector — sources by health, scheduler lag and
+//! the database pool.
 
-use std::collections::BTreeMap;
-use std::fmt::Write;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{LazyLock, Mutex};
+use std::sync::LazyLock;
 use std::time::Duration;
 
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::{
+    DescriptorEncoder, EncodeLabelSet, EncodeMetric, prometheus_text,
+};
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::{ConstGauge, Gauge};
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
 use sqlx::PgPool;
 
-const DURATION_BUCKETS: &[f64] = &[
+const DURATION_BUCKETS: [f64; 12] = [
     0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
 ];
-const BYTES_BUCKETS: &[f64] = &[1e3, 1e4, 1e5, 1e6, 1e7];
+const BYTES_BUCKETS: [f64; 5] = [1e3, 1e4, 1e5, 1e6, 1e7];
 
-#[derive(Debug)]
-struct Histogram {
-    buckets: &'static [f64],
-    counts: Vec<u64>,
-    sum: f64,
-    count: u64,
+fn duration_histogram() -> Histogram {
+    Histogram::new(DURATION_BUCKETS)
 }
 
-impl Histogram {
-    fn new(buckets: &'static [f64]) -> Histogram {
-        Histogram {
-            buckets,
-            counts: vec![0; buckets.len()],
-            sum: 0.0,
-            count: 0,
-        }
-    }
-
-    fn observe(&mut self, v: f64) {
-        for (i, b) in self.buckets.iter().enumerate() {
-            if v <= *b {
-                self.counts[i] += 1;
-            }
-        }
-        self.sum += v;
-        self.count += 1;
-    }
-
-    fn render(&self, out: &mut String, name: &str, labels: &str) {
-        let sep = if labels.is_empty() { "" } else { "," };
-        for (b, c) in self.buckets.iter().zip(&self.counts) {
-            let _ = writeln!(out, "{name}_bucket{{{labels}{sep}le=\"{b}\"}} {c}");
-        }
-        let _ = writeln!(
-            out,
-            "{name}_bucket{{{labels}{sep}le=\"+Inf\"}} {}",
-            self.count
-        );
-        let braces = if labels.is_empty() {
-            String::new()
-        } else {
-            format!("{{{labels}}}")
-        };
-        let _ = writeln!(out, "{name}_sum{braces} {}", self.sum);
-        let _ = writeln!(out, "{name}_count{braces} {}", self.count);
-    }
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OutcomeLabel {
+    outcome: &'static str,
 }
 
-#[derive(Debug)]
-struct Registry {
-    polls: Mutex<BTreeMap<&'static str, u64>>,
-    poll_seconds: Mutex<Histogram>,
-    poll_bytes: Mutex<Histogram>,
-    entries_new: AtomicU64,
-    entries_updated: AtomicU64,
-    entries_unchanged: AtomicU64,
-    entries_joined_story: AtomicU64,
-    entries_dropped: Mutex<BTreeMap<&'static str, u64>>,
-    stories_created: AtomicU64,
-    http_requests: Mutex<BTreeMap<(String, u16), u64>>,
-    http_seconds: Mutex<BTreeMap<String, Histogram>>,
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct KindLabel {
+    kind: &'static str,
 }
 
-static REGISTRY: LazyLock<Registry> = LazyLock::new(|| Registry {
-    polls: Mutex::new(BTreeMap::new()),
-    poll_seconds: Mutex::new(Histogram::new(DURATION_BUCKETS)),
-    poll_bytes: Mutex::new(Histogram::new(BYTES_BUCKETS)),
-    entries_new: AtomicU64::new(0),
-    entries_updated: AtomicU64::new(0),
-    entries_unchanged: AtomicU64::new(0),
-    entries_joined_story: AtomicU64::new(0),
-    entries_dropped: Mutex::new(BTreeMap::new()),
-    stories_created: AtomicU64::new(0),
-    http_requests: Mutex::new(BTreeMap::new()),
-    http_seconds: Mutex::new(BTreeMap::new()),
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ReasonLabel {
+    reason: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RouteStatusLabel {
+    route: String,
+    status: u16,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RouteLabel {
+    route: String,
+}
+
+/// The process's counters and histograms, registered once.
+struct Metrics {
+    registry: Registry,
+    polls: Family<OutcomeLabel, Counter>,
+    poll_seconds: Histogram,
+    poll_bytes: Histogram,
+    entries: Family<KindLabel, Counter>,
+    entries_dropped: Family<ReasonLabel, Counter>,
+    stories_created: Counter,
+    http_requests: Family<RouteStatusLabel, Counter>,
+    http_seconds: Family<RouteLabel, Histogram, fn() -> Histogram>,
+}
+
+static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
+    let mut registry = Registry::with_prefix("tributary");
+    let m = Metrics {
+        registry: Registry::default(),
+        polls: Family::default(),
+        poll_seconds: duration_histogram(),
+        poll_bytes: Histogram::new(BYTES_BUCKETS),
+        entries: Family::default(),
+        entries_dropped: Family::default(),
+        stories_created: Counter::default(),
+        http_requests: Family::default(),
+        http_seconds: Family::new_with_constructor(duration_histogram),
+    };
+    registry.register("polls", "Polls by outcome", m.polls.clone());
+    registry.register(
+        "poll_duration_seconds",
+        "Time to fetch and store one source",
+        m.poll_seconds.clone(),
+    );
+    registry.register("poll_bytes", "Size of fetched bodies", m.poll_bytes.clone());
+    registry.register(
+        "entries",
+        "Entries seen by polls, by what happened to them",
+        m.entries.clone(),
+    );
+    registry.register(
+        "entries_dropped",
+        "Entries of fetched documents not stored, by reason",
+        m.entries_dropped.clone(),
+    );
+    registry.register(
+        "stories_created",
+        "Stories created by this process",
+        m.stories_created.clone(),
+    );
+    registry.register(
+        "http_requests",
+        "HTTP requests by route and status",
+        m.http_requests.clone(),
+    );
+    registry.register(
+        "http_request_duration_seconds",
+        "HTTP latency by route",
+        m.http_seconds.clone(),
+    );
+    Metrics { registry, ..m }
 });
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
-}
 
 /// How a poll ended, as the `outcome` label says it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,161 +152,151 @@ pub struct PollCounts {
 }
 
 pub fn record_poll(kind: PollKind, elapsed: Duration, counts: PollCounts) {
-    let r = &*REGISTRY;
-    *lock(&r.polls).entry(kind.label()).or_default() += 1;
-    lock(&r.poll_seconds).observe(elapsed.as_secs_f64());
+    let m = &*METRICS;
+    m.polls
+        .get_or_create(&OutcomeLabel {
+            outcome: kind.label(),
+        })
+        .inc();
+    m.poll_seconds.observe(elapsed.as_secs_f64());
     if let Some(b) = counts.bytes {
-        lock(&r.poll_bytes).observe(b as f64);
+        m.poll_bytes.observe(b as f64);
     }
-    r.entries_new.fetch_add(counts.new, Ordering::Relaxed);
-    r.entries_updated
-        .fetch_add(counts.updated, Ordering::Relaxed);
-    r.entries_unchanged
-        .fetch_add(counts.unchanged, Ordering::Relaxed);
-    r.entries_joined_story.fetch_add(
-        counts.new.saturating_sub(counts.new_stories),
-        Ordering::Relaxed,
-    );
-    r.stories_created
-        .fetch_add(counts.new_stories, Ordering::Relaxed);
+    for (kind, n) in [
+        ("new", counts.new),
+        ("updated", counts.updated),
+        ("unchanged", counts.unchanged),
+        (
+            "deduplicated",
+            counts.new.saturating_sub(counts.new_stories),
+        ),
+    ] {
+        m.entries.get_or_create(&KindLabel { kind }).inc_by(n);
+    }
+    m.stories_created.inc_by(counts.new_stories);
 }
 
 /// Entries of fetched documents not stored, by reason.
 pub fn record_dropped(reason: &'static str, n: u64) {
-    *lock(&REGISTRY.entries_dropped).entry(reason).or_default() += n;
+    METRICS
+        .entries_dropped
+        .get_or_create(&ReasonLabel { reason })
+        .inc_by(n);
 }
 
 pub fn record_request(route: &str, status: u16, elapsed: Duration) {
-    let r = &*REGISTRY;
-    *lock(&r.http_requests)
-        .entry((route.to_owned(), status))
-        .or_default() += 1;
-    lock(&r.http_seconds)
-        .entry(route.to_owned())
-        .or_insert_with(|| Histogram::new(DURATION_BUCKETS))
+    let m = &*METRICS;
+    m.http_requests
+        .get_or_create(&RouteStatusLabel {
+            route: route.to_owned(),
+            status,
+        })
+        .inc();
+    m.http_seconds
+        .get_or_create(&RouteLabel {
+            route: route.to_owned(),
+        })
         .observe(elapsed.as_secs_f64());
 }
 
-fn escape_label(v: &str) -> String {
-    v.replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct StateLabel {
+    state: &'static str,
 }
 
-/// The whole exposition, with the gauges read from the database now (a
-/// database that does not answer leaves them out rather than failing the scrape).
-pub async fn render(pool: &PgPool) -> String {
-    let r = &*REGISTRY;
-    let mut out = String::with_capacity(8 * 1024);
-    out.push_str(
-        "# HELP tributary_polls_total Polls by outcome.\n# TYPE tributary_polls_total counter\n",
-    );
-    for (k, v) in lock(&r.polls).iter() {
-        let _ = writeln!(out, "tributary_polls_total{{outcome=\"{k}\"}} {v}");
-    }
-    out.push_str("# HELP tributary_poll_duration_seconds Time to fetch and store one source.\n# TYPE tributary_poll_duration_seconds histogram\n");
-    lock(&r.poll_seconds).render(&mut out, "tributary_poll_duration_seconds", "");
-    out.push_str("# HELP tributary_poll_bytes Size of fetched bodies.\n# TYPE tributary_poll_bytes histogram\n");
-    lock(&r.poll_bytes).render(&mut out, "tributary_poll_bytes", "");
-    out.push_str("# HELP tributary_entries_total Entries seen by polls, by what happened to them.\n# TYPE tributary_entries_total counter\n");
-    for (kind, v) in [
-        ("new", &r.entries_new),
-        ("updated", &r.entries_updated),
-        ("unchanged", &r.entries_unchanged),
-        ("deduplicated", &r.entries_joined_story),
-    ] {
-        let _ = writeln!(
-            out,
-            "tributary_entries_total{{kind=\"{kind}\"}} {}",
-            v.load(Ordering::Relaxed)
-        );
-    }
-    out.push_str("# HELP tributary_entries_dropped_total Entries of fetched documents not stored, by reason.\n# TYPE tributary_entries_dropped_total counter\n");
-    for (reason, v) in lock(&r.entries_dropped).iter() {
-        let _ = writeln!(
-            out,
-            "tributary_entries_dropped_total{{reason=\"{reason}\"}} {v}"
-        );
-    }
-    out.push_str("# HELP tributary_stories_created_total Stories created by this process.\n# TYPE tributary_stories_created_total counter\n");
-    let _ = writeln!(
-        out,
-        "tributary_stories_created_total {}",
-        r.stories_created.load(Ordering::Relaxed)
-    );
-    out.push_str("# HELP tributary_http_requests_total HTTP requests by route and status.\n# TYPE tributary_http_requests_total counter\n");
-    for ((route, status), v) in lock(&r.http_requests).iter() {
-        let _ = writeln!(
-            out,
-            "tributary_http_requests_total{{route=\"{}\",status=\"{status}\"}} {v}",
-            escape_label(route)
-        );
-    }
-    out.push_str("# HELP tributary_http_request_duration_seconds HTTP latency by route.\n# TYPE tributary_http_request_duration_seconds histogram\n");
-    for (route, h) in lock(&r.http_seconds).iter() {
-        h.render(
-            &mut out,
-            "tributary_http_request_duration_seconds",
-            &format!("route=\"{}\"", escape_label(route)),
-        );
-    }
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct HealthLabel {
+    health: String,
+}
 
-    out.push_str("# HELP tributary_db_pool_connections Database pool connections by state.\n# TYPE tributary_db_pool_connections gauge\n");
-    let idle = pool.num_idle() as u64;
-    let size = u64::from(pool.size());
-    let _ = writeln!(
-        out,
-        "tributary_db_pool_connections{{state=\"idle\"}} {idle}"
-    );
-    let _ = writeln!(
-        out,
-        "tributary_db_pool_connections{{state=\"in_use\"}} {}",
-        size.saturating_sub(idle)
-    );
+/// What the database says now: read at each scrape, encoded by the
+/// scrape's own registry as a collector (a database that does not answer
+/// leaves its gauges out rather than failing the scrape).
+#[derive(Debug, Default)]
+struct ScrapeGauges {
+    pool_idle: i64,
+    pool_in_use: i64,
+    sources: Option<Vec<(String, i64)>>,
+    scheduler_lag: Option<f64>,
+}
 
-    let health: Result<Vec<(String, i64)>, sqlx::Error> = sqlx::query_as(
-        "SELECT CASE WHEN NOT enabled THEN 'disabled' WHEN consecutive_failures > 0 THEN 'failing'
-                     WHEN last_polled_at IS NULL THEN 'new' ELSE 'healthy' END AS health, count(*)
-         FROM sources GROUP BY 1 ORDER BY 1",
-    )
-    .fetch_all(pool)
-    .await;
-    if let Ok(rows) = health {
-        out.push_str(
-            "# HELP tributary_sources Sources by health.\n# TYPE tributary_sources gauge\n",
-        );
-        for (h, n) in rows {
-            let _ = writeln!(out, "tributary_sources{{health=\"{h}\"}} {n}");
+impl ScrapeGauges {
+    async fn read(pool: &PgPool) -> ScrapeGauges {
+        let idle = pool.num_idle() as i64;
+        let health = sqlx::query_as(
+            "SELECT CASE WHEN NOT enabled THEN 'disabled' WHEN consecutive_failures > 0 THEN 'failing'
+                         WHEN last_polled_at IS NULL THEN 'new' ELSE 'healthy' END AS health, count(*)
+             FROM sources GROUP BY 1 ORDER BY 1",
+        )
+        .fetch_all(pool)
+        .await;
+        let lag: Result<(f64,), sqlx::Error> = sqlx::query_as(
+            "SELECT coalesce(extract(epoch FROM now() - min(next_poll_at)), 0)::float8 FROM sources
+             WHERE enabled AND next_poll_at <= now() AND (lease_until IS NULL OR lease_until < now())",
+        )
+        .fetch_one(pool)
+        .await;
+        ScrapeGauges {
+            pool_idle: idle,
+            pool_in_use: (i64::from(pool.size()) - idle).max(0),
+            sources: health.ok(),
+            scheduler_lag: lag.ok().map(|(l,)| l.max(0.0)),
         }
     }
-    let lag: Result<(f64,), sqlx::Error> = sqlx::query_as(
-        "SELECT coalesce(extract(epoch FROM now() - min(next_poll_at)), 0)::float8 FROM sources
-         WHERE enabled AND next_poll_at <= now() AND (lease_until IS NULL OR lease_until < now())",
-    )
-    .fetch_one(pool)
-    .await;
-    if let Ok((lag,)) = lag {
-        out.push_str("# HELP tributary_scheduler_lag_seconds How overdue the most overdue unclaimed source is.\n# TYPE tributary_scheduler_lag_seconds gauge\n");
-        let _ = writeln!(out, "tributary_scheduler_lag_seconds {}", lag.max(0.0));
-    }
-    out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn histograms_are_cumulative() {
-        let mut h = Histogram::new(&[1.0, 2.0]);
-        h.observe(0.5);
-        h.observe(1.5);
-        h.observe(9.0);
-        let mut out = String::new();
-        h.render(&mut out, "x", "a=\"b\"");
-        assert!(out.contains("x_bucket{a=\"b\",le=\"1\"} 1"), "{out}");
-        assert!(out.contains("x_bucket{a=\"b\",le=\"2\"} 2"), "{out}");
-        assert!(out.contains("x_bucket{a=\"b\",le=\"+Inf\"} 3"), "{out}");
-        assert!(out.contains("x_count{a=\"b\"} 3"), "{out}");
+impl Collector for ScrapeGauges {
+    fn encode(&self, mut encoder: DescriptorEncoder<'_>) -> Result<(), std::fmt::Error> {
+        let connections: Family<StateLabel, Gauge> = Family::default();
+        connections
+            .get_or_create(&StateLabel { state: "idle" })
+            .set(self.pool_idle);
+        connections
+            .get_or_create(&StateLabel { state: "in_use" })
+            .set(self.pool_in_use);
+        connections.encode(encoder.encode_descriptor(
+            "db_pool_connections",
+            "Database pool connections by state",
+            None,
+            connections.metric_type(),
+        )?)?;
+        if let Some(rows) = &self.sources {
+            let sources: Family<HealthLabel, Gauge> = Family::default();
+            for (health, n) in rows {
+                sources
+                    .get_or_create(&HealthLabel {
+                        health: health.clone(),
+                    })
+                    .set(*n);
+            }
+            sources.encode(encoder.encode_descriptor(
+                "sources",
+                "Sources by health",
+                None,
+                sources.metric_type(),
+            )?)?;
+        }
+        if let Some(lag) = self.scheduler_lag {
+            let gauge = ConstGauge::new(lag);
+            gauge.encode(encoder.encode_descriptor(
+                "scheduler_lag_seconds",
+                "How overdue the most overdue unclaimed source is",
+                None,
+                gauge.metric_type(),
+            )?)?;
+        }
+        Ok(())
     }
+}
+
+/// The whole exposition, with the gauges read from the database now.
+pub async fn render(pool: &PgPool) -> String {
+    let gauges = ScrapeGauges::read(pool).await;
+    let mut scrape = Registry::with_prefix("tributary");
+    scrape.register_collector(Box::new(gauges));
+    let mut out = String::with_capacity(8 * 1024);
+    // Writing to a String cannot fail.
+    let _ = prometheus_text::encode(&mut out, &METRICS.registry);
+    let _ = prometheus_text::encode(&mut out, &scrape);
+    out
 }

@@ -13,7 +13,7 @@ pub async fn healthz() -> HttpResponse {
 /// Prometheus text exposition.
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok()
-        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .content_type(prometheus_client::encoding::prometheus_text::CONTENT_TYPE)
         .body(crate::metrics::render(&state.pool).await)
 }
 

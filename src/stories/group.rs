@@ -57,19 +57,20 @@ pub async fn group_batch(
 ) -> Result<Option<Grouped>, GroupError> {
     let window = Duration::from_std(story_window).unwrap_or(Duration::days(3));
     let mut tx = pool.begin().await?;
-    // Grouping transactions are serialized (the grouping lock), so each
-    // one's WAL flush would be waited for under it; a crash loses at worst
-    // the last groupings, whose batches are then grouped again.
-    sqlx::query("SET LOCAL synchronous_commit = off")
-        .execute(&mut *tx)
-        .await?;
     // Deleting the batch's row claims it: a sweep trying the same row
-    // waits for this transaction and then finds nothing.
-    let row: Option<(i64, Vec<i64>)> =
-        sqlx::query_as("DELETE FROM ungrouped WHERE id = $1 RETURNING source_id, entry_ids")
-            .bind(batch)
-            .fetch_optional(&mut *tx)
-            .await?;
+    // waits for this transaction and then finds nothing. Grouping
+    // transactions are serialized (the grouping lock), so each one's WAL
+    // flush would be waited for under it: committed without waiting (a
+    // crash loses at worst the last groupings, whose batches are grouped
+    // again), set in the same statement (set_config(.., true) is SET LOCAL).
+    let row: Option<(i64, Vec<i64>)> = sqlx::query_as(
+        "WITH quick AS (SELECT set_config('synchronous_commit', 'off', true))
+         DELETE FROM ungrouped WHERE id = $1 AND EXISTS (SELECT 1 FROM quick)
+         RETURNING source_id, entry_ids",
+    )
+    .bind(batch)
+    .fetch_optional(&mut *tx)
+    .await?;
     let Some((source_id, entries)) = row else {
         return Ok(None);
     };

@@ -46,8 +46,10 @@ fn serve(config: &std::path::Path, database_url: Option<&str>) -> Served {
 
 fn terminate(child: &mut Child) -> (Option<i32>, Duration) {
     let started = Instant::now();
-    // SAFETY: signalling our own child.
-    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let _ = nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    );
     loop {
         if let Some(status) = child.try_wait().unwrap() {
             return (status.code(), started.elapsed());

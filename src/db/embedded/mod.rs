@@ -15,6 +15,9 @@ use std::process::{Command, ExitStatus, Stdio};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use nix::errno::Errno;
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::{Pid, SysconfVar, sysconf};
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{ConnectOptions, Connection};
 
@@ -79,7 +82,7 @@ pub struct EmbeddedCluster {
 /// signal we ask for fires when the *thread* that spawned the child ends.
 #[derive(Debug)]
 struct Postmaster {
-    pid: libc::pid_t,
+    pid: Pid,
     keeper: JoinHandle<Option<ExitStatus>>,
 }
 
@@ -108,7 +111,7 @@ impl EmbeddedCluster {
 
     /// The postmaster's pid when this process started it.
     pub fn postmaster_pid(&self) -> Option<i32> {
-        self.postmaster.as_ref().map(|p| p.pid)
+        self.postmaster.as_ref().map(|p| p.pid.as_raw())
     }
 
     /// Connection options for the `tributary` database over the socket.
@@ -196,13 +199,13 @@ impl EmbeddedCluster {
         let Some(pm) = self.postmaster.take() else {
             return;
         };
-        // SAFETY: signalling our own child process.
-        unsafe { libc::kill(pm.pid, libc::SIGINT) };
+        // Smart shutdown: sessions end, the WAL is flushed.
+        let _ = kill(pm.pid, Signal::SIGINT);
         let deadline = Instant::now() + Duration::from_secs(30);
         while !pm.keeper.is_finished() {
             if Instant::now() > deadline {
-                // SAFETY: as above; immediate shutdown as a last resort.
-                unsafe { libc::kill(pm.pid, libc::SIGQUIT) };
+                // Immediate shutdown as a last resort.
+                let _ = kill(pm.pid, Signal::SIGQUIT);
                 break;
             }
             std::thread::sleep(Duration::from_millis(20));
@@ -291,7 +294,7 @@ fn start_blocking(dir: &Path) -> Result<EmbeddedCluster, ClusterError> {
     #[cfg(target_os = "linux")]
     unsafe {
         cmd.pre_exec(|| {
-            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGINT);
+            nix::sys::prctl::set_pdeathsig(Signal::SIGINT)?;
             Ok(())
         });
     }
@@ -300,7 +303,7 @@ fn start_blocking(dir: &Path) -> Result<EmbeddedCluster, ClusterError> {
         .name("embedded-postgres".into())
         .spawn(move || match cmd.spawn() {
             Ok(mut child) => {
-                let _ = tx.send(Ok(child.id() as libc::pid_t));
+                let _ = tx.send(Ok(Pid::from_raw(child.id() as i32)));
                 child.wait().ok()
             }
             Err(e) => {
@@ -313,7 +316,7 @@ fn start_blocking(dir: &Path) -> Result<EmbeddedCluster, ClusterError> {
         .recv()
         .map_err(|_| ClusterError::Setup("the PostgreSQL keeper thread died".into()))?
         .map_err(io(format!("cannot run {}", bin.join("postgres").display())))?;
-    tracing::info!(dir = %dir.display(), pid, "embedded PostgreSQL starting");
+    tracing::info!(dir = %dir.display(), pid = pid.as_raw(), "embedded PostgreSQL starting");
     Ok(EmbeddedCluster {
         dir: dir.to_path_buf(),
         postmaster: Some(Postmaster { pid, keeper }),
@@ -397,14 +400,10 @@ fn shared_buffers_mb(memory: Option<u64>) -> u64 {
 
 /// Physical memory, or the cgroup's limit when a container has one lower.
 fn memory_limit_bytes() -> Option<u64> {
-    // SAFETY: sysconf only reads system configuration.
-    let (pages, page) = unsafe {
-        (
-            libc::sysconf(libc::_SC_PHYS_PAGES),
-            libc::sysconf(libc::_SC_PAGESIZE),
-        )
-    };
-    let physical = (pages > 0 && page > 0).then(|| pages as u64 * page as u64);
+    let conf = |var| sysconf(var).ok().flatten().filter(|v| *v > 0);
+    let physical = conf(SysconfVar::_PHYS_PAGES)
+        .zip(conf(SysconfVar::PAGE_SIZE))
+        .map(|(pages, page)| pages as u64 * page as u64);
     let cgroup = [
         "/sys/fs/cgroup/memory.max",
         "/sys/fs/cgroup/memory/memory.limit_in_bytes",
@@ -422,9 +421,9 @@ fn memory_limit_bytes() -> Option<u64> {
 fn running_postmaster(dir: &Path) -> Option<i32> {
     let text = fs::read_to_string(dir.join("postmaster.pid")).ok()?;
     let pid: i32 = text.lines().next()?.trim().parse().ok()?;
-    // SAFETY: signal 0 only checks that the process exists.
-    let alive = unsafe { libc::kill(pid, 0) } == 0
-        || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM);
+    // No signal: only whether the process exists (EPERM: it does, as
+    // another user).
+    let alive = matches!(kill(Pid::from_raw(pid), None), Ok(()) | Err(Errno::EPERM));
     // /proc is Linux's; where it is missing the pid file is trusted.
     let is_postgres = fs::read_to_string(format!("/proc/{pid}/comm"))
         .map(|c| c.trim().starts_with("postgres"))

@@ -51,8 +51,7 @@ pub(super) fn check_reachable(dir: &Path, ra: RunAs) -> Result<(), ClusterError>
 }
 
 pub(super) fn run_as_user() -> Result<Option<RunAs>, ClusterError> {
-    // SAFETY: geteuid cannot fail.
-    if unsafe { libc::geteuid() } != 0 {
+    if !nix::unistd::geteuid().is_root() {
         return Ok(None);
     }
     for name in ["postgres", "nobody"] {
@@ -70,25 +69,9 @@ pub(super) fn run_as_user() -> Result<Option<RunAs>, ClusterError> {
 }
 
 fn lookup_user(name: &str) -> Option<RunAs> {
-    let cname = std::ffi::CString::new(name).ok()?;
-    let mut buf = vec![0 as libc::c_char; 16 * 1024];
-    // SAFETY: getpwnam_r writes into our buffer and passwd struct only.
-    unsafe {
-        let mut pwd: libc::passwd = std::mem::zeroed();
-        let mut result: *mut libc::passwd = std::ptr::null_mut();
-        let rc = libc::getpwnam_r(
-            cname.as_ptr(),
-            &mut pwd,
-            buf.as_mut_ptr(),
-            buf.len(),
-            &mut result,
-        );
-        if rc != 0 || result.is_null() {
-            return None;
-        }
-        Some(RunAs {
-            uid: pwd.pw_uid,
-            gid: pwd.pw_gid,
-        })
-    }
+    let user = nix::unistd::User::from_name(name).ok().flatten()?;
+    Some(RunAs {
+        uid: user.uid.as_raw(),
+        gid: user.gid.as_raw(),
+    })
 }

@@ -9,6 +9,8 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, OnceLock};
 
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, PgPool};
 use tributary::config::{Config, EnvOverrides};
@@ -67,7 +69,8 @@ fn start_cluster() -> Server {
         .unwrap_or_else(|e| panic!("cannot start a throwaway PostgreSQL cluster (set DATABASE_URL to use a server instead): {e}"));
     if let Some(pid) = cluster.postmaster_pid() {
         let _ = CLUSTER_PID.set((pid, base));
-        // SAFETY: registering a plain extern "C" function.
+        // SAFETY: registering a plain extern "C" function (nix has no
+        // atexit; libc is a dev-dependency for this alone).
         unsafe { libc::atexit(stop_cluster_at_exit) };
     }
     Server::Cluster(cluster)
@@ -78,11 +81,10 @@ extern "C" fn stop_cluster_at_exit() {
     let Some((pid, dir)) = CLUSTER_PID.get() else {
         return;
     };
-    // SAFETY: signalling the postmaster we started.
-    unsafe { libc::kill(*pid, libc::SIGINT) };
+    let pid = Pid::from_raw(*pid);
+    let _ = kill(pid, Signal::SIGINT);
     for _ in 0..200 {
-        // SAFETY: signal 0 only probes.
-        if unsafe { libc::kill(*pid, 0) } != 0 {
+        if kill(pid, None).is_err() {
             break;
         }
         std::thread::sleep(std::time::Duration::from_millis(25));
@@ -103,8 +105,7 @@ fn sweep_stale_clusters() {
         else {
             continue;
         };
-        // SAFETY: signal 0 only probes.
-        let alive = unsafe { libc::kill(pid, 0) } == 0;
+        let alive = kill(Pid::from_raw(pid), None).is_ok();
         if !alive {
             let _ = std::fs::remove_dir_all(e.path());
         }
