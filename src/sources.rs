@@ -5,7 +5,6 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 use sqlx::PgPool;
 use url::Url;
 
@@ -25,30 +24,23 @@ pub enum SourceError {
 
 pub use crate::domain::SourceUrl;
 
-/// A source as stored, with its health.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+/// A source as stored, with its health (the API's answer is
+/// `api::responses::SourceBody`).
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Source {
     pub id: i64,
     pub url: String,
     pub title: Option<String>,
-    #[serde(skip)]
     pub feed_title: Option<String>,
-    #[serde(skip)]
     pub site_url: Option<String>,
     pub tags: Vec<String>,
-    #[serde(skip)]
     pub timezone: Option<String>,
-    #[serde(skip)]
     pub interval_seconds: Option<i32>,
-    #[serde(skip)]
     pub origin: String,
     pub enabled: bool,
     pub disabled_reason: Option<String>,
-    #[serde(skip)]
     pub guid_is_unreliable: bool,
-    #[serde(skip)]
     pub etag: Option<String>,
-    #[serde(skip)]
     pub last_modified: Option<String>,
     pub last_polled_at: Option<DateTime<Utc>>,
     pub last_status: Option<i32>,
@@ -184,7 +176,7 @@ pub async fn remove(pool: &PgPool, id: i64) -> Result<(), SourceError> {
 }
 
 /// One fetch of a source, as the fetch log keeps it.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct FetchRecord {
     pub at: DateTime<Utc>,
     pub status: Option<i32>,
@@ -196,7 +188,6 @@ pub struct FetchRecord {
     /// Entries of the document that were not stored.
     pub dropped: i32,
     /// Why, as reason → count (`unreadable`, `empty`, `duplicate`).
-    #[schema(value_type = Object)]
     pub dropped_reasons: serde_json::Value,
 }
 

@@ -90,6 +90,13 @@ fn is_public_read_path(path: &str) -> bool {
 /// The id a request is logged and answered under: the caller's own
 /// `X-Request-Id` when it is a sane token (a proxy's, to follow a request
 /// across hops), else 16 random hex digits.
+///
+/// Not `tracing-actix-web`'s `RequestId`: it is always a fresh UUID
+/// (`TracingLoggerMiddleware::call` inserts one before any root span
+/// builder runs), so a proxy's id could only be a second id beside it, and
+/// the 500 bodies (`error::REQUEST_ID`), the `X-Request-Id` answer header
+/// and the per-route metrics would still need the wrapper in `startup`,
+/// whose span is one line.
 pub fn request_id_for(headers: &actix_web::http::header::HeaderMap) -> String {
     let given = headers
         .get("x-request-id")
@@ -119,6 +126,16 @@ pub fn request_id_for(headers: &actix_web::http::header::HeaderMap) -> String {
 /// `Access-Control-Allow-Origin: *`, and preflights for them are answered.
 /// Write endpoints get no CORS headers, so browsers on other origins cannot
 /// call them.
+///
+/// Not `actix-cors`: it is configured per resource or scope, and a wrapped
+/// resource adds `Access-Control-Allow-Origin` to every answer to a request
+/// with an `Origin`, whatever its method (it checks methods in preflights
+/// only; `CorsMiddleware::augment_response`, 0.7). `/api/v1/sources` and
+/// `/api/v1/sources/{id}` are read and written on one path, so its writes
+/// would answer cross-origin callers too (the test
+/// `read_endpoints_allow_cross_origin_reads_and_writes_do_not` fails), or
+/// their reads would lose CORS; and its refused preflights are not
+/// problem+json. The policy is these 40 lines, by path and method.
 pub fn cors_headers(
     method: &actix_web::http::Method,
     path: &str,

@@ -7,6 +7,8 @@ use utoipa::ToSchema;
 
 use super::channels::ChannelView;
 use crate::entries::EntryView;
+use chrono::{DateTime, Utc};
+
 use crate::sources::{FetchRecord, Source};
 
 /// An RFC 9457 problem: every error answer's body.
@@ -40,14 +42,85 @@ pub struct Story {
     pub entries: Vec<EntryView>,
 }
 
+/// A source and its health, as the API shows it.
+#[derive(Serialize, ToSchema)]
+#[schema(as = Source)]
+pub struct SourceBody {
+    pub id: i64,
+    pub url: String,
+    pub title: Option<String>,
+    pub tags: Vec<String>,
+    pub enabled: bool,
+    pub disabled_reason: Option<String>,
+    pub last_polled_at: Option<DateTime<Utc>>,
+    pub last_status: Option<i32>,
+    pub last_error: Option<String>,
+    pub consecutive_failures: i32,
+    pub next_poll_at: DateTime<Utc>,
+    pub entry_count: i64,
+}
+
+impl From<Source> for SourceBody {
+    fn from(s: Source) -> SourceBody {
+        SourceBody {
+            id: s.id,
+            url: s.url,
+            title: s.title,
+            tags: s.tags,
+            enabled: s.enabled,
+            disabled_reason: s.disabled_reason,
+            last_polled_at: s.last_polled_at,
+            last_status: s.last_status,
+            last_error: s.last_error,
+            consecutive_failures: s.consecutive_failures,
+            next_poll_at: s.next_poll_at,
+            entry_count: s.entry_count,
+        }
+    }
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct SourceList {
-    pub items: Vec<Source>,
+    pub items: Vec<SourceBody>,
+}
+
+/// One fetch of a source, from its fetch log.
+#[derive(Serialize, ToSchema)]
+#[schema(as = FetchRecord)]
+pub struct FetchBody {
+    pub at: DateTime<Utc>,
+    pub status: Option<i32>,
+    pub duration_ms: i32,
+    pub bytes: Option<i64>,
+    pub new_entries: i32,
+    pub updated_entries: i32,
+    pub error: Option<String>,
+    /// Entries of the document that were not stored.
+    pub dropped: i32,
+    /// Why, as reason → count (`unreadable`, `empty`, `duplicate`).
+    #[schema(value_type = Object)]
+    pub dropped_reasons: serde_json::Value,
+}
+
+impl From<FetchRecord> for FetchBody {
+    fn from(f: FetchRecord) -> FetchBody {
+        FetchBody {
+            at: f.at,
+            status: f.status,
+            duration_ms: f.duration_ms,
+            bytes: f.bytes,
+            new_entries: f.new_entries,
+            updated_entries: f.updated_entries,
+            error: f.error,
+            dropped: f.dropped,
+            dropped_reasons: f.dropped_reasons,
+        }
+    }
 }
 
 #[derive(Serialize, ToSchema)]
 pub struct FetchList {
-    pub items: Vec<FetchRecord>,
+    pub items: Vec<FetchBody>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -59,7 +132,7 @@ pub struct ChannelList {
 pub struct Refreshed {
     /// `polled`, or `busy` when another poller holds the source.
     pub status: &'static str,
-    pub source: Source,
+    pub source: SourceBody,
 }
 
 #[derive(Serialize, ToSchema)]

@@ -8,7 +8,8 @@ use super::auth::require_token;
 use super::error::ApiError;
 use super::params;
 use super::responses::{
-    FetchList, ImportedSource, OpmlReport, Refreshed, RejectedSource, SourceList,
+    FetchBody, FetchList, ImportedSource, OpmlReport, Refreshed, RejectedSource, SourceBody,
+    SourceList,
 };
 use crate::domain::Subscription;
 use crate::sources::{self, NewSource};
@@ -18,18 +19,20 @@ use crate::sources::{self, NewSource};
     responses((status = 200, description = "Every source", body = SourceList), (status = 503, description = "The database is unavailable", body = super::responses::Problem, content_type = "application/problem+json")))]
 pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let items = sources::list(&state.pool).await?;
-    Ok(HttpResponse::Ok().json(SourceList { items }))
+    Ok(HttpResponse::Ok().json(SourceList {
+        items: items.into_iter().map(SourceBody::from).collect(),
+    }))
 }
 
 /// One source with its health.
 #[utoipa::path(get, path = "/api/v1/sources/{id}", tag = "sources", params(("id" = i64, Path, description = "Source id")),
-    responses((status = 200, description = "The source", body = sources::Source), (status = 400, description = "A bad parameter, named in the problem", body = super::responses::Problem, content_type = "application/problem+json"), (status = 404, description = "No such resource", body = super::responses::Problem, content_type = "application/problem+json"), (status = 503, description = "The database is unavailable", body = super::responses::Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "The source", body = SourceBody), (status = 400, description = "A bad parameter, named in the problem", body = super::responses::Problem, content_type = "application/problem+json"), (status = 404, description = "No such resource", body = super::responses::Problem, content_type = "application/problem+json"), (status = 503, description = "The database is unavailable", body = super::responses::Problem, content_type = "application/problem+json")))]
 pub async fn one(
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let id = params::id("id", &path)?;
-    Ok(HttpResponse::Ok().json(sources::get(&state.pool, id).await?))
+    Ok(HttpResponse::Ok().json(SourceBody::from(sources::get(&state.pool, id).await?)))
 }
 
 /// What `POST /api/v1/sources` takes.
@@ -44,7 +47,7 @@ pub struct AddSource {
 
 /// Adds a source (bearer token).
 #[utoipa::path(post, path = "/api/v1/sources", tag = "sources", request_body = AddSource, security(("bearer" = [])),
-    responses((status = 201, description = "Added", body = sources::Source), (status = 400, description = "A bad parameter, named in the problem", body = super::responses::Problem, content_type = "application/problem+json"), (status = 401, description = "Missing or wrong bearer token", body = super::responses::Problem, content_type = "application/problem+json"), (status = 403, description = "Write endpoints are disabled (no token configured)", body = super::responses::Problem, content_type = "application/problem+json"),
+    responses((status = 201, description = "Added", body = SourceBody), (status = 400, description = "A bad parameter, named in the problem", body = super::responses::Problem, content_type = "application/problem+json"), (status = 401, description = "Missing or wrong bearer token", body = super::responses::Problem, content_type = "application/problem+json"), (status = 403, description = "Write endpoints are disabled (no token configured)", body = super::responses::Problem, content_type = "application/problem+json"),
         (status = 409, description = "Already there; the detail names its id", body = super::responses::Problem, content_type = "application/problem+json"), (status = 503, description = "The database is unavailable", body = super::responses::Problem, content_type = "application/problem+json")))]
 pub async fn add(
     req: HttpRequest,
@@ -74,7 +77,7 @@ pub async fn add(
     .await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/sources/{}", source.id)))
-        .json(source))
+        .json(SourceBody::from(source)))
 }
 
 /// Removes a source and its entries (bearer token).
@@ -180,7 +183,9 @@ pub async fn fetches(
 ) -> Result<HttpResponse, ApiError> {
     let id = params::id("id", &path)?;
     let items = sources::fetch_log(&state.pool, id).await?;
-    Ok(HttpResponse::Ok().json(FetchList { items }))
+    Ok(HttpResponse::Ok().json(FetchList {
+        items: items.into_iter().map(FetchBody::from).collect(),
+    }))
 }
 
 /// Polls the source now (bearer token).
@@ -207,5 +212,8 @@ pub async fn refresh(
     let report = state.poller.poll_source(id).await?;
     let source = sources::get(&state.pool, id).await?;
     let status = if report.is_some() { "polled" } else { "busy" };
-    Ok(HttpResponse::Ok().json(Refreshed { status, source }))
+    Ok(HttpResponse::Ok().json(Refreshed {
+        status,
+        source: SourceBody::from(source),
+    }))
 }
