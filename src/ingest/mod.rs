@@ -18,6 +18,7 @@ pub mod salvage;
 mod stage_tests;
 pub mod store;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, SubsecRound, Utc};
@@ -195,8 +196,6 @@ impl Ingestor {
         // Microseconds, as PostgreSQL stores it: entries are placed in time
         // from it (see NewEntry::sort_at).
         let fetched_at = Utc::now().trunc_subsecs(6);
-        let tz = request.timezone;
-        let guid_was_unreliable = request.guid_is_unreliable;
         let bytes = fetched.body.len() as i64;
 
         // Decoding and parsing are CPU work: keep them off the async workers.
@@ -207,28 +206,21 @@ impl Ingestor {
             .unwrap_or_else(|| fetched.final_url.clone());
         let body = fetched.body;
         let content_type = fetched.content_type.clone();
-        let (prepared, feed_hints, present): (PreparedFeed, FeedHints, usize) =
-            run_blocking(move || {
-                let text = decode::decode(&body, content_type.as_deref());
-                let parsed = parse::parse_feed(&text, tz)?;
-                let hints = parse::feed_hints(&text, parsed.feed.ttl);
-                if parsed.lost_fields > 0 {
-                    tracing::warn!(
-                        fields = parsed.lost_fields,
-                        "fields the parser could not read were left out"
-                    );
-                }
-                let (present, unreadable) = (parsed.present, parsed.unreadable() as u32);
-                let mut prepared = normalize::prepare(
-                    parsed.feed,
-                    &document_url,
-                    guid_was_unreliable,
-                    &parsed.blank,
-                );
-                prepared.dropped.unreadable = unreadable;
-                Ok::<_, IngestError>((prepared, hints, present))
-            })
-            .await??;
+        let (tz, guid_was_unreliable) = (request.timezone, request.guid_is_unreliable);
+        let Read {
+            prepared,
+            feed_hints,
+            present,
+        } = run_blocking(move || {
+            read(
+                &body,
+                content_type.as_deref(),
+                &document_url,
+                tz,
+                guid_was_unreliable,
+            )
+        })
+        .await??;
         let dropped = prepared.dropped;
         if prepared.candidates.is_empty() && present > 0 {
             return Err(IngestError::NothingStored {
@@ -245,29 +237,8 @@ impl Ingestor {
             .collect();
         let known = store::existing_entries(&self.pool, request.source_id, &identities).await?;
         let total = prepared.candidates.len() as u64;
-        let (entries, prepared): (Vec<NewEntry>, PreparedFeed) = run_blocking(move || {
-            let sanitizer = Sanitizer::new();
-            let entries = prepared
-                .candidates
-                .iter()
-                .filter_map(|c| {
-                    // An update keeps its place in time; a new entry takes its own.
-                    let stored_at = match known.get(&c.identity) {
-                        None => None,
-                        Some(store::Known::Entry { raw_hash, sort_at }) => {
-                            if raw_hash.as_slice() == c.raw_hash {
-                                return None;
-                            }
-                            Some(*sort_at)
-                        }
-                        Some(store::Known::Tombstone) => return None,
-                    };
-                    Some(prepared.normalize(c, &sanitizer, fetched_at, stored_at))
-                })
-                .collect();
-            (entries, prepared)
-        })
-        .await?;
+        let (entries, prepared) =
+            run_blocking(move || (clean(&prepared, &known, fetched_at), prepared)).await?;
 
         let stats = store::write_fetch(
             &self.pool,
@@ -293,6 +264,74 @@ impl Ingestor {
             publish_times: prepared.publish_times(),
         })
     }
+}
+
+/// A document decoded, parsed and its entries identified.
+struct Read {
+    prepared: PreparedFeed,
+    feed_hints: FeedHints,
+    /// Entries the document holds, as written.
+    present: usize,
+}
+
+/// decode → parse → identify: bytes in, identified entries out (pure).
+fn read(
+    body: &[u8],
+    content_type: Option<&str>,
+    document_url: &Url,
+    tz: Option<Tz>,
+    guid_was_unreliable: bool,
+) -> Result<Read, IngestError> {
+    let text = decode::decode(body, content_type);
+    let parsed = parse::parse_feed(&text, tz)?;
+    let feed_hints = parse::feed_hints(&text, parsed.feed.ttl);
+    if parsed.lost_fields > 0 {
+        tracing::warn!(
+            fields = parsed.lost_fields,
+            "fields the parser could not read were left out"
+        );
+    }
+    let (present, unreadable) = (parsed.present, parsed.unreadable() as u32);
+    let mut prepared = normalize::prepare(
+        parsed.feed,
+        document_url,
+        guid_was_unreliable,
+        &parsed.blank,
+    );
+    prepared.dropped.unreadable = unreadable;
+    Ok(Read {
+        prepared,
+        feed_hints,
+        present,
+    })
+}
+
+/// normalize, for what is new or changed (pure): an update keeps its place
+/// in time, a new entry takes its own; unchanged and tombstoned entries
+/// are skipped.
+fn clean(
+    prepared: &PreparedFeed,
+    known: &HashMap<String, store::Known>,
+    fetched_at: DateTime<Utc>,
+) -> Vec<NewEntry> {
+    let sanitizer = Sanitizer::new();
+    prepared
+        .candidates
+        .iter()
+        .filter_map(|c| {
+            let stored_at = match known.get(&c.identity) {
+                None => None,
+                Some(store::Known::Entry { raw_hash, sort_at }) => {
+                    if raw_hash.as_slice() == c.raw_hash {
+                        return None;
+                    }
+                    Some(*sort_at)
+                }
+                Some(store::Known::Tombstone) => return None,
+            };
+            Some(prepared.normalize(c, &sanitizer, fetched_at, stored_at))
+        })
+        .collect()
 }
 
 async fn run_blocking<T: Send + 'static>(
