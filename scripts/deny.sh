@@ -24,7 +24,7 @@ fi
 dbs=target/advisory-dbs
 rm -rf "$dbs"
 mkdir -p "$dbs"
-dir=$(cargo deny --log-level debug check advisories --disable-fetch 2>&1 \
+dir=$(cargo deny --offline --log-level debug check advisories 2>&1 \
     | sed -n "s|.*Opening advisory database at '[^']*/\(advisory-db-[0-9a-f]*\)'.*|\1|p" | head -1 || true)
 [ -n "$dir" ] || { echo "cannot tell where cargo deny looks for the advisory database" >&2; exit 1; }
 cp -r "$SNAP" "$dbs/$dir"
@@ -35,4 +35,4 @@ cp -r "$SNAP" "$dbs/$dir"
     GIT_AUTHOR_DATE="$date" GIT_COMMITTER_DATE="$date" \
         git -c user.name=snapshot -c user.email=snapshot@localhost commit -q -m "RustSec advisories as of $date"
 )
-cargo deny check --disable-fetch
+cargo deny --offline check
