@@ -24,8 +24,13 @@ for tool in wrk psql curl python3; do
     command -v "$tool" >/dev/null || { echo "needs $tool" >&2; exit 2; }
 done
 
-(cd "$ROOT" && cargo build --release --quiet)
-BIN="$ROOT/target/release/tributary"
+if [ -n "${TRIBUTARY_BIN:-}" ]; then
+    # A binary built elsewhere (e.g. another commit, for interleaved runs).
+    BIN=$TRIBUTARY_BIN
+else
+    (cd "$ROOT" && cargo build --release --quiet)
+    BIN="$ROOT/target/release/tributary"
+fi
 WORK=$(mktemp -d /tmp/tributary-bench-api.XXXXXX)
 TPID=""
 cleanup() {

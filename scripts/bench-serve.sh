@@ -27,8 +27,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-(cd "$ROOT" && cargo build --release --quiet)
-BIN="$ROOT/target/release/tributary"
+if [ -n "${TRIBUTARY_BIN:-}" ]; then
+    # A binary built elsewhere (e.g. another commit, for interleaved runs).
+    BIN=$TRIBUTARY_BIN
+else
+    (cd "$ROOT" && cargo build --release --quiet)
+    BIN="$ROOT/target/release/tributary"
+fi
 
 python3 "$ROOT/scripts/gen_feeds.py" "$WORK/feeds" 4 40
 {
