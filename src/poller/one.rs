@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use chrono_tz::Tz;
 use sqlx::PgPool;
+use tokio::sync::Semaphore;
 use tracing::Instrument;
 
 use super::decide::{self, RedirectStep};
@@ -19,9 +20,14 @@ use crate::ingest::fetch::{self, Reach, Validators};
 use crate::ingest::{Got, Ingestor, Request};
 use crate::metrics::{self, PollCounts, PollKind};
 
-pub async fn poll(ingestor: &Ingestor, config: &PollerConfig, target: &PollTarget) -> PollReport {
+pub async fn poll(
+    ingestor: &Ingestor,
+    config: &PollerConfig,
+    grouping: &Semaphore,
+    target: &PollTarget,
+) -> PollReport {
     let span = tracing::info_span!("poll", source_id = target.id, url = %target.url);
-    poll_in_span(ingestor, config, target)
+    poll_in_span(ingestor, config, grouping, target)
         .instrument(span)
         .await
 }
@@ -29,6 +35,7 @@ pub async fn poll(ingestor: &Ingestor, config: &PollerConfig, target: &PollTarge
 async fn poll_in_span(
     ingestor: &Ingestor,
     config: &PollerConfig,
+    grouping: &Semaphore,
     target: &PollTarget,
 ) -> PollReport {
     let started = Instant::now();
@@ -42,7 +49,7 @@ async fn poll_in_span(
     )
     .await;
     let new_stories = match &ingested.result {
-        Ok(Got::Stored(stored)) => group(pool, stored.stats.ungrouped, config).await,
+        Ok(Got::Stored(stored)) => group(pool, grouping, stored.stats.ungrouped, config).await,
         _ => None,
     };
     let result = ingested.result;
@@ -108,8 +115,15 @@ fn request(target: &PollTarget, config: &PollerConfig) -> Request {
 
 /// Groups what the store left; on failure the batch waits for the sweep
 /// (`stories::group::sweep`) and the poll itself still counts as done.
-async fn group(pool: &PgPool, batch: Option<i64>, config: &PollerConfig) -> Option<u64> {
+async fn group(
+    pool: &PgPool,
+    grouping: &Semaphore,
+    batch: Option<i64>,
+    config: &PollerConfig,
+) -> Option<u64> {
     let batch = batch?;
+    // A closed semaphore (never closed) would only mean grouping unbounded.
+    let _slot = grouping.acquire().await.ok();
     match crate::stories::group::group_batch(pool, batch, config.story_window).await {
         Ok(grouped) => grouped.map(|g| g.kept),
         Err(e) => {

@@ -211,10 +211,12 @@ fn is_near_duplicate(a: &NearEntry<'_>, b: &NearEntry<'_>) -> bool {
     }
 }
 
-/// What grouping writes: each moved entry's own story `from[i]` joins
-/// `to[i]`; `kept` entries remain stories of their own.
+/// What grouping writes: entry `moved[i]` leaves its own story `from[i]`
+/// (which goes) for story `to[i]`; `kept` entries remain stories of their
+/// own.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Plan {
+    pub moved: Vec<i64>,
     pub from: Vec<i64>,
     pub to: Vec<i64>,
     pub kept: u64,
@@ -271,7 +273,7 @@ pub fn plan(pending: &[Pending], existing: &[Option<i64>], window: Duration) -> 
     // An entry heading a new story keeps the story it was stored in; the
     // others move, and their own stories go.
     let own: HashMap<i64, i64> = pending.iter().map(|p| (p.id, p.story_id)).collect();
-    let (mut from, mut to): (Vec<i64>, Vec<i64>) = (vec![], vec![]);
+    let (mut moved, mut from, mut to): (Vec<i64>, Vec<i64>, Vec<i64>) = (vec![], vec![], vec![]);
     let mut kept = 0u64;
     for (id, target) in targets {
         let story = match target {
@@ -291,11 +293,17 @@ pub fn plan(pending: &[Pending], existing: &[Option<i64>], window: Duration) -> 
             // stays in would lose it.
             Some(own_story) if *own_story == story => kept += 1,
             Some(own_story) => {
+                moved.push(id);
                 from.push(*own_story);
                 to.push(story);
             }
             None => {}
         }
     }
-    Plan { from, to, kept }
+    Plan {
+        moved,
+        from,
+        to,
+        kept,
+    }
 }

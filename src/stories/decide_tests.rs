@@ -232,6 +232,7 @@ fn entries_of_one_batch_with_the_same_url_are_one_story_headed_by_the_first() {
         (at(0).with_timezone(&Utc), 50, 500),
     );
     let plan = decide(&pending, &found, Duration::days(3));
+    assert_eq!(plan.moved, vec![2, 3]);
     assert_eq!(plan.from, vec![102, 103]);
     assert_eq!(plan.to, vec![500, 101]);
     assert_eq!(plan.kept, 1);
