@@ -63,23 +63,64 @@ pub async fn group_batch(
     // flush would be waited for under it: committed without waiting (a
     // crash loses at worst the last groupings, whose batches are grouped
     // again), set in the same statement (set_config(.., true) is SET LOCAL).
-    let row: Option<(i64, Vec<i64>)> = sqlx::query_as(
-        "WITH quick AS (SELECT set_config('synchronous_commit', 'off', true))
-         DELETE FROM ungrouped WHERE id = $1 AND EXISTS (SELECT 1 FROM quick)
-         RETURNING source_id, entry_ids",
+    // The batch's entries come with it, in the order grouping reads them.
+    let rows: Vec<BatchRow> = sqlx::query_as(
+        "WITH quick AS (SELECT set_config('synchronous_commit', 'off', true)),
+         batch AS (DELETE FROM ungrouped WHERE id = $1 AND EXISTS (SELECT 1 FROM quick)
+                   RETURNING source_id, entry_ids)
+         SELECT b.source_id, e.id, e.story_id, e.canonical_url, e.fingerprint, e.sort_at, e.title,
+                e.simhash, e.number_sketch, e.passages
+         FROM batch b LEFT JOIN LATERAL (
+            SELECT id, story_id, canonical_url, fingerprint, sort_at, title, simhash, number_sketch,
+                   coalesce(passages, '{}') AS passages
+            FROM entries WHERE id = ANY(b.entry_ids) AND source_id = b.source_id) e ON true
+         ORDER BY e.sort_at, e.id",
     )
     .bind(batch)
-    .fetch_optional(&mut *tx)
+    .fetch_all(&mut *tx)
     .await?;
-    let Some((source_id, entries)) = row else {
+    let Some(source_id) = rows.first().map(|r| r.source_id) else {
         return Ok(None);
     };
-    let grouped = assign_stories(&mut tx, source_id, &entries, window).await?;
+    let pending: Vec<Pending> = rows.into_iter().filter_map(BatchRow::pending).collect();
+    let grouped = assign_stories(&mut tx, source_id, pending, window).await?;
     if grouped.moved > 0 {
         crate::db::changes::notify_changed(&mut tx, source_id).await?;
     }
     tx.commit().await?;
     Ok(Some(grouped))
+}
+
+/// A batch's row of `ungrouped` with one of its entries (none when every
+/// entry is gone, deleted by retention or with its source since).
+#[derive(sqlx::FromRow)]
+struct BatchRow {
+    source_id: i64,
+    id: Option<i64>,
+    story_id: Option<i64>,
+    canonical_url: Option<String>,
+    fingerprint: Option<Vec<u8>>,
+    sort_at: Option<DateTime<Utc>>,
+    title: Option<String>,
+    simhash: Option<i64>,
+    number_sketch: Option<i64>,
+    passages: Option<Vec<i64>>,
+}
+
+impl BatchRow {
+    fn pending(self) -> Option<Pending> {
+        Some(Pending {
+            id: self.id?,
+            story_id: self.story_id?,
+            canonical_url: self.canonical_url,
+            fingerprint: self.fingerprint,
+            sort_at: self.sort_at?,
+            title: self.title?,
+            simhash: self.simhash,
+            number_sketch: self.number_sketch,
+            passages: self.passages.unwrap_or_default(),
+        })
+    }
 }
 
 /// How long a batch may wait before a sweep groups it: longer than any
@@ -117,26 +158,19 @@ pub async fn sweep(
 pub async fn assign_stories(
     tx: &mut Transaction<'_, Postgres>,
     source_id: i64,
-    inserted: &[i64],
+    pending: Vec<Pending>,
     window: Duration,
 ) -> Result<Grouped, sqlx::Error> {
+    if pending.is_empty() {
+        return Ok(Grouped::default());
+    }
+    let inserted: Vec<i64> = pending.iter().map(|p| p.id).collect();
+    let inserted = inserted.as_slice();
     // The source's new entries (it is leased to this poller) and their
     // near-duplicate keys need no lock: other transactions see the keys
     // only after this one commits, and lookups skip this source's pending
     // entries. Under the lock they were a third of its time, and every
     // other poller waits on it.
-    let pending: Vec<Pending> = sqlx::query_as(
-        "SELECT id, story_id, canonical_url, fingerprint, sort_at, title, simhash, number_sketch,
-                coalesce(passages, '{}') AS passages FROM entries
-         WHERE id = ANY($1) AND source_id = $2 ORDER BY sort_at, id",
-    )
-    .bind(inserted)
-    .bind(source_id)
-    .fetch_all(&mut **tx)
-    .await?;
-    if pending.is_empty() {
-        return Ok(Grouped::default());
-    }
     store_near_keys(tx, &pending).await?;
 
     // Looking up what other sources stored is most of grouping's work, and
@@ -158,9 +192,15 @@ pub async fn assign_stories(
     if looked.elapsed() > MAX_LOOKUP_AGE {
         // The grouping log may have been pruned past the snapshot.
         found = look_up(tx, source_id, &pending, inserted, window).await?;
+        sqlx::query("INSERT INTO grouping_log (entry_ids) VALUES ($1)")
+            .bind(inserted)
+            .execute(&mut **tx)
+            .await?;
     } else {
+        // This grouping's own line of the log goes in with the read.
         let recent: Vec<Pending> = sqlx::query_as(
-            "SELECT e.id, e.story_id, e.canonical_url, e.fingerprint, e.sort_at, e.title, e.simhash,
+            "WITH logged AS (INSERT INTO grouping_log (entry_ids) VALUES ($3))
+             SELECT e.id, e.story_id, e.canonical_url, e.fingerprint, e.sort_at, e.title, e.simhash,
                     e.number_sketch, coalesce(e.passages, '{}') AS passages
              FROM grouping_log g CROSS JOIN LATERAL unnest(g.entry_ids) AS x(id)
              JOIN entries e ON e.id = x.id
@@ -170,6 +210,7 @@ pub async fn assign_stories(
         )
         .bind(&snapshot)
         .bind(source_id)
+        .bind(inserted)
         .fetch_all(&mut **tx)
         .await?;
         found.add_recent(&pending, recent, window);
@@ -190,10 +231,6 @@ pub async fn assign_stories(
             existing = found.existing_stories(&pending, window);
         }
     }
-    sqlx::query("INSERT INTO grouping_log (entry_ids) VALUES ($1)")
-        .bind(inserted)
-        .execute(&mut **tx)
-        .await?;
 
     let Plan {
         moved,
@@ -214,6 +251,7 @@ pub async fn assign_stories(
     // thousands).
     sqlx::query(
         "WITH m AS (SELECT * FROM unnest($1::bigint[], $2::bigint[]) AS m(entry_id, to_story)),
+         gone AS (DELETE FROM stories WHERE id = ANY($3)),
          moved AS (
             UPDATE entries e SET story_id = m.to_story FROM m WHERE e.id = m.entry_id
             RETURNING e.id, e.sort_at, m.to_story)
@@ -224,12 +262,9 @@ pub async fn assign_stories(
     )
     .bind(&moved)
     .bind(&to)
+    .bind(&from)
     .execute(&mut **tx)
     .await?;
-    sqlx::query("DELETE FROM stories WHERE id = ANY($1)")
-        .bind(&from)
-        .execute(&mut **tx)
-        .await?;
     Ok(Grouped {
         kept,
         moved: moved.len() as u64,
