@@ -218,6 +218,7 @@ struct ScrapeGauges {
     pool_in_use: i64,
     sources: Option<Vec<(String, i64)>>,
     scheduler_lag: Option<f64>,
+    ungrouped: Option<i64>,
 }
 
 impl ScrapeGauges {
@@ -236,7 +237,12 @@ impl ScrapeGauges {
         )
         .fetch_one(pool)
         .await;
+        let ungrouped: Result<(i64,), sqlx::Error> =
+            sqlx::query_as("SELECT count(*) FROM ungrouped")
+                .fetch_one(pool)
+                .await;
         ScrapeGauges {
+            ungrouped: ungrouped.ok().map(|(n,)| n),
             pool_idle: idle,
             pool_in_use: (i64::from(pool.size()) - idle).max(0),
             sources: health.ok(),
@@ -274,6 +280,15 @@ impl Collector for ScrapeGauges {
                 "Sources by health",
                 None,
                 sources.metric_type(),
+            )?)?;
+        }
+        if let Some(n) = self.ungrouped {
+            let gauge = ConstGauge::new(n);
+            gauge.encode(encoder.encode_descriptor(
+                "ungrouped_batches",
+                "Stored batches of entries waiting to be grouped into stories",
+                None,
+                gauge.metric_type(),
             )?)?;
         }
         if let Some(lag) = self.scheduler_lag {

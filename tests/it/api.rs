@@ -833,6 +833,7 @@ async fn metrics_are_exposed_in_prometheus_text_format() {
         "tributary_http_request_duration_seconds_bucket{route=\"/api/v1/entries\",le=\"0.005\"}",
         "tributary_sources{health=\"healthy\"} 2",
         "tributary_scheduler_lag_seconds",
+        "tributary_ungrouped_batches 0",
         "tributary_db_pool_connections{state=\"idle\"}",
     ] {
         assert!(text.contains(needle), "{needle} missing from:\n{text}");
