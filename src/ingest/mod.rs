@@ -144,14 +144,13 @@ impl Ingestor {
 
     /// Fetches one source and stores what is new or changed.
     pub async fn ingest(&self, request: &Request) -> Ingested {
+        let failed = |e: FetchError| Ingested {
+            moved_to: None,
+            result: Err(e.into()),
+        };
         let url = match Url::parse(&request.url) {
             Ok(url) => url,
-            Err(e) => {
-                return Ingested {
-                    moved_to: None,
-                    result: Err(FetchError::Network(format!("invalid URL: {e}")).into()),
-                };
-            }
+            Err(e) => return failed(FetchError::Network(format!("invalid URL: {e}"))),
         };
         let fetched = match self
             .fetcher
@@ -159,12 +158,7 @@ impl Ingestor {
             .await
         {
             Ok(fetched) => fetched,
-            Err(e) => {
-                return Ingested {
-                    moved_to: None,
-                    result: Err(e.into()),
-                };
-            }
+            Err(e) => return failed(e),
         };
         let result = match fetched.outcome {
             FetchOutcome::NotModified { status } => Ok(Got::NotModified {

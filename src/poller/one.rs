@@ -134,26 +134,24 @@ async fn group(
 }
 
 async fn follow_redirect(pool: &PgPool, target: &PollTarget, step: RedirectStep) {
-    let result = match &step {
+    let (to, count) = match step {
         RedirectStep::Nothing => return,
-        RedirectStep::Forget => record::record_redirect(pool, target.id, None, 0).await,
-        RedirectStep::Count { to, count } => {
-            record::record_redirect(pool, target.id, Some(to.as_str()), *count).await
-        }
         RedirectStep::Move { to } => {
             match crate::sources::move_url(pool, target.id, to.as_str()).await {
                 Ok(()) => {
-                    tracing::info!(source_id = target.id, from = %target.url, to = %to, "source moved permanently");
-                    return;
+                    tracing::info!(source_id = target.id, from = %target.url, to = %to, "source moved permanently")
                 }
                 Err(e) => {
-                    tracing::warn!(source_id = target.id, to = %to, error = %e, "cannot move the source");
-                    return;
+                    tracing::warn!(source_id = target.id, to = %to, error = %e, "cannot move the source")
                 }
             }
+            return;
         }
+        RedirectStep::Forget => (None, 0),
+        RedirectStep::Count { to, count } => (Some(to), count),
     };
-    if let Err(e) = result {
+    let to = to.as_ref().map(url::Url::as_str);
+    if let Err(e) = record::record_redirect(pool, target.id, to, count).await {
         tracing::warn!(source_id = target.id, error = %e, "cannot record a redirect");
     }
 }
