@@ -19,6 +19,10 @@ echo "advisories as of $date ($age_days days old)"
 if [ "$age_days" -gt 180 ]; then
     echo "warning: the advisory snapshot is over 180 days old; refresh it (scripts/advisory-snapshot.sh)" >&2
 fi
+# cargo deny reads the metadata of every crate in Cargo.lock, those of
+# other platforms too, which a build here never downloads (crates.io is
+# reachable; only the advisory database is not).
+cargo fetch --locked --quiet
 # cargo deny keeps each database under db-path in a directory named after
 # its URL; it is found by letting cargo deny name it once.
 dbs=target/advisory-dbs
