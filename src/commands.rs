@@ -54,11 +54,15 @@ pub async fn serve(config: Config, role: Role) -> Result<()> {
             return Err(e).context("cannot start");
         }
     };
-    if let Some(addr) = app.address() {
-        eprintln!(
+    match (app.address(), role) {
+        (Some(addr), Role::Poller) => crate::telemetry::announce(&format!(
+            "Tributary is polling; probes and /metrics on http://{addr}"
+        )),
+        (Some(addr), _) => crate::telemetry::announce(&format!(
             "Tributary is serving on http://{addr} — try {}/feeds/all.rss",
             config.server.public_url.as_str().trim_end_matches('/')
-        );
+        )),
+        (None, _) => {}
     }
     wait_for_signal().await;
     tracing::info!("shutting down: finishing in-flight polls and requests");

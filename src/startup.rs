@@ -64,74 +64,76 @@ impl Application {
         let ingestor = Ingestor::new(pool.clone(), &config.poller)?;
         let poller_for_api = Arc::new(Poller::new(ingestor.clone(), &config.poller));
 
-        let mut address = None;
-        let mut server = None;
-        let mut listener_task = None;
         let response_cache = Arc::new(ResponseCache::new());
-        if role != Role::Poller {
-            let cursor_key = CursorKey::load_or_create(&pool).await?;
-            listener_task = Some(tokio::spawn(follow_changes(
-                pool.clone(),
-                response_cache.clone(),
-            )));
-            let addr = config.server.listen;
-            let listener =
-                TcpListener::bind(addr).map_err(|source| StartupError::Bind { addr, source })?;
-            address = listener.local_addr().ok();
-            let state = web::Data::new(AppState {
-                pool: pool.clone(),
-                config: config.clone(),
-                poller: poller_for_api,
-                response_cache: response_cache.clone(),
-                cursor_key: cursor_key.clone(),
-            });
-            let http = HttpServer::new(move || {
-                App::new()
-                    .app_data(state.clone())
-                    .wrap_fn(|req, srv| {
-                        // Preflights are answered here: routes know only their own methods.
-                        if req.method() == actix_web::http::Method::OPTIONS {
-                            let (http_req, _) = req.into_parts();
-                            let response = api::preflight(&http_req);
-                            let res = actix_web::dev::ServiceResponse::new(http_req, response);
-                            return Box::pin(async move { Ok(res) }) as LocalBoxFuture<'static, _>;
+        // Every role serves HTTP: a poller answers only the probes and
+        // /metrics, so that its container can report health and be scraped.
+        let full_surface = role != Role::Poller;
+        let cursor_key = CursorKey::load_or_create(&pool).await?;
+        let listener_task = full_surface
+            .then(|| tokio::spawn(follow_changes(pool.clone(), response_cache.clone())));
+        let addr = config.server.listen;
+        let listener =
+            TcpListener::bind(addr).map_err(|source| StartupError::Bind { addr, source })?;
+        let address = listener.local_addr().ok();
+        let state = web::Data::new(AppState {
+            pool: pool.clone(),
+            config: config.clone(),
+            poller: poller_for_api,
+            response_cache: response_cache.clone(),
+            cursor_key: cursor_key.clone(),
+        });
+        let http = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .wrap_fn(|req, srv| {
+                    // Preflights are answered here: routes know only their own methods.
+                    if req.method() == actix_web::http::Method::OPTIONS {
+                        let (http_req, _) = req.into_parts();
+                        let response = api::preflight(&http_req);
+                        let res = actix_web::dev::ServiceResponse::new(http_req, response);
+                        return Box::pin(async move { Ok(res) }) as LocalBoxFuture<'static, _>;
+                    }
+                    // One span, one request id and one latency sample per
+                    // request, by route pattern.
+                    let started = std::time::Instant::now();
+                    let method = req.method().clone();
+                    let path = req.path().to_owned();
+                    let request_id = api::request_id_for(req.headers());
+                    let span = tracing::info_span!("request", method = %req.method(), path = %req.path(), request_id = %request_id);
+                    let fut = actix_web::dev::Service::call(srv, req);
+                    Box::pin(async move {
+                        let scoped = api::error::REQUEST_ID.scope(request_id.clone(), fut);
+                        let mut res = tracing::Instrument::instrument(scoped, span).await?;
+                        api::cors_headers(&method, &path, res.headers_mut());
+                        if let Ok(v) = actix_web::http::header::HeaderValue::from_str(&request_id) {
+                            res.headers_mut().insert(actix_web::http::header::HeaderName::from_static("x-request-id"), v);
                         }
-                        // One span, one request id and one latency sample per
-                        // request, by route pattern.
-                        let started = std::time::Instant::now();
-                        let method = req.method().clone();
-                        let path = req.path().to_owned();
-                        let request_id = api::request_id_for(req.headers());
-                        let span = tracing::info_span!("request", method = %req.method(), path = %req.path(), request_id = %request_id);
-                        let fut = actix_web::dev::Service::call(srv, req);
-                        Box::pin(async move {
-                            let scoped = api::error::REQUEST_ID.scope(request_id.clone(), fut);
-                            let mut res = tracing::Instrument::instrument(scoped, span).await?;
-                            api::cors_headers(&method, &path, res.headers_mut());
-                            if let Ok(v) = actix_web::http::header::HeaderValue::from_str(&request_id) {
-                                res.headers_mut().insert(actix_web::http::header::HeaderName::from_static("x-request-id"), v);
-                            }
-                            let route = res.request().match_pattern().unwrap_or_else(|| "unmatched".to_owned());
-                            crate::metrics::record_request(&route, res.status().as_u16(), started.elapsed());
-                            Ok(res.map_into_boxed_body())
-                        })
+                        let route = res.request().match_pattern().unwrap_or_else(|| "unmatched".to_owned());
+                        crate::metrics::record_request(&route, res.status().as_u16(), started.elapsed());
+                        Ok(res.map_into_boxed_body())
                     })
-                    .wrap(middleware::ErrorHandlers::new().default_handler(api::error::as_problem))
-                    .wrap(middleware::Compress::default())
-                    .wrap(middleware::Logger::new("%r %s %b %Dms").log_target("tributary::http"))
-                    .configure(api::configure)
-                    .configure(crate::web::configure)
-                    .default_service(web::to(api::not_found))
-            })
-            .listen(listener)
-            .map_err(|source| StartupError::Bind { addr, source })?
-            .disable_signals()
-            .shutdown_timeout(config.server.shutdown_timeout.as_secs().max(1))
-            .run();
-            let handle = http.handle();
-            server = Some((handle, tokio::spawn(http)));
-            tracing::info!(address = ?address, "HTTP server listening");
-        }
+                })
+                .wrap(middleware::ErrorHandlers::new().default_handler(api::error::as_problem))
+                .wrap(middleware::Compress::default())
+                .wrap(middleware::Logger::new("%r %s %b %Dms").log_target("tributary::http"))
+                .configure(move |cfg| {
+                    if full_surface {
+                        api::configure(cfg);
+                        crate::web::configure(cfg);
+                    } else {
+                        api::configure_probes(cfg);
+                    }
+                })
+                .default_service(web::to(api::not_found))
+        })
+        .listen(listener)
+        .map_err(|source| StartupError::Bind { addr, source })?
+        .disable_signals()
+        .shutdown_timeout(config.server.shutdown_timeout.as_secs().max(1))
+        .run();
+        let handle = http.handle();
+        let server = Some((handle, tokio::spawn(http)));
+        tracing::info!(address = ?address, "HTTP server listening");
 
         let retention = (role != Role::Web).then(|| {
             tokio::spawn(crate::retention::run(

@@ -9,8 +9,11 @@ pub enum LogFormat {
     Json,
 }
 
+static FORMAT: std::sync::OnceLock<LogFormat> = std::sync::OnceLock::new();
+
 /// Installs the global subscriber; later calls are no-ops (tests call it often).
 pub fn init(format: LogFormat) {
+    let _ = FORMAT.set(format);
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,actix_server=warn,html5ever=error"));
     let builder = tracing_subscriber::fmt()
@@ -20,4 +23,13 @@ pub fn init(format: LogFormat) {
         LogFormat::Text => builder.try_init(),
         LogFormat::Json => builder.json().flatten_event(true).try_init(),
     };
+}
+
+/// Says `line` to the person at the terminal, on stderr; with JSON logs it
+/// goes through the log instead, since every line must then be JSON.
+pub fn announce(line: &str) {
+    match FORMAT.get() {
+        Some(LogFormat::Json) => tracing::info!("{line}"),
+        _ => eprintln!("{line}"),
+    }
 }

@@ -17,9 +17,25 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
         .body(crate::metrics::render(&state.pool).await)
 }
 
+/// How long readiness waits for the database. A load balancer's probe
+/// must get an answer even when the database's packets are being dropped
+/// (an unbounded wait would last the pool's whole acquire timeout).
+const READY_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
+
 /// Ready when the database answers and every migration is applied.
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    match crate::db::is_migrated(&state.pool).await {
+    let Ok(migrated) = tokio::time::timeout(READY_WAIT, crate::db::is_migrated(&state.pool)).await
+    else {
+        return problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!(
+                "database unreachable: no answer within {} s",
+                READY_WAIT.as_secs()
+            ),
+            None,
+        );
+    };
+    match migrated {
         Ok(true) => HttpResponse::Ok().json(serde_json::json!({ "status": "ready" })),
         Ok(false) => problem(
             StatusCode::SERVICE_UNAVAILABLE,

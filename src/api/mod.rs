@@ -31,14 +31,20 @@ pub struct AppState {
     pub cursor_key: crate::cursor::CursorKey,
 }
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
+/// Liveness, readiness and metrics: what every role serves.
+pub fn configure_probes(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(health::healthz))
-        .route("/readyz", web::get().to(health::readyz))
-        .route("/metrics", web::get().to(health::metrics))
-        .route("/feeds/{file}", web::get().to(feeds::feed))
-        // Feed readers and uptime checkers probe with HEAD.
-        .route("/feeds/{file}", web::head().to(feeds::feed))
+        // Uptime checkers probe with HEAD.
         .route("/healthz", web::head().to(health::healthz))
+        .route("/readyz", web::get().to(health::readyz))
+        .route("/metrics", web::get().to(health::metrics));
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    configure_probes(cfg);
+    cfg.route("/feeds/{file}", web::get().to(feeds::feed))
+        // Feed readers probe with HEAD.
+        .route("/feeds/{file}", web::head().to(feeds::feed))
         .route("/api/v1/entries", web::get().to(entries::list))
         .route("/api/v1/entries/{id}", web::get().to(entries::one))
         .route("/api/v1/stories/{id}", web::get().to(entries::story))

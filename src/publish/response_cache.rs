@@ -141,6 +141,20 @@ pub fn compress(body: &[u8]) -> (Bytes, Bytes) {
     (Bytes::from(gzip), Bytes::from(br))
 }
 
+/// After this long without a notification the listener's connection is
+/// checked: a peer whose packets are dropped (a network cut, not a closed
+/// socket) never ends a wait, and every change would be missed until the
+/// kernel gave up on the connection, many minutes later.
+const LISTEN_IDLE: Duration = Duration::from_secs(15);
+const PING_WAIT: Duration = Duration::from_secs(5);
+
+async fn listener_alive(listener: &mut PgListener) -> bool {
+    matches!(
+        tokio::time::timeout(PING_WAIT, sqlx::query("SELECT 1").execute(&mut *listener)).await,
+        Ok(Ok(_))
+    )
+}
+
 /// Invalidates `cache` on every change notification, on any replica.
 /// Runs until the process ends; survives database restarts.
 pub async fn follow_changes(pool: PgPool, cache: Arc<ResponseCache>) {
@@ -163,7 +177,17 @@ pub async fn follow_changes(pool: PgPool, cache: Arc<ResponseCache>) {
         // it is away.
         cache.invalidate();
         loop {
-            match listener.try_recv().await {
+            let received = match tokio::time::timeout(LISTEN_IDLE, listener.try_recv()).await {
+                Ok(received) => received,
+                Err(_) => {
+                    if listener_alive(&mut listener).await {
+                        continue;
+                    }
+                    tracing::warn!("change listener's connection does not answer; reconnecting");
+                    break;
+                }
+            };
+            match received {
                 Ok(Some(_)) => cache.invalidate(),
                 // The connection was lost: reconnect (and invalidate) above.
                 Ok(None) => break,

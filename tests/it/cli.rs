@@ -200,16 +200,25 @@ async fn json_logs_are_one_object_per_line() {
         "[[sources]]\nurl = \"{}\"\n",
         server.url("/vi.rss")
     ));
-    let out = tributary()
-        .env("DATABASE_URL", db.url())
-        .env("RUST_LOG", "info")
-        .arg("--config")
-        .arg(&path)
-        .args(["--log-format", "json", "poll", "--once"])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    // The flag, and the environment (how a container is told).
+    for from_env in [false, true] {
+        let mut cmd = tributary();
+        cmd.env("DATABASE_URL", db.url())
+            .env("RUST_LOG", "info")
+            .arg("--config")
+            .arg(&path);
+        if from_env {
+            cmd.env("TRIBUTARY_LOG_FORMAT", "json");
+        } else {
+            cmd.args(["--log-format", "json"]);
+        }
+        let out = cmd.args(["poll", "--once", "--all"]).output().unwrap();
+        assert!(out.status.success());
+        assert_json_lines(&String::from_utf8_lossy(&out.stderr));
+    }
+}
+
+fn assert_json_lines(stderr: &str) {
     let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
     assert!(!lines.is_empty());
     for line in &lines {

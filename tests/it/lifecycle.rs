@@ -284,3 +284,37 @@ async fn a_database_restart_is_survived_without_restarting_tributary() {
         .unwrap();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A poller replica answers its probes and /metrics (a container's
+/// HEALTHCHECK and a Prometheus scrape need them) and nothing else: feeds
+/// and the API are the web replicas' job.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_poller_serves_only_its_probes_and_metrics() {
+    let db = TestDb::new().await;
+    let config = std::sync::Arc::new(crate::support::test_config(""));
+    let app = tributary::startup::Application::start(
+        config,
+        db.pool.clone(),
+        tributary::startup::Role::Poller,
+    )
+    .await
+    .unwrap();
+    let base = format!("http://{}", app.address().expect("a poller listens too"));
+    let status = |path: &'static str| {
+        let url = format!("{base}{path}");
+        async move { reqwest::get(url).await.unwrap().status().as_u16() }
+    };
+    assert_eq!(status("/healthz").await, 200);
+    assert_eq!(status("/readyz").await, 200);
+    let metrics = reqwest::get(format!("{base}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(metrics.contains("tributary_sources"), "{metrics}");
+    for path in ["/feeds/all.rss", "/api/v1/entries", "/api/v1/sources", "/"] {
+        assert_eq!(status(path).await, 404, "{path} on a poller");
+    }
+    app.shutdown().await;
+}
