@@ -10,7 +10,8 @@ the image `tributary:latest` that scripts/docker-compose-test.sh built from
 the repository's Dockerfile. It proves, with bounded waits throughout:
 
 1. a cold ingest in which one poller is killed (SIGKILL) midway: its leases
-   run out, the other poller finishes, every entry is stored exactly once
+   are taken over (its holder lock ended with its database session; before
+   that, they ran out after LEASE seconds), the other poller finishes, every entry is stored exactly once
    and every story is whole (copies of one article in every feed: one story);
 2. each source is fetched once per round across both pollers (request log);
 3. a new item reaches the merged feeds of both web replicas within 2 s of

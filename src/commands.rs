@@ -12,7 +12,7 @@ use crate::config::Config;
 use crate::db::Database;
 use crate::domain::Subscription;
 use crate::ingest::Ingestor;
-use crate::poller::{PollOutcome, PollReport, Poller, Selection};
+use crate::poller::{HeldElsewhere, Holder, PollOutcome, PollReport, Poller, Selection};
 use crate::sources::{self, NewSource};
 use crate::startup::{Application, Role};
 
@@ -105,19 +105,22 @@ pub async fn poll(config: Config, all: bool) -> Result<()> {
 async fn poll_with(config: &Config, db: &Database, all: bool) -> Result<String> {
     let ingestor =
         Ingestor::new(db.pool.clone(), &config.poller).context("cannot set up the HTTP client")?;
-    let poller = Poller::new(ingestor, &config.poller);
+    let holder = Holder::register(&db.pool)
+        .await
+        .context("cannot register as a lease holder")?;
+    let poller = Poller::new(ingestor, &config.poller).with_holder(holder);
     let started = Instant::now();
     let selection = if all {
         Selection::AllEnabled
     } else {
         Selection::Due
     };
-    let mut reports = poller
+    let mut pass = poller
         .poll_once(selection)
         .await
         .context("cannot claim sources to poll")?;
-    reports.sort_by_key(|r| r.source_id);
-    let summary = poll_summary(&reports, started.elapsed());
+    pass.reports.sort_by_key(|r| r.source_id);
+    let summary = poll_summary(&pass.reports, &pass.held_elsewhere, started.elapsed());
     crate::retention::housekeeping(
         &db.pool,
         config.retention.max_age_days,
@@ -128,8 +131,14 @@ async fn poll_with(config: &Config, db: &Database, all: bool) -> Result<String> 
     Ok(summary)
 }
 
-/// One line per source and a total, as `tributary poll --once` prints them.
-pub fn poll_summary(reports: &[PollReport], elapsed: std::time::Duration) -> String {
+/// One line per source and a total, as `tributary poll --once` prints them;
+/// the sources another live poller held are counted as skipped, with the
+/// time their leases end.
+pub fn poll_summary(
+    reports: &[PollReport],
+    held_elsewhere: &[HeldElsewhere],
+    elapsed: std::time::Duration,
+) -> String {
     let mut out = String::new();
     let (mut ok, mut not_modified, mut failed) = (0, 0, 0);
     let (mut new, mut updated, mut dropped) = (0u64, 0u64, 0u64);
@@ -172,11 +181,29 @@ pub fn poll_summary(reports: &[PollReport], elapsed: std::time::Duration) -> Str
             r.elapsed.as_secs_f64()
         );
     }
+    let utc = |t: chrono::DateTime<chrono::Utc>| t.format("%H:%M:%S UTC").to_string();
+    for h in held_elsewhere {
+        let _ = writeln!(
+            out,
+            "source {:>4}  {}  skipped: another poller holds it until {}",
+            h.id,
+            h.url,
+            utc(h.lease_until)
+        );
+    }
+    let skipped = match held_elsewhere.iter().map(|h| h.lease_until).max() {
+        Some(until) => format!(
+            ", {} skipped: held by another poller until {}",
+            held_elsewhere.len(),
+            utc(until)
+        ),
+        None => String::new(),
+    };
     let secs = elapsed.as_secs_f64().max(0.001);
     let _ = writeln!(
         out,
-        "total: {} sources ({ok} ok, {not_modified} not modified, {failed} failed); {new} new and {updated} updated entries, {dropped} dropped, in {secs:.2} s ({:.0} entries/s)",
-        reports.len(),
+        "total: {} sources ({ok} ok, {not_modified} not modified, {failed} failed{skipped}); {new} new and {updated} updated entries, {dropped} dropped, in {secs:.2} s ({:.0} entries/s)",
+        reports.len() + held_elsewhere.len(),
         (new + updated) as f64 / secs
     );
     out

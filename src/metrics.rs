@@ -219,6 +219,9 @@ struct ScrapeGauges {
     sources: Option<Vec<(String, i64)>>,
     scheduler_lag: Option<f64>,
     ungrouped: Option<i64>,
+    /// Live leases: held by a live poller, or orphaned (their holder is
+    /// gone and the next claim takes them).
+    leased: Option<(i64, i64)>,
 }
 
 impl ScrapeGauges {
@@ -241,7 +244,15 @@ impl ScrapeGauges {
             sqlx::query_as("SELECT count(*) FROM ungrouped")
                 .fetch_one(pool)
                 .await;
+        let leased: Result<(i64, i64), sqlx::Error> = sqlx::query_as(&format!(
+            "SELECT count(*) FILTER (WHERE NOT {takeable}), count(*) FILTER (WHERE {takeable})
+             FROM sources s WHERE s.lease_until > now()",
+            takeable = crate::db::lease_holders::takeable("s")
+        ))
+        .fetch_one(pool)
+        .await;
         ScrapeGauges {
+            leased: leased.ok(),
             ungrouped: ungrouped.ok().map(|(n,)| n),
             pool_idle: idle,
             pool_in_use: (i64::from(pool.size()) - idle).max(0),
@@ -280,6 +291,21 @@ impl Collector for ScrapeGauges {
                 "Sources by health",
                 None,
                 sources.metric_type(),
+            )?)?;
+        }
+        if let Some((held, orphaned)) = self.leased {
+            let leased: Family<StateLabel, Gauge> = Family::default();
+            leased
+                .get_or_create(&StateLabel { state: "held" })
+                .set(held);
+            leased
+                .get_or_create(&StateLabel { state: "orphaned" })
+                .set(orphaned);
+            leased.encode(encoder.encode_descriptor(
+                "sources_leased",
+                "Sources a poller holds now; orphaned: their holder is gone, the next claim takes them",
+                None,
+                leased.metric_type(),
             )?)?;
         }
         if let Some(n) = self.ungrouped {

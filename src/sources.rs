@@ -47,6 +47,8 @@ pub struct Source {
     pub last_error: Option<String>,
     pub consecutive_failures: i32,
     pub next_poll_at: DateTime<Utc>,
+    /// When a poller's lease on the source ends, while one holds it.
+    pub leased_until: Option<DateTime<Utc>>,
     pub entry_count: i64,
 }
 
@@ -70,6 +72,7 @@ const SELECT_SOURCE: &str = "SELECT s.id, s.url, coalesce(s.title, s.feed_title)
         s.interval_seconds, s.origin, s.enabled, s.disabled_reason, s.guid_is_unreliable,
         s.etag, s.last_modified, s.last_polled_at, s.last_status, s.last_error,
         s.consecutive_failures, s.next_poll_at,
+        CASE WHEN s.lease_until > now() THEN s.lease_until END AS leased_until,
         (SELECT count(*) FROM entries e WHERE e.source_id = s.id) AS entry_count
     FROM sources s";
 
@@ -206,7 +209,7 @@ pub async fn fetch_log(pool: &PgPool, id: i64) -> Result<Vec<FetchRecord>, Sourc
 
 /// Stops polling a source, saying why (shown in the API).
 pub async fn disable(pool: &PgPool, id: i64, reason: &str) -> Result<(), SourceError> {
-    sqlx::query("UPDATE sources SET enabled = FALSE, disabled_reason = $2, lease_until = NULL WHERE id = $1")
+    sqlx::query("UPDATE sources SET enabled = FALSE, disabled_reason = $2, lease_until = NULL, lease_holder = NULL WHERE id = $1")
         .bind(id)
         .bind(reason)
         .execute(pool)

@@ -14,7 +14,7 @@ use crate::api::{self, AppState};
 use crate::config::Config;
 use crate::cursor::CursorKey;
 use crate::ingest::Ingestor;
-use crate::poller::Poller;
+use crate::poller::{Holder, Poller};
 use crate::publish::response_cache::{ResponseCache, follow_changes};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -143,10 +143,16 @@ impl Application {
                 stop_rx.clone(),
             ))
         });
-        let poller = (role != Role::Web).then(|| {
-            let poller = Poller::new(ingestor, &config.poller);
-            tokio::spawn(poller.run(stop_rx, config.server.shutdown_timeout))
-        });
+        let poller = match role {
+            Role::Web => None,
+            Role::All | Role::Poller => {
+                let holder = Holder::register(&pool).await?;
+                let poller = Poller::new(ingestor, &config.poller).with_holder(holder);
+                Some(tokio::spawn(
+                    poller.run(stop_rx, config.server.shutdown_timeout),
+                ))
+            }
+        };
 
         Ok(Application {
             address,

@@ -57,6 +57,9 @@ pub struct SourceBody {
     pub last_error: Option<String>,
     pub consecutive_failures: i32,
     pub next_poll_at: DateTime<Utc>,
+    /// While a poller is fetching the source: when its lease ends (another
+    /// poller takes the source over then, or at once if the holder dies).
+    pub leased_until: Option<DateTime<Utc>>,
     pub entry_count: i64,
 }
 
@@ -74,6 +77,7 @@ impl From<Source> for SourceBody {
             last_error: s.last_error,
             consecutive_failures: s.consecutive_failures,
             next_poll_at: s.next_poll_at,
+            leased_until: s.leased_until,
             entry_count: s.entry_count,
         }
     }

@@ -3,6 +3,7 @@
 
 pub mod changes;
 pub mod embedded;
+pub mod lease_holders;
 
 use std::time::Duration;
 

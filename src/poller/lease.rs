@@ -1,12 +1,23 @@
 //! Leases: a due source is claimed with `FOR UPDATE SKIP LOCKED` and a lease
-//! expiry, so no two pollers fetch it at once, and a dead poller's sources
-//! return to the pool when their leases run out.
+//! expiry, so no two pollers fetch it at once. A lease names its holder
+//! (`holder`): a dead poller's sources are taken over at once, those of a
+//! live one when their leases run out.
 
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
 use super::Selection;
+use super::holder;
+
+/// A selected source another live poller holds, and until when.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct HeldElsewhere {
+    pub id: i64,
+    pub url: String,
+    pub lease_until: DateTime<Utc>,
+}
 
 /// What the poller knows about a source when it claims it.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -33,28 +44,51 @@ const RETURNING: &str =
     s.interval_seconds, s.adaptive_interval_seconds, s.feed_min_interval_seconds, s.skip_hours, s.skip_days,
     s.consecutive_failures, s.guid_is_unreliable, s.moved_to, s.moved_count";
 
+/// Claims up to `limit` selected sources, stamping the leases with
+/// `holder` (see `holder`; `None` leases are respected until they expire).
 pub async fn claim(
     pool: &PgPool,
     selection: Selection,
     limit: i64,
     lease: Duration,
+    holder: Option<i32>,
 ) -> Result<Vec<PollTarget>, sqlx::Error> {
     let sql = format!(
-        "UPDATE sources s SET lease_until = now() + make_interval(secs => $2)
+        "UPDATE sources s SET lease_until = now() + make_interval(secs => $2), lease_holder = $4
          WHERE s.id IN (
             SELECT id FROM sources
             WHERE enabled AND ($3 OR next_poll_at <= now())
-              AND (lease_until IS NULL OR lease_until < now())
+              AND {takeable}
             ORDER BY next_poll_at, id LIMIT $1
             FOR UPDATE SKIP LOCKED)
-         {RETURNING}"
+         {RETURNING}",
+        takeable = holder::takeable("sources")
     );
     sqlx::query_as::<_, PollTarget>(&sql)
         .bind(limit)
         .bind(lease.as_secs_f64())
         .bind(selection == Selection::AllEnabled)
+        .bind(holder)
         .fetch_all(pool)
         .await
+}
+
+/// The selected sources that a claim left to others: leased, until when.
+pub async fn held_elsewhere(
+    pool: &PgPool,
+    selection: Selection,
+    claimed: &[i64],
+) -> Result<Vec<HeldElsewhere>, sqlx::Error> {
+    sqlx::query_as::<_, HeldElsewhere>(
+        "SELECT id, url, lease_until FROM sources
+         WHERE enabled AND ($1 OR next_poll_at <= now())
+           AND lease_until >= now() AND NOT (id = ANY($2))
+         ORDER BY id",
+    )
+    .bind(selection == Selection::AllEnabled)
+    .bind(claimed)
+    .fetch_all(pool)
+    .await
 }
 
 /// Claims one source regardless of its schedule; `None` when it does not
@@ -65,12 +99,12 @@ pub async fn claim_one(
     lease: Duration,
 ) -> Result<Option<PollTarget>, sqlx::Error> {
     let sql = format!(
-        "UPDATE sources s SET lease_until = now() + make_interval(secs => $2)
+        "UPDATE sources s SET lease_until = now() + make_interval(secs => $2), lease_holder = NULL
          WHERE s.id = (
-            SELECT id FROM sources WHERE id = $1 AND enabled
-              AND (lease_until IS NULL OR lease_until < now())
+            SELECT id FROM sources WHERE id = $1 AND enabled AND {takeable}
             FOR UPDATE SKIP LOCKED)
-         {RETURNING}"
+         {RETURNING}",
+        takeable = holder::takeable("sources")
     );
     sqlx::query_as::<_, PollTarget>(&sql)
         .bind(source_id)
@@ -81,7 +115,7 @@ pub async fn claim_one(
 
 /// Gives sources back before their leases expire (a poller shutting down).
 pub async fn release(pool: &PgPool, ids: &[i64]) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE sources SET lease_until = NULL WHERE id = ANY($1)")
+    sqlx::query("UPDATE sources SET lease_until = NULL, lease_holder = NULL WHERE id = ANY($1)")
         .bind(ids)
         .execute(pool)
         .await?;

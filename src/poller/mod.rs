@@ -3,6 +3,7 @@
 //! limit, and loops until told to stop.
 
 pub mod decide;
+pub mod holder;
 pub mod lease;
 pub mod limits;
 mod one;
@@ -20,7 +21,8 @@ use crate::config::PollerConfig;
 use crate::ingest::Ingestor;
 use crate::stories::group;
 pub use decide::REDIRECT_GRACE_POLLS;
-pub use lease::PollTarget;
+pub use holder::Holder;
+pub use lease::{HeldElsewhere, PollTarget};
 use limits::HostLimits;
 pub use report::{PollOutcome, PollReport};
 
@@ -48,6 +50,16 @@ pub struct Poller {
     limits: Arc<HostLimits>,
     /// Groupings run at once (`GROUPINGS_PER_CORE`).
     grouping: Arc<Semaphore>,
+    /// Stamps this process's leases, so that they are taken over at once
+    /// if it dies (`None`: respected until they expire).
+    holder: Option<Holder>,
+}
+
+/// What one pass over the selected sources did: a report per source it
+/// polled, and the sources it left to another live poller.
+pub struct PollPass {
+    pub reports: Vec<PollReport>,
+    pub held_elsewhere: Vec<HeldElsewhere>,
 }
 
 impl Poller {
@@ -62,15 +74,33 @@ impl Poller {
             grouping: Arc::new(Semaphore::new(
                 GROUPINGS_PER_CORE * std::thread::available_parallelism().map_or(2, |n| n.get()),
             )),
+            holder: None,
         }
     }
 
-    /// Claims and polls every selected source once; returns one report each.
-    pub async fn poll_once(&self, selection: Selection) -> Result<Vec<PollReport>, sqlx::Error> {
+    /// Stamps the leases this poller claims with `holder`.
+    pub fn with_holder(mut self, holder: Holder) -> Poller {
+        self.holder = Some(holder);
+        self
+    }
+
+    fn holder_id(&self) -> Option<i32> {
+        self.holder.as_ref().map(Holder::id)
+    }
+
+    /// Claims and polls every selected source once: a report for each, and
+    /// the ones another live poller holds.
+    pub async fn poll_once(&self, selection: Selection) -> Result<PollPass, sqlx::Error> {
         self.sweep().await;
         let lease = self.lease_duration();
-        let targets = lease::claim(self.ingestor.pool(), selection, i64::MAX, lease).await?;
-        Ok(self.poll_targets(targets).await)
+        let pool = self.ingestor.pool();
+        let targets = lease::claim(pool, selection, i64::MAX, lease, self.holder_id()).await?;
+        let claimed: Vec<i64> = targets.iter().map(|t| t.id).collect();
+        let held_elsewhere = lease::held_elsewhere(pool, selection, &claimed).await?;
+        Ok(PollPass {
+            reports: self.poll_targets(targets).await,
+            held_elsewhere,
+        })
     }
 
     /// Polls one source now, whatever its schedule (API "refresh").
@@ -127,6 +157,7 @@ impl Poller {
                     Selection::Due,
                     free as i64,
                     this.lease_duration(),
+                    this.holder_id(),
                 )
                 .await
                 {

@@ -64,19 +64,19 @@ pub async fn finish_poll(
     let source_sql = match update {
         SourceUpdate::Written { .. } => {
             "source AS (UPDATE sources SET last_polled_at = $11, last_status = $12, last_error = NULL,
-                consecutive_failures = 0, next_poll_at = $13, lease_until = NULL,
+                consecutive_failures = 0, next_poll_at = $13, lease_until = NULL, lease_holder = NULL,
                 adaptive_interval_seconds = $14, feed_min_interval_seconds = $15, skip_hours = $16,
                 skip_days = $17
              WHERE id = $1 RETURNING id),"
         }
         SourceUpdate::NotModified { .. } => {
             "source AS (UPDATE sources SET last_polled_at = $11, last_status = $12, last_error = NULL,
-                consecutive_failures = 0, next_poll_at = $13, lease_until = NULL
+                consecutive_failures = 0, next_poll_at = $13, lease_until = NULL, lease_holder = NULL
              WHERE id = $1 RETURNING id),"
         }
         SourceUpdate::Failed { .. } => {
             "source AS (UPDATE sources SET last_polled_at = $11, last_status = $12, last_error = $14,
-                consecutive_failures = consecutive_failures + 1, next_poll_at = $13, lease_until = NULL
+                consecutive_failures = consecutive_failures + 1, next_poll_at = $13, lease_until = NULL, lease_holder = NULL
              WHERE id = $1 RETURNING id),"
         }
     };

@@ -230,9 +230,11 @@ async fn sources_report_health_and_writes_need_the_token() {
         "last_error",
         "consecutive_failures",
         "next_poll_at",
+        "leased_until",
     ] {
         assert!(items[0].get(field).is_some(), "missing {field}");
     }
+    assert!(items[0]["leased_until"].is_null(), "no poll in flight");
 
     let url = format!("{}/api/v1/sources", app.address);
     let body = serde_json::json!({ "url": "https://news.example/rss", "title": "Báo Mới", "tags": ["vi"] });
@@ -724,17 +726,12 @@ print(json.dumps([f"{list(e.absolute_path)}: {e.message}" for e in v.iter_errors
         let body = response.bytes().await.unwrap();
         let file = dir.join(format!("body-{i}.json"));
         std::fs::write(&file, &body).unwrap();
-        let out = std::process::Command::new("python3")
-            .args(["-c", script])
-            .arg(dir.join("openapi.json"))
-            .args([path, method, &status])
-            .arg(&file)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+        let out = crate::support::run_ok(
+            std::process::Command::new("python3")
+                .args(["-c", script])
+                .arg(dir.join("openapi.json"))
+                .args([path, method, &status])
+                .arg(&file),
         );
         let errors: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(

@@ -4,14 +4,14 @@ use std::process::Command;
 
 use crate::support::{FeedServer, Route, TestDb, data};
 
-fn tributary() -> Command {
+pub(crate) fn tributary() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_tributary"));
     cmd.env_remove("DATABASE_URL").env("RUST_LOG", "warn");
     cmd
 }
 
 /// A config file in a directory of its own, removed when dropped.
-struct TempConfig(std::path::PathBuf);
+pub(crate) struct TempConfig(std::path::PathBuf);
 
 impl std::ops::Deref for TempConfig {
     type Target = std::path::Path;
@@ -34,7 +34,7 @@ impl Drop for TempConfig {
     }
 }
 
-fn write_config(text: &str) -> TempConfig {
+pub(crate) fn write_config(text: &str) -> TempConfig {
     let dir = crate::support::temp_dir("cli");
     let path = dir.join("tributary.toml");
     std::fs::write(&path, text).unwrap();
@@ -68,15 +68,7 @@ fn check_config_reports_unknown_keys_and_bad_durations() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("soon"));
 
     let shipped = concat!(env!("CARGO_MANIFEST_DIR"), "/config/tributary.toml");
-    let out = tributary()
-        .args(["--config", shipped, "check-config"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = crate::support::run_ok(tributary().args(["--config", shipped, "check-config"]));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         text.contains("saigon-daily.rss") && text.contains("config OK"),

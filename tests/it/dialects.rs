@@ -187,7 +187,8 @@ async fn a_document_of_which_nothing_is_stored_is_a_failed_poll_with_its_reason(
         }
         other => panic!("expected a fetch, got {other:?}"),
     }
-    let summary = tributary::commands::poll_summary(&reports, std::time::Duration::from_secs(1));
+    let summary =
+        tributary::commands::poll_summary(&reports, &[], std::time::Duration::from_secs(1));
     assert!(
         summary.contains(
             "2 new, 0 updated, 0 unchanged, 2 new stories, 2 dropped (1 empty, 1 duplicate)"

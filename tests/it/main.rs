@@ -15,6 +15,7 @@ mod dialects;
 mod feeds;
 mod fuzz;
 mod ingest;
+mod leases;
 mod lifecycle;
 mod peer;
 mod poller;

@@ -20,6 +20,7 @@ async fn poll_due(db: &TestDb, config: &tributary::config::Config) -> usize {
         .poll_once(Selection::Due)
         .await
         .unwrap()
+        .reports
         .len()
 }
 

@@ -331,7 +331,8 @@ pub async fn poll_all(pool: &PgPool, config: &Config) -> Vec<PollReport> {
     let mut reports = Poller::new(ingestor, &config.poller)
         .poll_once(Selection::AllEnabled)
         .await
-        .expect("poll");
+        .expect("poll")
+        .reports;
     reports.sort_by_key(|r| r.source_id);
     reports
 }
@@ -379,4 +380,15 @@ pub fn sources_toml(urls: &[String]) -> String {
     urls.iter()
         .map(|u| format!("[[sources]]\nurl = \"{u}\"\n"))
         .collect()
+}
+
+/// Runs `cmd` to the end and asserts it succeeded, showing its stderr if not.
+pub fn run_ok(cmd: &mut std::process::Command) -> std::process::Output {
+    let out = cmd.output().expect("command runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
 }
