@@ -4,12 +4,12 @@
 use std::fmt::Write as _;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 
 use crate::config::Config;
-use crate::db::Database;
+use crate::db::{Database, DbError};
 use crate::domain::Subscription;
 use crate::ingest::Ingestor;
 use crate::poller::{HeldElsewhere, Holder, PollOutcome, PollReport, Poller, Selection};
@@ -44,9 +44,31 @@ async fn open(config: &Config, sync_sources: bool) -> Result<Database> {
     Ok(db)
 }
 
+/// How long `serve` waits for a database that does not answer yet: a
+/// container started before PostgreSQL, or while it restarts. The one-shot
+/// commands fail at once instead (an operator is watching).
+const START_WAIT: Duration = Duration::from_secs(60);
+
+async fn open_when_reachable(config: &Config) -> Result<Database> {
+    let started = Instant::now();
+    loop {
+        match open(config, true).await {
+            Err(e)
+                if config.database.url.is_some()
+                    && started.elapsed() < START_WAIT
+                    && matches!(e.downcast_ref(), Some(DbError::Unreachable { .. })) =>
+            {
+                tracing::warn!(error = %format!("{e:#}"), "the database does not answer yet; retrying");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+            other => return other,
+        }
+    }
+}
+
 pub async fn serve(config: Config, role: Role) -> Result<()> {
     let config = Arc::new(config);
-    let db = open(&config, true).await?;
+    let db = open_when_reachable(&config).await?;
     let app = match Application::start(config.clone(), db.pool.clone(), role).await {
         Ok(app) => app,
         Err(e) => {
@@ -137,7 +159,7 @@ async fn poll_with(config: &Config, db: &Database, all: bool) -> Result<String> 
 pub fn poll_summary(
     reports: &[PollReport],
     held_elsewhere: &[HeldElsewhere],
-    elapsed: std::time::Duration,
+    elapsed: Duration,
 ) -> String {
     let mut out = String::new();
     let (mut ok, mut not_modified, mut failed) = (0, 0, 0);
@@ -217,7 +239,7 @@ pub async fn healthcheck(config: Config) -> Result<()> {
     }
     let url = format!("http://{addr}/healthz");
     let client = reqwest::Client::builder()
-        .timeout(std::time::Duration::from_secs(3))
+        .timeout(Duration::from_secs(3))
         .build()
         .context("cannot set up the HTTP client")?;
     let response = client

@@ -234,10 +234,11 @@ impl ScrapeGauges {
         )
         .fetch_all(pool)
         .await;
-        let lag: Result<(f64,), sqlx::Error> = sqlx::query_as(
+        let lag: Result<(f64,), sqlx::Error> = sqlx::query_as(&format!(
             "SELECT coalesce(extract(epoch FROM now() - min(next_poll_at)), 0)::float8 FROM sources
-             WHERE enabled AND next_poll_at <= now() AND (lease_until IS NULL OR lease_until < now())",
-        )
+             WHERE enabled AND next_poll_at <= now() AND {takeable}",
+            takeable = crate::db::lease_holders::takeable("sources")
+        ))
         .fetch_one(pool)
         .await;
         let ungrouped: Result<(i64,), sqlx::Error> =

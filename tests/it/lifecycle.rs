@@ -318,3 +318,82 @@ async fn a_poller_serves_only_its_probes_and_metrics() {
     }
     app.shutdown().await;
 }
+
+/// Forwards 127.0.0.1:`port` to the test database (its unix socket, or the
+/// host and port of DATABASE_URL), from the moment it is called.
+async fn proxy_to_database(port: u16, db_url: &str) {
+    let target = url::Url::parse(db_url).unwrap();
+    let socket_dir = target
+        .query_pairs()
+        .find(|(k, _)| k == "host")
+        .map(|(_, v)| std::path::PathBuf::from(v.into_owned()));
+    let tcp_target = format!(
+        "{}:{}",
+        target.host_str().unwrap_or("127.0.0.1"),
+        target.port().unwrap_or(5432)
+    );
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut inbound, _)) = listener.accept().await {
+            let socket_dir = socket_dir.clone();
+            let tcp_target = tcp_target.clone();
+            tokio::spawn(async move {
+                let _ = match socket_dir {
+                    Some(dir) => {
+                        let mut out = tokio::net::UnixStream::connect(dir.join(".s.PGSQL.5432"))
+                            .await
+                            .unwrap();
+                        tokio::io::copy_bidirectional(&mut inbound, &mut out).await
+                    }
+                    None => {
+                        let mut out = tokio::net::TcpStream::connect(tcp_target).await.unwrap();
+                        tokio::io::copy_bidirectional(&mut inbound, &mut out).await
+                    }
+                };
+            });
+        }
+    });
+}
+
+/// `serve` started before its database answers (a container beside a
+/// PostgreSQL still starting) waits for it instead of exiting.
+#[tokio::test(flavor = "multi_thread")]
+async fn serve_waits_for_a_database_that_answers_late() {
+    let db = TestDb::new().await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let real = url::Url::parse(&db.url()).unwrap();
+    let mut late = url::Url::parse(&format!("postgres://127.0.0.1:{port}{}", real.path())).unwrap();
+    late.set_username(real.username()).unwrap();
+    late.set_password(real.password()).unwrap();
+    let dir = temp_dir("late-db");
+    let config = dir.join("tributary.toml");
+    std::fs::write(&config, "[server]\nlisten = \"127.0.0.1:0\"\n").unwrap();
+
+    // The database answers 2 s after serve starts.
+    let db_url = db.url();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        proxy_to_database(port, &db_url).await;
+    });
+    let started = Instant::now();
+    let late_url = late.to_string();
+    let mut served = tokio::task::spawn_blocking(move || serve(&config, Some(&late_url)))
+        .await
+        .unwrap();
+    assert!(
+        started.elapsed() >= Duration::from_secs(2),
+        "served before the database answered"
+    );
+    let health = reqwest::get(format!("{}/readyz", served.address))
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+    let (code, _) = terminate(&mut served.child);
+    assert_eq!(code, Some(0));
+}
