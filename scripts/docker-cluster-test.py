@@ -323,6 +323,10 @@ def cold_ingest_with_a_kill(c):
         times = [r["t"] for r in log_after if r["path"] == path]
         if times:
             pickups.append(min(times) - killed)
+    check(pickups, "no source leased at the kill was fetched again")
+    # A killed poller's session ends with it, and its holder lock with the
+    # session: its leases are taken over by the next claim, not at expiry.
+    check(max(pickups) < LEASE / 3, f"the dead poller's leases were taken over only {max(pickups):.1f} s after the kill")
     if pickups:
         FIGURES["leased_sources_picked_up_s"] = [round(min(pickups), 1), round(max(pickups), 1)]
         log(
