@@ -97,6 +97,9 @@ async fn keep(pool: PgPool, mut conn: PgConnection, id: Arc<AtomicI32>) {
             continue;
         }
         tracing::warn!("lost the lease holder's database session; taking the lock again");
+        // Closed first: if its session is in fact alive, it would keep our
+        // id locked and the lock could only be taken again under a new one.
+        drop(conn);
         conn = relock(&pool, &id).await;
     }
 }
