@@ -27,7 +27,9 @@ say() { printf '== %s (%s)\n' "$*" "$(date +%T)"; }
 
 say "build (docker compose build)"
 started=$(date +%s)
-dc build -q --force-rm tributary
+build_log=$(mktemp)
+dc build --force-rm tributary >"$build_log" 2>&1 || { tail -40 "$build_log" >&2; fail "the image does not build"; }
+rm -f "$build_log"
 echo "build: $(($(date +%s) - started)) s"
 size=$(docker image inspect -f '{{.Size}}' tributary:latest)
 echo "image tributary:latest: $((size / 1000000)) MB"
