@@ -75,13 +75,16 @@ for path in / /feeds/all.rss /feeds/all.atom /feeds/all.json /feeds/vietnam.rss 
     code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$base$path")
     [ "$code" = 200 ] || fail "GET $path answered $code"
 done
-curl -s --max-time 10 "$base/feeds/vietnam.rss" | grep -q 'Tin Việt Nam' || fail "the vietnam channel is not the configured one"
+# Read whole before matching: `curl | grep -q` fails under pipefail when
+# grep exits before curl has written everything.
+vietnam=$(curl -s --max-time 10 "$base/feeds/vietnam.rss")
+grep -q 'Tin Việt Nam' <<<"$vietnam" || fail "the vietnam channel is not the configured one"
 code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 -X DELETE "$base/api/v1/sources/999999")
 [ "$code" = 401 ] || fail "a write without the token answered $code, not 401"
 code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 -X DELETE \
     -H "Authorization: Bearer $TRIBUTARY_API_TOKEN" "$base/api/v1/sources/999999")
 [ "$code" = 404 ] || fail "a write with TRIBUTARY_API_TOKEN answered $code, not 404"
-logs=$(docker logs "$(container)" 2>&1 | head -20)
+logs=$(docker logs "$(container)" 2>&1 | sed -n 1,20p)
 echo "$logs" | python3 -c '
 import json, sys
 lines = [l for l in sys.stdin if l.strip()]

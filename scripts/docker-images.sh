@@ -87,7 +87,8 @@ rust_image() {
     if have "$tag"; then echo "$tag: present"; return; fi
     local rustup_home=${RUSTUP_HOME:-$HOME/.rustup} cargo_home=${CARGO_HOME:-$HOME/.cargo}
     local toolchain
-    toolchain=$(rustup toolchain list | awk '/\(.*default/ {print $1; exit}')
+    # awk reads to the end: an early exit could SIGPIPE rustup under pipefail.
+    toolchain=$(rustup toolchain list | awk '/\(.*default/ && !t {t = $1} END {print t}')
     toolchain=${toolchain:-stable-x86_64-unknown-linux-gnu}
     say "rust image from $toolchain"
     mkdir -p "$ctx/rustup/toolchains" "$ctx/cargo/bin"
