@@ -91,6 +91,19 @@ async fn a_killed_pollers_sources_are_polled_at_once_by_the_next_run() {
         leased, 6,
         "the dead poller's leases are still in force by time"
     );
+    // PostgreSQL ends the dead process's session (and its holder lock) as
+    // soon as it sees the connection closed: milliseconds.
+    let started = Instant::now();
+    while !tributary::metrics::render(&db.pool)
+        .await
+        .contains("tributary_sources_leased{state=\"orphaned\"} 6")
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the dead holder's lock outlived it"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 
     for p in &paths {
         server.route(p, slow(Duration::ZERO));
@@ -133,6 +146,25 @@ async fn a_live_pollers_sources_are_left_to_it_and_counted_as_skipped() {
     let config = config_for(&server, &all);
     let mut poller = poller_process(&config, &db);
     wait_until_requested(&server, &all).await;
+    // The quick ones done and recorded: a poll still being recorded holds
+    // its lease, and would rightly be reported as skipped too.
+    let started = Instant::now();
+    loop {
+        let (done,): (i64,) = sqlx::query_as(
+            "SELECT count(*) FROM sources WHERE url LIKE '%/quick-%' AND lease_until IS NULL AND last_polled_at IS NOT NULL",
+        )
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+        if done == 2 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the quick polls never finished"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 
     let summary = poll_once_all(&config, &db);
     let total = total_line(&summary);
