@@ -265,19 +265,12 @@ impl ScrapeGauges {
 
 impl Collector for ScrapeGauges {
     fn encode(&self, mut encoder: DescriptorEncoder<'_>) -> Result<(), std::fmt::Error> {
-        let connections: Family<StateLabel, Gauge> = Family::default();
-        connections
-            .get_or_create(&StateLabel { state: "idle" })
-            .set(self.pool_idle);
-        connections
-            .get_or_create(&StateLabel { state: "in_use" })
-            .set(self.pool_in_use);
-        connections.encode(encoder.encode_descriptor(
+        encode_by_state(
+            &mut encoder,
             "db_pool_connections",
             "Database pool connections by state",
-            None,
-            connections.metric_type(),
-        )?)?;
+            &[("idle", self.pool_idle), ("in_use", self.pool_in_use)],
+        )?;
         if let Some(rows) = &self.sources {
             let sources: Family<HealthLabel, Gauge> = Family::default();
             for (health, n) in rows {
@@ -295,19 +288,12 @@ impl Collector for ScrapeGauges {
             )?)?;
         }
         if let Some((held, orphaned)) = self.leased {
-            let leased: Family<StateLabel, Gauge> = Family::default();
-            leased
-                .get_or_create(&StateLabel { state: "held" })
-                .set(held);
-            leased
-                .get_or_create(&StateLabel { state: "orphaned" })
-                .set(orphaned);
-            leased.encode(encoder.encode_descriptor(
+            encode_by_state(
+                &mut encoder,
                 "sources_leased",
                 "Sources a poller holds now; orphaned: their holder is gone, the next claim takes them",
-                None,
-                leased.metric_type(),
-            )?)?;
+                &[("held", held), ("orphaned", orphaned)],
+            )?;
         }
         if let Some(n) = self.ungrouped {
             let gauge = ConstGauge::new(n);
@@ -329,6 +315,20 @@ impl Collector for ScrapeGauges {
         }
         Ok(())
     }
+}
+
+/// One gauge family labelled by `state`.
+fn encode_by_state(
+    encoder: &mut DescriptorEncoder<'_>,
+    name: &str,
+    help: &str,
+    values: &[(&'static str, i64)],
+) -> Result<(), std::fmt::Error> {
+    let family: Family<StateLabel, Gauge> = Family::default();
+    for (state, value) in values {
+        family.get_or_create(&StateLabel { state }).set(*value);
+    }
+    family.encode(encoder.encode_descriptor(name, help, None, family.metric_type())?)
 }
 
 /// The whole exposition, with the gauges read from the database now.
