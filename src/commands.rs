@@ -143,6 +143,7 @@ async fn poll_with(config: &Config, db: &Database, all: bool) -> Result<String> 
         .context("cannot claim sources to poll")?;
     pass.reports.sort_by_key(|r| r.source_id);
     let summary = poll_summary(&pass.reports, &pass.held_elsewhere, started.elapsed());
+    announce_and_deliver(config, db).await;
     crate::retention::housekeeping(
         &db.pool,
         config.retention.max_age_days,
@@ -151,6 +152,49 @@ async fn poll_with(config: &Config, db: &Database, all: bool) -> Result<String> 
     )
     .await;
     Ok(summary)
+}
+
+/// What the run's new stories owe webhooks and hub subscribers, queued and
+/// sent (a minute at most; what fails waits for the next run or `serve`).
+async fn announce_and_deliver(config: &Config, db: &Database) {
+    let config = Arc::new(config.clone());
+    if let Err(e) = crate::outbox::endpoints::sync_config(&db.pool, &config).await {
+        tracing::warn!(error = %e, "cannot sync webhooks; deliveries wait for the next run");
+        return;
+    }
+    let cursor_key = match crate::cursor::CursorKey::load_or_create(&db.pool).await {
+        Ok(k) => k,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot read the cursor key; deliveries wait for the next run");
+            return;
+        }
+    };
+    let queued = Arc::new(tokio::sync::Notify::new());
+    let announcer = crate::announce::Announcer::new(
+        db.pool.clone(),
+        config.clone(),
+        cursor_key,
+        queued.clone(),
+    );
+    loop {
+        match announcer.pass().await {
+            Ok(Some(_)) => continue,
+            Ok(None) => break,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot announce new stories; the next run will");
+                return;
+            }
+        }
+    }
+    match crate::outbox::deliverer::Deliverer::new(db.pool.clone(), &config, queued) {
+        Ok(d) => {
+            let n = d.drain(Duration::from_secs(60)).await;
+            if n > 0 {
+                tracing::info!(deliveries = n, "webhook and hub deliveries sent");
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "cannot set up the delivery client"),
+    }
 }
 
 /// One line per source and a total, as `tributary poll --once` prints them;
@@ -462,6 +506,24 @@ pub fn describe_config(c: &Config) -> String {
             extra.push(format!("interval {}", humantime::format_duration(i)));
         }
         let _ = writeln!(out, "  {} {}", s.url, extra.join(", "));
+    }
+    let _ = writeln!(
+        out,
+        "[websub] subscribe to sources' hubs: {}, our feeds' hub: {}, lease {}",
+        if c.websub.subscribe { "yes" } else { "no" },
+        match &c.websub.hub {
+            crate::config::HubSetting::None => "none".to_owned(),
+            crate::config::HubSetting::Builtin => "built in (POST /websub/hub)".to_owned(),
+            crate::config::HubSetting::External(u) => u.to_string(),
+        },
+        humantime::format_duration(c.websub.lease)
+    );
+    for w in &c.webhooks {
+        let _ = writeln!(
+            out,
+            "webhook {} for channel {} (signed with {})",
+            w.url, w.channel, w.secret_env
+        );
     }
     let _ = writeln!(out, "channels: all (every source)");
     for ch in &c.channels {

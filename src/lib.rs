@@ -16,9 +16,12 @@
 //! - [`poller`]: leases, limits and the polling loop.
 //! - [`entries`]: reading entries and stories back, with keyset pagination.
 //! - [`publish`]: RSS 2.0, Atom 1.0 and JSON Feed 1.1 renderers.
+//! - [`announce`], [`outbox`], [`websub`]: real time: new stories queued
+//!   for webhooks and hub subscribers, delivered signed and retried.
 //! - [`api`]: HTTP handlers; [`web`]: the river page people read in a
 //!   browser; [`startup`] wires the application together.
 
+pub mod announce;
 pub mod api;
 pub mod commands;
 pub mod config;
@@ -30,14 +33,17 @@ pub mod ingest;
 pub mod metrics;
 pub mod netguard;
 pub mod opml;
+pub mod outbox;
 pub mod poller;
 pub mod publish;
 pub mod retention;
 pub mod schedule;
 pub mod search_document;
+pub mod signature;
 pub mod sources;
 pub mod startup;
 pub mod stories;
 pub mod telemetry;
 pub mod text;
 pub mod web;
+pub mod websub;

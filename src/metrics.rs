@@ -64,6 +64,15 @@ struct Metrics {
     stories_created: Counter,
     http_requests: Family<RouteStatusLabel, Counter>,
     http_seconds: Family<RouteLabel, Histogram, fn() -> Histogram>,
+    deliveries: Family<DeliveryLabel, Counter>,
+    websub_pushes: Family<OutcomeLabel, Counter>,
+    websub_missed: Counter,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct DeliveryLabel {
+    kind: &'static str,
+    outcome: &'static str,
 }
 
 static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
@@ -78,7 +87,25 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
         stories_created: Counter::default(),
         http_requests: Family::default(),
         http_seconds: Family::new_with_constructor(duration_histogram),
+        deliveries: Family::default(),
+        websub_pushes: Family::default(),
+        websub_missed: Counter::default(),
     };
+    registry.register(
+        "deliveries",
+        "Outbox delivery attempts by endpoint kind and outcome",
+        m.deliveries.clone(),
+    );
+    registry.register(
+        "websub_pushes",
+        "Content distributions received from hubs, by outcome",
+        m.websub_pushes.clone(),
+    );
+    registry.register(
+        "websub_missed_by_push",
+        "Polls of sources with a live WebSub subscription that found new entries the hub had not pushed",
+        m.websub_missed.clone(),
+    );
     registry.register("polls", "Polls by outcome", m.polls.clone());
     registry.register(
         "poll_duration_seconds",
@@ -184,6 +211,30 @@ pub fn record_dropped(reason: &'static str, n: u64) {
         .inc_by(n);
 }
 
+pub fn record_delivery(kind: &'static str, delivered: bool) {
+    METRICS
+        .deliveries
+        .get_or_create(&DeliveryLabel {
+            kind,
+            outcome: if delivered { "delivered" } else { "failed" },
+        })
+        .inc();
+}
+
+/// A content distribution from a hub: `stored`, `unsigned`, `bad_signature`,
+/// `unknown_subscription`, `fetched` (a thin ping), `failed`.
+pub fn record_push(outcome: &'static str) {
+    METRICS
+        .websub_pushes
+        .get_or_create(&OutcomeLabel { outcome })
+        .inc();
+}
+
+/// A poll found what a live subscription's hub had not pushed.
+pub fn record_missed_by_push() {
+    METRICS.websub_missed.inc();
+}
+
 pub fn record_request(route: &str, status: u16, elapsed: Duration) {
     let m = &*METRICS;
     m.http_requests
@@ -205,6 +256,12 @@ struct StateLabel {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct EndpointLabel {
+    kind: String,
+    state: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct HealthLabel {
     health: String,
 }
@@ -222,6 +279,10 @@ struct ScrapeGauges {
     /// Live leases: held by a live poller, or orphaned (their holder is
     /// gone and the next claim takes them).
     leased: Option<(i64, i64)>,
+    /// Delivery endpoints by kind and state.
+    endpoints: Option<Vec<(String, String, i64)>>,
+    /// Deliveries waiting in the outbox.
+    pending_deliveries: Option<i64>,
 }
 
 impl ScrapeGauges {
@@ -252,7 +313,13 @@ impl ScrapeGauges {
         ))
         .fetch_one(pool)
         .await;
+        let pending: Result<(i64,), sqlx::Error> =
+            sqlx::query_as("SELECT count(*) FROM deliveries")
+                .fetch_one(pool)
+                .await;
         ScrapeGauges {
+            endpoints: crate::outbox::endpoints::counts(pool).await.ok(),
+            pending_deliveries: pending.ok().map(|(n,)| n),
             leased: leased.ok(),
             ungrouped: ungrouped.ok().map(|(n,)| n),
             pool_idle: idle,
@@ -294,6 +361,32 @@ impl Collector for ScrapeGauges {
                 "Sources a poller holds now; orphaned: their holder is gone, the next claim takes them",
                 &[("held", held), ("orphaned", orphaned)],
             )?;
+        }
+        if let Some(rows) = &self.endpoints {
+            let family: Family<EndpointLabel, Gauge> = Family::default();
+            for (kind, state, n) in rows {
+                family
+                    .get_or_create(&EndpointLabel {
+                        kind: kind.clone(),
+                        state: state.clone(),
+                    })
+                    .set(*n);
+            }
+            family.encode(encoder.encode_descriptor(
+                "delivery_endpoints",
+                "Webhooks, hub subscribers and hubs we deliver to, by state (failing: 3 or more failures in a row)",
+                None,
+                family.metric_type(),
+            )?)?;
+        }
+        if let Some(n) = self.pending_deliveries {
+            let gauge = ConstGauge::new(n);
+            gauge.encode(encoder.encode_descriptor(
+                "deliveries_pending",
+                "Deliveries waiting in the outbox",
+                None,
+                gauge.metric_type(),
+            )?)?;
         }
         if let Some(n) = self.ungrouped {
             let gauge = ConstGauge::new(n);

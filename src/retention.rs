@@ -143,6 +143,30 @@ pub async fn housekeeping(
     if let Err(e) = prune_grouping_log(pool, now).await {
         tracing::warn!(error = %e, "pruning the grouping log failed; retrying later");
     }
+    if let Err(e) = prune_realtime(pool, now).await {
+        tracing::warn!(error = %e, "pruning announcements and lapsed subscriptions failed; retrying later");
+    }
+}
+
+/// How long the log of new stories is kept: an announcer that was down
+/// longer than this misses what came meanwhile.
+pub const ANNOUNCEMENTS_KEEP: chrono::Duration = chrono::Duration::days(7);
+
+/// The announcement log's old lines, hub subscriptions whose lease ran out,
+/// bodies no delivery carries.
+pub async fn prune_realtime(pool: &PgPool, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM story_announcements WHERE at < $1")
+        .bind(now - ANNOUNCEMENTS_KEEP)
+        .execute(pool)
+        .await?;
+    let lapsed = crate::websub::hub::expire(pool).await?;
+    if lapsed > 0 {
+        tracing::info!(
+            subscriptions = lapsed,
+            "hub: subscriptions whose lease ran out removed"
+        );
+    }
+    crate::outbox::drop_unused_payloads(pool).await
 }
 
 /// Runs [`housekeeping`] now and every ten minutes until `stop` turns true.

@@ -41,6 +41,8 @@ pub enum StartupError {
     Database(#[from] sqlx::Error),
     #[error("cannot set up the cursor key: {0}")]
     CursorKey(#[from] crate::cursor::CursorKeyError),
+    #[error("cannot set up the delivery client: {0}")]
+    Delivery(String),
 }
 
 pub struct Application {
@@ -49,6 +51,8 @@ pub struct Application {
     poller: Option<tokio::task::JoinHandle<()>>,
     listener: Option<tokio::task::JoinHandle<()>>,
     retention: Option<tokio::task::JoinHandle<()>>,
+    /// The announcer and the deliverer (polling roles).
+    realtime: Vec<tokio::task::JoinHandle<()>>,
     response_cache: Arc<ResponseCache>,
     stop: watch::Sender<bool>,
 }
@@ -71,6 +75,14 @@ impl Application {
         let cursor_key = CursorKey::load_or_create(&pool).await?;
         let listener_task = full_surface
             .then(|| tokio::spawn(follow_changes(pool.clone(), response_cache.clone())));
+        crate::outbox::endpoints::sync_config(&pool, &config).await?;
+        let hub = match (&config.websub.hub, full_surface) {
+            (crate::config::HubSetting::Builtin, true) => Some(Arc::new(
+                crate::websub::hub::Hub::new(pool.clone(), &config)
+                    .map_err(|e| StartupError::Delivery(e.to_string()))?,
+            )),
+            _ => None,
+        };
         let addr = config.server.listen;
         let listener =
             TcpListener::bind(addr).map_err(|source| StartupError::Bind { addr, source })?;
@@ -81,6 +93,7 @@ impl Application {
             poller: poller_for_api,
             response_cache: response_cache.clone(),
             cursor_key: cursor_key.clone(),
+            hub,
         });
         let http = HttpServer::new(move || {
             App::new()
@@ -143,6 +156,20 @@ impl Application {
                 stop_rx.clone(),
             ))
         });
+        let mut realtime = Vec::new();
+        if role != Role::Web {
+            let queued = Arc::new(tokio::sync::Notify::new());
+            let announcer = crate::announce::Announcer::new(
+                pool.clone(),
+                config.clone(),
+                cursor_key.clone(),
+                queued.clone(),
+            );
+            let deliverer = crate::outbox::deliverer::Deliverer::new(pool.clone(), &config, queued)
+                .map_err(|e| StartupError::Delivery(e.to_string()))?;
+            realtime.push(tokio::spawn(announcer.run(stop_rx.clone())));
+            realtime.push(tokio::spawn(deliverer.run(stop_rx.clone())));
+        }
         let poller = match role {
             Role::Web => None,
             Role::All | Role::Poller => {
@@ -160,6 +187,7 @@ impl Application {
             poller,
             listener: listener_task,
             retention,
+            realtime,
             response_cache,
             stop,
         })
@@ -183,6 +211,9 @@ impl Application {
         }
         if let Some(r) = self.retention {
             let _ = r.await;
+        }
+        for task in self.realtime {
+            let _ = task.await;
         }
         if let Some((handle, task)) = self.server {
             handle.stop(true).await;

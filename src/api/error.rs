@@ -24,6 +24,11 @@ pub enum ApiError {
     Forbidden(String),
     #[error("the database is unavailable; try again shortly")]
     Unavailable,
+    #[error("{detail}")]
+    RateLimited {
+        detail: String,
+        retry_after_secs: u64,
+    },
     #[error("an unexpected error; the server's log has its cause under request id {request_id}")]
     Internal { request_id: String },
 }
@@ -117,6 +122,7 @@ impl ResponseError for ApiError {
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -129,10 +135,17 @@ impl ResponseError for ApiError {
             _ => (None, None),
         };
         let mut res = problem_with(status, self.to_string(), parameter, request_id);
-        if status == StatusCode::SERVICE_UNAVAILABLE {
+        let retry_after = match self {
+            ApiError::Unavailable => Some(u64::from(RETRY_AFTER_SECS)),
+            ApiError::RateLimited {
+                retry_after_secs, ..
+            } => Some(*retry_after_secs),
+            _ => None,
+        };
+        if let Some(secs) = retry_after {
             res.headers_mut().insert(
                 actix_web::http::header::RETRY_AFTER,
-                actix_web::http::header::HeaderValue::from(RETRY_AFTER_SECS),
+                actix_web::http::header::HeaderValue::from(secs),
             );
         }
         res

@@ -15,7 +15,7 @@ use super::params::Params;
 use crate::entries::MAX_LIMIT;
 use crate::publish::channel::channel_page;
 use crate::publish::response_cache::{FeedKey, RenderedFeed, compress};
-use crate::publish::{FeedFormat, FeedPage};
+use crate::publish::{FeedFormat, FeedPage, PageUrls};
 
 pub async fn feed(
     req: HttpRequest,
@@ -44,44 +44,53 @@ pub async fn feed(
         limit,
         cursor: cursor.map(|c| c.encode(&state.cursor_key)),
     };
+    // WebSub discovery in the headers too (§4), for clients that read no body.
+    let hub_link = crate::websub::hub_url(&state.config).map(|hub| {
+        let topic = PageUrls::new(
+            &state.config.server.public_url,
+            name,
+            format,
+            (limit != channel.limit as i64).then_some(limit),
+            key.cursor.as_deref(),
+            None,
+        )
+        .self_url;
+        format!("<{hub}>; rel=\"hub\", <{topic}>; rel=\"self\"")
+    });
+    let with_links = |mut res: HttpResponse| {
+        if let Some(v) = hub_link
+            .as_deref()
+            .and_then(|l| HeaderValue::from_str(l).ok())
+        {
+            res.headers_mut().insert(header::LINK, v);
+        }
+        res
+    };
     if let Some(cached) = state.response_cache.get(&key) {
-        return Ok(respond(&req, &cached));
+        return Ok(with_links(respond(&req, &cached)));
     }
 
     // Read the generation before the data, so a change during rendering
     // leaves this render uncached.
     let generation = state.response_cache.generation();
     let page = channel_page(&state.pool, &channel, cursor, limit).await?;
-    let base = state
-        .config
-        .server
-        .public_url
-        .as_str()
-        .trim_end_matches('/')
-        .to_owned();
-    let path_url = format!("{base}/feeds/{name}.{}", format.extension());
-    let limit_param = (limit != channel.limit as i64).then(|| format!("limit={limit}"));
-    let with_query = |parts: Vec<String>| {
-        if parts.is_empty() {
-            path_url.clone()
-        } else {
-            format!("{path_url}?{}", parts.join("&"))
-        }
-    };
-    let mut self_parts: Vec<String> = limit_param.iter().cloned().collect();
-    if let Some(c) = &key.cursor {
-        self_parts.push(format!("cursor={c}"));
-    }
+    let limit_param = (limit != channel.limit as i64).then_some(limit);
+    let next_cursor = page.next_cursor.map(|c| c.encode(&state.cursor_key));
+    let urls = PageUrls::new(
+        &state.config.server.public_url,
+        name,
+        format,
+        limit_param,
+        key.cursor.as_deref(),
+        next_cursor.as_deref(),
+    );
     let feed_page = FeedPage {
         channel,
         public_url: state.config.server.public_url.clone(),
-        self_url: with_query(self_parts),
-        first_url: with_query(limit_param.iter().cloned().collect()),
-        next_url: page.next_cursor.map(|c| {
-            let mut parts: Vec<String> = limit_param.iter().cloned().collect();
-            parts.push(format!("cursor={}", c.encode(&state.cursor_key)));
-            with_query(parts)
-        }),
+        self_url: urls.self_url,
+        first_url: urls.first_url,
+        next_url: urls.next_url,
+        hub_url: crate::websub::hub_url(&state.config),
         items: page.items,
     };
     let updated = feed_page.updated();
@@ -92,7 +101,7 @@ pub async fn feed(
             .map_err(ApiError::internal)?,
     );
     state.response_cache.put(key, rendered.clone());
-    Ok(respond(&req, &rendered))
+    Ok(with_links(respond(&req, &rendered)))
 }
 
 /// Validators and compressed variants for a body, computed once.

@@ -11,6 +11,7 @@ pub mod openapi;
 pub mod params;
 pub mod responses;
 pub mod sources;
+pub mod websub;
 
 use std::sync::Arc;
 
@@ -29,6 +30,8 @@ pub struct AppState {
     pub response_cache: Arc<crate::publish::response_cache::ResponseCache>,
     /// Signs and checks pagination cursors.
     pub cursor_key: crate::cursor::CursorKey,
+    /// The built-in WebSub hub, when `[websub] hub = "builtin"`.
+    pub hub: Option<Arc<crate::websub::hub::Hub>>,
 }
 
 /// Liveness, readiness and metrics: what every role serves.
@@ -61,6 +64,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::get().to(sources::fetches),
         )
         .route("/api/v1/channels", web::get().to(channels::list))
+        .route("/api/v1/webhooks", web::get().to(websub::webhooks))
+        .route("/api/v1/websub", web::get().to(websub::subscriptions))
+        .service(
+            web::resource("/websub/hub")
+                .app_data(web::PayloadConfig::new(websub::MAX_HUB_REQUEST_BYTES))
+                .route(web::post().to(websub::hub_request)),
+        )
         .route("/opml", web::get().to(sources::opml))
         .route("/api/openapi.json", web::get().to(openapi::openapi_json))
         .service(

@@ -5,7 +5,7 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{channels, entries, sources};
+use super::{channels, entries, sources, websub};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -13,7 +13,7 @@ use super::{channels, entries, sources};
     paths(
         entries::list, entries::one, entries::story,
         sources::list, sources::add, sources::one, sources::remove, sources::refresh, sources::fetches,
-        sources::import_opml, channels::list,
+        sources::import_opml, channels::list, websub::webhooks, websub::subscriptions,
     ),
     modifiers(&BearerAuth)
 )]
@@ -55,6 +55,8 @@ mod tests {
             "/api/v1/sources/{id}/fetches",
             "/api/v1/opml",
             "/api/v1/channels",
+            "/api/v1/webhooks",
+            "/api/v1/websub",
         ] {
             assert!(
                 paths.iter().any(|x| x.as_str() == p),

@@ -31,6 +31,47 @@ pub struct Config {
     pub retention: RetentionConfig,
     pub sources: Vec<SourceConfig>,
     pub channels: Vec<ChannelConfig>,
+    pub websub: WebSubConfig,
+    pub webhooks: Vec<WebhookConfig>,
+}
+
+#[derive(Debug, Clone)]
+pub struct WebSubConfig {
+    /// Subscribe to sources that advertise a hub (needs a reachable
+    /// `server.public_url`).
+    pub subscribe: bool,
+    /// The hub our own feeds advertise.
+    pub hub: HubSetting,
+    /// The lease asked for as a subscriber, and the longest granted as a hub.
+    pub lease: Duration,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HubSetting {
+    None,
+    /// Tributary is the hub of its own feeds (`POST /websub/hub`).
+    Builtin,
+    /// An external hub, pinged when a channel changes.
+    External(Url),
+}
+
+#[derive(Clone)]
+pub struct WebhookConfig {
+    pub url: Url,
+    pub channel: String,
+    pub secret_env: String,
+    /// The HMAC-SHA256 key, read from `secret_env`.
+    pub secret: String,
+}
+
+impl std::fmt::Debug for WebhookConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebhookConfig")
+            .field("url", &self.url.as_str())
+            .field("channel", &self.channel)
+            .field("secret_env", &self.secret_env)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -190,6 +231,8 @@ impl Config {
                 max_age_days: raw.retention.max_age_days,
             },
             sources: validate::sources(raw.sources, &base_dir).map_err(invalid)?,
+            websub: validate::websub(raw.websub).map_err(invalid)?,
+            webhooks: validate::webhooks(raw.webhooks, &raw.channels, env).map_err(invalid)?,
             channels: validate::channels(raw.channels, &base_dir).map_err(invalid)?,
         })
     }
@@ -313,6 +356,42 @@ mod tests {
         .unwrap();
         assert_eq!(c.sources[0].title.as_deref(), Some("Hải Phòng"));
         assert_eq!(c.sources[0].tags, ["vi"]);
+    }
+
+    #[test]
+    fn webhooks_need_a_known_channel_and_a_secret() {
+        let env = EnvOverrides {
+            lookup: Some(|k| (k == "HOOK_SECRET").then(|| "k3y".to_owned())),
+            ..Default::default()
+        };
+        let load = |text: &str| Config::from_toml(text, Path::new("t.toml"), &env);
+        let c = load(
+            "[[channels]]\nname = \"vn\"\n[[webhooks]]\nurl = \"https://hooks.example/a\"\nchannel = \"vn\"\nsecret_env = \"HOOK_SECRET\"\n",
+        )
+        .unwrap();
+        assert_eq!(c.webhooks[0].secret, "k3y");
+        assert!(!format!("{:?}", c.webhooks[0]).contains("k3y"));
+        for (text, says) in [
+            (
+                "[[webhooks]]\nurl = \"https://hooks.example/a\"\nchannel = \"nope\"\nsecret_env = \"HOOK_SECRET\"\n",
+                "webhooks[0].channel",
+            ),
+            (
+                "[[webhooks]]\nurl = \"https://hooks.example/a\"\n",
+                "TRIBUTARY_WEBHOOK_SECRET is not set",
+            ),
+            (
+                "[[webhooks]]\nurl = \"ftp://hooks.example/a\"\nsecret_env = \"HOOK_SECRET\"\n",
+                "webhooks[0].url",
+            ),
+            ("[websub]\nhub = \"mailto:x@y\"\n", "websub.hub"),
+        ] {
+            let err = load(text).unwrap_err().to_string();
+            assert!(err.contains(says), "{err}");
+        }
+        let c = load("[websub]\nhub = \"builtin\"\nlease = \"2d\"\n").unwrap();
+        assert_eq!(c.websub.hub, HubSetting::Builtin);
+        assert_eq!(c.websub.lease, Duration::from_secs(2 * 86400));
     }
 
     #[test]

@@ -21,6 +21,47 @@ pub(super) struct RawConfig {
     pub(super) sources: Vec<RawSource>,
     #[serde(default)]
     pub(super) channels: Vec<RawChannel>,
+    #[serde(default)]
+    pub(super) websub: RawWebSub,
+    #[serde(default)]
+    pub(super) webhooks: Vec<RawWebhook>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(super) struct RawWebSub {
+    pub(super) subscribe: bool,
+    pub(super) hub: String,
+    #[serde(deserialize_with = "duration")]
+    pub(super) lease: Duration,
+}
+
+impl Default for RawWebSub {
+    fn default() -> Self {
+        RawWebSub {
+            subscribe: false,
+            hub: String::new(),
+            lease: Duration::from_secs(10 * 24 * 3600),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawWebhook {
+    pub(super) url: String,
+    #[serde(default = "all_channel")]
+    pub(super) channel: String,
+    #[serde(default = "webhook_secret_env")]
+    pub(super) secret_env: String,
+}
+
+fn all_channel() -> String {
+    "all".into()
+}
+
+fn webhook_secret_env() -> String {
+    "TRIBUTARY_WEBHOOK_SECRET".into()
 }
 
 #[derive(Deserialize)]

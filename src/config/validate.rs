@@ -8,10 +8,10 @@ use chrono_tz::Tz;
 use regex::Regex;
 use url::Url;
 
-use super::raw::{RawChannel, RawPoller, RawServer, RawSource};
+use super::raw::{RawChannel, RawPoller, RawServer, RawSource, RawWebSub, RawWebhook};
 use super::{
-    ChannelConfig, DEFAULT_CHANNEL_LIMIT, EnvOverrides, MAX_CHANNEL_LIMIT, PollerConfig,
-    ServerConfig, SourceConfig,
+    ChannelConfig, DEFAULT_CHANNEL_LIMIT, EnvOverrides, HubSetting, MAX_CHANNEL_LIMIT,
+    PollerConfig, ServerConfig, SourceConfig, WebSubConfig, WebhookConfig,
 };
 use crate::domain::{ChannelName, Invalid, SourceUrl, Tags, Title};
 
@@ -126,6 +126,69 @@ pub(super) fn channels(
         });
     }
     Ok(channels)
+}
+
+pub(super) fn websub(raw: RawWebSub) -> Result<WebSubConfig, String> {
+    let hub = match raw.hub.trim() {
+        "" => HubSetting::None,
+        "builtin" => HubSetting::Builtin,
+        other => HubSetting::External(
+            Url::parse(other)
+                .ok()
+                .filter(|u| matches!(u.scheme(), "http" | "https"))
+                .ok_or_else(|| {
+                    format!("websub.hub: {other:?} is not \"builtin\", \"\" or an http(s) URL")
+                })?,
+        ),
+    };
+    if raw.lease < std::time::Duration::from_secs(3600) {
+        return Err("websub.lease: shorter than an hour".into());
+    }
+    Ok(WebSubConfig {
+        subscribe: raw.subscribe,
+        hub,
+        lease: raw.lease,
+    })
+}
+
+pub(super) fn webhooks(
+    raw: Vec<RawWebhook>,
+    channels: &[RawChannel],
+    env: &EnvOverrides,
+) -> Result<Vec<WebhookConfig>, String> {
+    let mut hooks: Vec<WebhookConfig> = Vec::with_capacity(raw.len());
+    for (i, w) in raw.into_iter().enumerate() {
+        let url = Url::parse(w.url.trim())
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
+            .ok_or_else(|| format!("webhooks[{i}].url: {:?} is not an http(s) URL", w.url))?;
+        if w.channel != "all" && !channels.iter().any(|c| c.name == w.channel) {
+            return Err(format!(
+                "webhooks[{i}].channel: there is no channel named {:?}",
+                w.channel
+            ));
+        }
+        if hooks.iter().any(|h| h.url == url && h.channel == w.channel) {
+            return Err(format!(
+                "webhooks[{i}]: {url} is listed twice for channel {:?}",
+                w.channel
+            ));
+        }
+        // Unsigned deliveries could not be told from forged ones.
+        let secret = env.lookup.and_then(|f| f(&w.secret_env)).ok_or_else(|| {
+            format!(
+                "webhooks[{i}].secret_env: the environment variable {} is not set (webhook deliveries are signed with it)",
+                w.secret_env
+            )
+        })?;
+        hooks.push(WebhookConfig {
+            url,
+            channel: w.channel,
+            secret_env: w.secret_env,
+            secret,
+        });
+    }
+    Ok(hooks)
 }
 
 /// The data directory, relative to where Tributary is started, as documented.

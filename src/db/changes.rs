@@ -6,6 +6,10 @@
 /// The PostgreSQL channel changes are announced on.
 pub const CHANGES_CHANNEL: &str = "tributary_changes";
 
+/// The channel a grouping that created stories notifies, at commit: the
+/// announcer (`crate::announce`) wakes to send them to webhooks and hubs.
+pub const STORIES_CHANNEL: &str = "tributary_stories";
+
 /// Tells every replica that what feeds show has changed (at commit).
 pub async fn notify_changed(
     conn: &mut sqlx::PgConnection,

@@ -302,22 +302,7 @@ pub async fn list_stories(
     limit: i64,
 ) -> Result<Page, sqlx::Error> {
     let limit = limit.clamp(1, MAX_LIMIT);
-    let mut qb: QueryBuilder<'_, Postgres> = QueryBuilder::new(format!(
-        "SELECT {ENTRY_COLUMNS}, st.sort_at AS story_sort_at, NULL::real AS rank FROM stories st "
-    ));
-    match within_sources {
-        None => {
-            qb.push("JOIN entries e ON e.id = st.head_entry_id ");
-        }
-        Some(ids) => {
-            qb.push(
-                "JOIN LATERAL (SELECT * FROM entries x WHERE x.story_id = st.id AND x.source_id = ANY(",
-            )
-            .push_bind(ids.to_vec())
-            .push(") ORDER BY x.sort_at, x.id LIMIT 1) e ON TRUE ");
-        }
-    }
-    qb.push("JOIN sources src ON src.id = e.source_id WHERE TRUE");
+    let mut qb = story_heads_query(within_sources);
     push_before(&mut qb, "st.sort_at, st.id", cursor);
     // Written out, not bound: see list_entries.
     qb.push(" ORDER BY st.sort_at DESC, st.id DESC LIMIT ")
@@ -337,6 +322,42 @@ pub async fn list_stories(
         None
     };
     Ok(Page { items, next_cursor })
+}
+
+/// The version of each story a feed shows (its earliest within the
+/// selected sources), for stories with an entry there; newest first.
+pub async fn story_heads(
+    pool: &PgPool,
+    story_ids: &[i64],
+    within_sources: Option<&[i64]>,
+) -> Result<Vec<EntryView>, sqlx::Error> {
+    let mut qb = story_heads_query(within_sources);
+    qb.push(" AND st.id = ANY(")
+        .push_bind(story_ids.to_vec())
+        .push(") ORDER BY st.sort_at DESC, st.id DESC");
+    let rows: Vec<EntryRow> = qb.build_query_as().fetch_all(pool).await?;
+    Ok(rows.into_iter().map(EntryView::from).collect())
+}
+
+/// `SELECT` of stories with the version shown, ending in `WHERE TRUE`.
+fn story_heads_query(within_sources: Option<&[i64]>) -> QueryBuilder<'static, Postgres> {
+    let mut qb: QueryBuilder<'static, Postgres> = QueryBuilder::new(format!(
+        "SELECT {ENTRY_COLUMNS}, st.sort_at AS story_sort_at, NULL::real AS rank FROM stories st "
+    ));
+    match within_sources {
+        None => {
+            qb.push("JOIN entries e ON e.id = st.head_entry_id ");
+        }
+        Some(ids) => {
+            qb.push(
+                "JOIN LATERAL (SELECT * FROM entries x WHERE x.story_id = st.id AND x.source_id = ANY(",
+            )
+            .push_bind(ids.to_vec())
+            .push(") ORDER BY x.sort_at, x.id LIMIT 1) e ON TRUE ");
+        }
+    }
+    qb.push("JOIN sources src ON src.id = e.source_id WHERE TRUE");
+    qb
 }
 
 pub async fn get_entry(pool: &PgPool, id: i64) -> Result<Option<EntryView>, sqlx::Error> {

@@ -107,6 +107,19 @@ impl Reach {
     }
 }
 
+/// A client error with its source chain, which says what actually failed
+/// (DNS, refused, TLS, a private address refused, ...).
+pub fn describe_reqwest_error(e: &reqwest::Error) -> String {
+    let mut message = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        message.push_str(": ");
+        message.push_str(&s.to_string());
+        source = s.source();
+    }
+    message
+}
+
 #[derive(Clone)]
 pub struct Fetcher {
     open: reqwest::Client,
@@ -282,15 +295,7 @@ impl Fetcher {
         if e.is_timeout() {
             return FetchError::Timeout(self.timeout);
         }
-        // The source chain says what actually failed (DNS, refused, TLS, ...).
-        let mut message = e.to_string();
-        let mut source = std::error::Error::source(&e);
-        while let Some(s) = source {
-            message.push_str(": ");
-            message.push_str(&s.to_string());
-            source = s.source();
-        }
-        FetchError::Network(message)
+        FetchError::Network(describe_reqwest_error(&e))
     }
 
     /// Files get a validator from their size and modification time, so an

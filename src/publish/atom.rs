@@ -27,6 +27,9 @@ pub fn render(page: &FeedPage) -> Vec<u8> {
         &page.self_url,
         Some("application/atom+xml"),
     );
+    if let Some(hub) = &page.hub_url {
+        link(&mut out, 1, "hub", hub, None);
+    }
     link(
         &mut out,
         1,

@@ -22,7 +22,51 @@ pub struct FeedPage {
     pub self_url: String,
     pub first_url: String,
     pub next_url: Option<String>,
+    /// The WebSub hub to name beside `self` (`[websub] hub`).
+    pub hub_url: Option<String>,
     pub items: Vec<EntryView>,
+}
+
+/// The links of one page of a channel's feed.
+pub struct PageUrls {
+    pub self_url: String,
+    pub first_url: String,
+    pub next_url: Option<String>,
+}
+
+impl PageUrls {
+    /// `limit` is named only when it is not the channel's own; cursors are
+    /// already encoded.
+    pub fn new(
+        public_url: &Url,
+        channel: &str,
+        format: FeedFormat,
+        limit: Option<i64>,
+        cursor: Option<&str>,
+        next_cursor: Option<&str>,
+    ) -> PageUrls {
+        let path_url = format!(
+            "{}/feeds/{channel}.{}",
+            public_url.as_str().trim_end_matches('/'),
+            format.extension()
+        );
+        let with = |c: Option<&str>| {
+            let mut parts: Vec<String> = limit.iter().map(|l| format!("limit={l}")).collect();
+            if let Some(c) = c {
+                parts.push(format!("cursor={c}"));
+            }
+            if parts.is_empty() {
+                path_url.clone()
+            } else {
+                format!("{path_url}?{}", parts.join("&"))
+            }
+        };
+        PageUrls {
+            self_url: with(cursor),
+            first_url: with(None),
+            next_url: next_cursor.map(|c| with(Some(c))),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -21,10 +21,14 @@ pub fn render(page: &FeedPage) -> Vec<u8> {
         ..Default::default()
     };
     channel.namespaces.insert("atom".into(), ATOM_NS.into());
-    let mut links = vec![atom_link("self", &page.self_url, "application/rss+xml")];
-    links.push(atom_link("first", &page.first_url, "application/rss+xml"));
+    let rss = Some("application/rss+xml");
+    let mut links = vec![atom_link("self", &page.self_url, rss)];
+    if let Some(hub) = &page.hub_url {
+        links.push(atom_link("hub", hub, None));
+    }
+    links.push(atom_link("first", &page.first_url, rss));
     if let Some(next) = &page.next_url {
-        links.push(atom_link("next", next, "application/rss+xml"));
+        links.push(atom_link("next", next, rss));
     }
     channel
         .extensions
@@ -82,15 +86,18 @@ pub fn render(page: &FeedPage) -> Vec<u8> {
         .unwrap_or_default()
 }
 
-fn atom_link(rel: &str, href: &str, media_type: &str) -> Extension {
+fn atom_link(rel: &str, href: &str, media_type: Option<&str>) -> Extension {
+    let mut attrs = BTreeMap::from([
+        ("href".to_owned(), href.to_owned()),
+        ("rel".to_owned(), rel.to_owned()),
+    ]);
+    if let Some(t) = media_type {
+        attrs.insert("type".to_owned(), t.to_owned());
+    }
     Extension {
         name: "atom:link".into(),
         value: None,
-        attrs: BTreeMap::from([
-            ("href".to_owned(), href.to_owned()),
-            ("rel".to_owned(), rel.to_owned()),
-            ("type".to_owned(), media_type.to_owned()),
-        ]),
+        attrs,
         children: BTreeMap::new(),
     }
 }

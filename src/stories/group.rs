@@ -238,6 +238,7 @@ pub async fn assign_stories(
         to,
         kept,
     } = plan(&pending, &existing, window);
+    announce_new(tx, &pending, &moved).await?;
     // Every entry a story of its own, the common case: nothing to write.
     if moved.is_empty() {
         return Ok(Grouped { kept, moved: 0 });
@@ -269,6 +270,36 @@ pub async fn assign_stories(
         kept,
         moved: moved.len() as u64,
     })
+}
+
+/// Logs the stories this grouping created (its entries that joined no
+/// other story) for webhooks and the hub (`crate::announce`). Written
+/// under the grouping lock, so the log's sequence commits in order.
+async fn announce_new(
+    tx: &mut Transaction<'_, Postgres>,
+    pending: &[Pending],
+    moved: &[i64],
+) -> Result<(), sqlx::Error> {
+    let moved: HashSet<i64> = moved.iter().copied().collect();
+    let mut created: Vec<i64> = pending
+        .iter()
+        .filter(|p| !moved.contains(&p.id))
+        .map(|p| p.story_id)
+        .collect();
+    created.sort_unstable();
+    created.dedup();
+    if created.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(
+        "WITH logged AS (INSERT INTO story_announcements (story_ids) VALUES ($1))
+         SELECT pg_notify($2, '')",
+    )
+    .bind(&created)
+    .bind(crate::db::changes::STORIES_CHANNEL)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 /// How long a lookup made before the grouping lock stays good (the

@@ -19,6 +19,7 @@ mod leases;
 mod lifecycle;
 mod peer;
 mod poller;
+mod realtime;
 mod stories;
 mod support;
 mod web;

@@ -4,6 +4,7 @@
 
 pub mod feed_server;
 pub mod fixture_dates;
+pub mod receiver;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -22,6 +23,7 @@ use tributary::startup::{Application, Role};
 
 pub use feed_server::{FeedServer, Route};
 pub use fixture_dates::at;
+pub use receiver::{Receiver, Verify};
 
 /// Where test databases are created.
 enum Server {
@@ -233,12 +235,23 @@ impl TestApp {
     }
 
     pub async fn spawn_with(config: Config) -> TestApp {
+        TestApp::spawn_as(config, Role::Web).await
+    }
+
+    /// The application in `role` (`All` polls, announces and delivers by
+    /// itself, as `tributary serve` does).
+    pub async fn spawn_as(config: Config, role: Role) -> TestApp {
         let db = TestDb::new().await;
+        TestApp::start_on(db, config, role).await
+    }
+
+    /// The application on an existing database (a restart).
+    pub async fn start_on(db: TestDb, config: Config, role: Role) -> TestApp {
         let config = Arc::new(config);
         tributary::sources::sync_config(&db.pool, &config.sources)
             .await
             .expect("sync sources");
-        let app = Application::start(config.clone(), db.pool.clone(), Role::Web)
+        let app = Application::start(config.clone(), db.pool.clone(), role)
             .await
             .expect("start app");
         let address = format!("http://{}", app.address().expect("bound address"));
@@ -308,6 +321,21 @@ impl TestApp {
         if let Some(app) = self.app.take() {
             app.shutdown().await;
         }
+    }
+
+    /// Stops the application and hands back its database.
+    pub async fn stop(mut self) -> TestDb {
+        if let Some(app) = self.app.take() {
+            app.shutdown().await;
+        }
+        self.db
+    }
+
+    /// A request with the write token.
+    pub fn authed(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.http
+            .request(method, format!("{}{path}", self.address))
+            .bearer_auth(TOKEN)
     }
 }
 
