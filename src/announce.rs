@@ -64,15 +64,8 @@ impl Announcer {
             if listener.is_none() {
                 listener = self.listen().await;
             }
-            loop {
-                match self.pass().await {
-                    Ok(Some(_)) => continue,
-                    Ok(None) => break,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "cannot announce new stories; retrying");
-                        break;
-                    }
-                }
+            if let Err(e) = self.catch_up().await {
+                tracing::warn!(error = %e, "cannot announce new stories; retrying");
             }
             let wait = async {
                 match listener.as_mut() {
@@ -93,6 +86,12 @@ impl Announcer {
                 }
             }
         }
+    }
+
+    /// Reads the log to its end.
+    pub async fn catch_up(&self) -> Result<(), sqlx::Error> {
+        while self.pass().await?.is_some() {}
+        Ok(())
     }
 
     async fn listen(&self) -> Option<PgListener> {

@@ -176,15 +176,9 @@ async fn announce_and_deliver(config: &Config, db: &Database) {
         cursor_key,
         queued.clone(),
     );
-    loop {
-        match announcer.pass().await {
-            Ok(Some(_)) => continue,
-            Ok(None) => break,
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot announce new stories; the next run will");
-                return;
-            }
-        }
+    if let Err(e) = announcer.catch_up().await {
+        tracing::warn!(error = %e, "cannot announce new stories; the next run will");
+        return;
     }
     match crate::outbox::deliverer::Deliverer::new(db.pool.clone(), &config, queued) {
         Ok(d) => {
