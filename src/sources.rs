@@ -192,6 +192,7 @@ pub struct FetchRecord {
     pub dropped: i32,
     /// Why, as reason → count (`unreadable`, `empty`, `duplicate`).
     pub dropped_reasons: serde_json::Value,
+    pub via: String,
 }
 
 /// The source's recent fetches, newest first.
@@ -199,7 +200,7 @@ pub async fn fetch_log(pool: &PgPool, id: i64) -> Result<Vec<FetchRecord>, Sourc
     get(pool, id).await?;
     Ok(sqlx::query_as(
         "SELECT at, status, duration_ms, bytes, new_entries, updated_entries, error,
-                dropped, COALESCE(dropped_reasons, '{}'::jsonb) AS dropped_reasons
+                dropped, COALESCE(dropped_reasons, '{}'::jsonb) AS dropped_reasons, via
          FROM fetch_log WHERE source_id = $1 ORDER BY id DESC",
     )
     .bind(id)

@@ -168,6 +168,10 @@ impl Application {
             let deliverer = crate::outbox::deliverer::Deliverer::new(pool.clone(), &config, queued)
                 .map_err(|e| StartupError::Delivery(e.to_string()))?;
             realtime.push(tokio::spawn(announcer.run(stop_rx.clone())));
+            let subscriber =
+                crate::websub::subscriber::Subscriber::new(pool.clone(), config.clone())
+                    .map_err(|e| StartupError::Delivery(e.to_string()))?;
+            realtime.push(tokio::spawn(subscriber.run(stop_rx.clone())));
             realtime.push(tokio::spawn(deliverer.run(stop_rx.clone())));
         }
         let poller = match role {

@@ -66,6 +66,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/channels", web::get().to(channels::list))
         .route("/api/v1/webhooks", web::get().to(websub::webhooks))
         .route("/api/v1/websub", web::get().to(websub::subscriptions))
+        .route(
+            "/websub/callback/{id}",
+            web::get().to(websub::callback_verify),
+        )
+        .route(
+            "/websub/callback/{id}",
+            web::post().to(websub::callback_push),
+        )
         .service(
             web::resource("/websub/hub")
                 .app_data(web::PayloadConfig::new(websub::MAX_HUB_REQUEST_BYTES))

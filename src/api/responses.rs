@@ -104,6 +104,8 @@ pub struct FetchBody {
     /// Why, as reason → count (`unreadable`, `empty`, `duplicate`).
     #[schema(value_type = Object)]
     pub dropped_reasons: serde_json::Value,
+    /// `poll` (fetched) or `push` (sent by the source's WebSub hub).
+    pub via: String,
 }
 
 impl From<FetchRecord> for FetchBody {
@@ -118,6 +120,7 @@ impl From<FetchRecord> for FetchBody {
             error: f.error,
             dropped: f.dropped,
             dropped_reasons: f.dropped_reasons,
+            via: f.via,
         }
     }
 }

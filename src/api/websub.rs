@@ -11,6 +11,7 @@ use super::auth::require_token;
 use super::error::ApiError;
 use crate::outbox::endpoints::{self, Endpoint, EndpointKind};
 use crate::websub::hub::{self, RequestError};
+use crate::websub::subscriber::{self, Verified};
 
 /// Subscription requests are a few short fields.
 pub const MAX_HUB_REQUEST_BYTES: usize = 16 * 1024;
@@ -34,6 +35,152 @@ pub async fn hub_request(
     Ok(HttpResponse::Accepted().finish())
 }
 
+/// `GET /websub/callback/{id}`: a hub verifies intent (WebSub §5.3) or
+/// reports a denial (§5.2). The challenge is echoed only for a
+/// subscription we asked for, on the topic we asked for.
+pub async fn callback_verify(
+    req: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    let query: std::collections::HashMap<String, String> =
+        url::form_urlencoded::parse(req.query_string().as_bytes())
+            .into_owned()
+            .collect();
+    let field = |name: &str| query.get(name).map(String::as_str).unwrap_or("");
+    let topic = field("hub.topic");
+    let unknown = || ApiError::NotFound("no such subscription on this topic".into());
+    match field("hub.mode") {
+        "subscribe" => {
+            let challenge = field("hub.challenge");
+            if challenge.is_empty() {
+                return Err(ApiError::bad("hub.challenge", "missing"));
+            }
+            let lease = match field("hub.lease_seconds") {
+                "" => state.config.websub.lease,
+                s => std::time::Duration::from_secs(
+                    s.trim()
+                        .parse()
+                        .map_err(|_| ApiError::bad("hub.lease_seconds", "not a number"))?,
+                ),
+            };
+            match subscriber::confirm_subscribe(&state.pool, &id, topic, lease).await? {
+                Verified::Confirmed => Ok(echo(challenge)),
+                Verified::Unknown => Err(unknown()),
+            }
+        }
+        "unsubscribe" => match subscriber::confirm_unsubscribe(&state.pool, &id, topic).await? {
+            Verified::Confirmed => Ok(echo(field("hub.challenge"))),
+            Verified::Unknown => Err(unknown()),
+        },
+        "denied" => {
+            if subscriber::denied(&state.pool, &id, topic, field("hub.reason")).await? {
+                Ok(HttpResponse::Ok().finish())
+            } else {
+                Err(unknown())
+            }
+        }
+        other => Err(ApiError::bad(
+            "hub.mode",
+            format!("{other:?} is not subscribe, unsubscribe or denied"),
+        )),
+    }
+}
+
+fn echo(challenge: &str) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; charset=utf-8")
+        .body(challenge.to_owned())
+}
+
+/// `POST /websub/callback/{id}`: a hub's content distribution (WebSub §7).
+/// Signed with our secret: a feed is stored as a poll's would be (a fat
+/// ping), an empty body has the source polled now (a thin ping). Unsigned
+/// or wrongly signed: acknowledged and ignored (§8). An unknown
+/// subscription is 410 Gone, which tells the hub to stop.
+pub async fn callback_push(
+    req: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    let Some(sub) = subscriber::by_callback(&state.pool, &id)
+        .await?
+        .filter(|s| s.state != "unsubscribing")
+    else {
+        crate::metrics::record_push("unknown_subscription");
+        return Ok(HttpResponse::Gone().finish());
+    };
+    let Some(source_id) = sub.source_id else {
+        return Ok(HttpResponse::Gone().finish());
+    };
+    let body = read_limited(payload, state.config.poller.max_body_bytes).await?;
+    let signature = req
+        .headers()
+        .get("x-hub-signature")
+        .and_then(|v| v.to_str().ok());
+    let Some(signature) = signature else {
+        crate::metrics::record_push("unsigned");
+        tracing::warn!(
+            source_id,
+            "WebSub: an unsigned content distribution ignored"
+        );
+        return Ok(HttpResponse::Accepted().finish());
+    };
+    if !crate::signature::verify(signature, sub.secret.as_bytes(), &body) {
+        crate::metrics::record_push("bad_signature");
+        tracing::warn!(
+            source_id,
+            "WebSub: a content distribution with a wrong signature ignored"
+        );
+        return Ok(HttpResponse::Accepted().finish());
+    }
+    subscriber::record_push(&state.pool, sub.id).await?;
+    if body.iter().all(u8::is_ascii_whitespace) {
+        // A thin ping: the hub says the feed changed, not how.
+        crate::metrics::record_push("fetched");
+        let poller = state.poller.clone();
+        tokio::spawn(async move {
+            if let Err(e) = poller.poll_source(source_id).await {
+                tracing::warn!(source_id, error = %e, "WebSub: cannot poll after a thin ping");
+            }
+        });
+        return Ok(HttpResponse::Accepted().finish());
+    }
+    let content_type = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    match state.poller.push(source_id, body, content_type).await? {
+        Some(report) => {
+            let stored = !matches!(report.outcome, crate::poller::PollOutcome::Failed { .. });
+            crate::metrics::record_push(if stored { "stored" } else { "failed" });
+        }
+        None => crate::metrics::record_push("busy"),
+    }
+    Ok(HttpResponse::Accepted().finish())
+}
+
+/// The request body, refused past `limit` bytes with a 413.
+async fn read_limited(mut payload: web::Payload, limit: u64) -> Result<Vec<u8>, ApiError> {
+    use futures_util::StreamExt;
+    let mut body = Vec::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk =
+            chunk.map_err(|e| ApiError::BadRequest(format!("cannot read the body: {e}")))?;
+        if (body.len() + chunk.len()) as u64 > limit {
+            return Err(ApiError::TooLarge(format!(
+                "the body is larger than the {limit}-byte limit (poller.max_body_bytes)"
+            )));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
 fn hub_error(e: RequestError) -> ApiError {
     match e {
         RequestError::Invalid { field, reason } => ApiError::bad(field, reason),
@@ -49,9 +196,44 @@ pub struct WebhookList {
     items: Vec<WebhookView>,
 }
 
+/// Our subscriptions to sources' hubs (`role: "subscriber"`) first, then
+/// our own hub's subscribers (`hub`) and the external hub's pings
+/// (`hub_ping`).
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct SubscriptionList {
-    items: Vec<SubscriptionView>,
+    items: Vec<WebSubItem>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum WebSubItem {
+    Source(SourceSubscriptionView),
+    Ours(SubscriptionView),
+}
+
+/// Tributary's subscription to a source's hub.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SourceSubscriptionView {
+    /// `subscriber`.
+    role: &'static str,
+    id: i64,
+    /// `null` once the source is removed (the subscription is ending).
+    source_id: Option<i64>,
+    hub: String,
+    topic: String,
+    /// `pending`, `requested` (awaiting the hub's verification),
+    /// `active`, `failed` or `denied` (polled only, asked again at
+    /// `next_action_at`), `unsubscribing`.
+    state: String,
+    lease_seconds: Option<i32>,
+    expires_at: Option<DateTime<Utc>>,
+    verified_at: Option<DateTime<Utc>>,
+    next_action_at: DateTime<Utc>,
+    last_error: Option<String>,
+    last_push_at: Option<DateTime<Utc>>,
+    pushes: i64,
+    /// Polls that found entries the hub had not pushed.
+    missed: i64,
 }
 
 /// An endpoint's delivery state.
@@ -142,13 +324,34 @@ pub async fn subscriptions(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     require_token(&req, &state.config)?;
-    let mut items = Vec::new();
+    let mut items: Vec<WebSubItem> = subscriber::list(&state.pool)
+        .await?
+        .into_iter()
+        .map(|s| {
+            WebSubItem::Source(SourceSubscriptionView {
+                role: "subscriber",
+                id: s.id,
+                source_id: s.source_id,
+                hub: s.hub,
+                topic: s.topic,
+                state: s.state,
+                lease_seconds: s.lease_seconds,
+                expires_at: s.expires_at,
+                verified_at: s.verified_at,
+                next_action_at: s.next_action_at,
+                last_error: s.last_error,
+                last_push_at: s.last_push_at,
+                pushes: s.pushes,
+                missed: s.missed,
+            })
+        })
+        .collect();
     for (kind, role) in [
         (EndpointKind::Subscriber, "hub"),
         (EndpointKind::Hub, "hub_ping"),
     ] {
         for (e, pending) in endpoints::list(&state.pool, kind).await? {
-            items.push(SubscriptionView {
+            items.push(WebSubItem::Ours(SubscriptionView {
                 role,
                 id: e.id,
                 delivery: Delivery::of(&e, pending),
@@ -158,7 +361,7 @@ pub async fn subscriptions(
                 channel: e.channel,
                 lease_seconds: e.lease_seconds,
                 expires_at: e.expires_at,
-            });
+            }));
         }
     }
     Ok(HttpResponse::Ok().json(SubscriptionList { items }))

@@ -83,6 +83,8 @@ pub struct FetchedFeed {
     /// The body's own address when the server names one
     /// (`Content-Location`): the base of its relative links.
     pub content_location: Option<Url>,
+    /// The `Link` header (WebSub discovery).
+    pub link_header: Option<String>,
 }
 
 /// Whether a fetch may reach private addresses.
@@ -105,6 +107,16 @@ impl Reach {
             Reach::Any
         }
     }
+}
+
+/// Every `Link` header of a response, joined as one list.
+fn link_header(headers: &HeaderMap) -> Option<String> {
+    let all: Vec<&str> = headers
+        .get_all(reqwest::header::LINK)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    (!all.is_empty()).then(|| all.join(", "))
 }
 
 /// A client error with its source chain, which says what actually failed
@@ -265,6 +277,7 @@ impl Fetcher {
                 content_location: header(&headers, CONTENT_LOCATION)
                     .and_then(|l| url.join(l.trim()).ok())
                     .filter(|u| matches!(u.scheme(), "http" | "https")),
+                link_header: link_header(&headers),
                 final_url: url,
             })),
             hints,
@@ -348,6 +361,7 @@ impl Fetcher {
             },
             final_url: url.clone(),
             content_location: None,
+            link_header: None,
         }))))
     }
 }

@@ -77,6 +77,17 @@ pub struct Stored {
     pub feed_hints: FeedHints,
     /// When its entries were published, for adaptive scheduling.
     pub publish_times: Vec<DateTime<Utc>>,
+    /// The WebSub hub the document (or its `Link` header) names.
+    pub hub: Option<crate::websub::discover::HubLink>,
+}
+
+/// Where a document came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// Fetched by a poll: its validators and hub links are the source's now.
+    Fetched,
+    /// Pushed by a hub (WebSub content distribution): entries only.
+    Pushed,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -166,7 +177,7 @@ impl Ingestor {
                 hints: fetched.hints,
             }),
             FetchOutcome::Fetched(body) => self
-                .read_and_store(request, *body, fetched.hints)
+                .read_and_store(request, *body, fetched.hints, Origin::Fetched)
                 .await
                 .map(|s| Got::Stored(Box::new(s))),
         };
@@ -176,11 +187,35 @@ impl Ingestor {
         }
     }
 
+    /// Stores what a hub pushed for the source (a WebSub fat ping): the
+    /// same pipeline as a fetched document, minus the fetch.
+    pub async fn ingest_pushed(
+        &self,
+        request: &Request,
+        body: Vec<u8>,
+        content_type: Option<String>,
+    ) -> Result<Stored, IngestError> {
+        let url = Url::parse(&request.url)
+            .map_err(|e| IngestError::Fetch(FetchError::Network(format!("invalid URL: {e}"))))?;
+        let document = fetch::FetchedFeed {
+            status: 200,
+            body,
+            content_type,
+            validators: Validators::default(),
+            final_url: url,
+            content_location: None,
+            link_header: None,
+        };
+        self.read_and_store(request, document, CacheHints::default(), Origin::Pushed)
+            .await
+    }
+
     async fn read_and_store(
         &self,
         request: &Request,
         fetched: fetch::FetchedFeed,
         hints: CacheHints,
+        origin: Origin,
     ) -> Result<Stored, IngestError> {
         let _working = self
             .workers
@@ -200,15 +235,18 @@ impl Ingestor {
             .unwrap_or_else(|| fetched.final_url.clone());
         let body = fetched.body;
         let content_type = fetched.content_type.clone();
+        let link_header = fetched.link_header.clone();
         let (tz, guid_was_unreliable) = (request.timezone, request.guid_is_unreliable);
         let Read {
             prepared,
             feed_hints,
             present,
+            hub,
         } = run_blocking(move || {
             read(
                 &body,
                 content_type.as_deref(),
+                link_header.as_deref(),
                 &document_url,
                 tz,
                 guid_was_unreliable,
@@ -241,7 +279,10 @@ impl Ingestor {
                 entries: &entries,
                 fetched_at,
                 meta: &prepared.meta,
-                validators: &fetched.validators,
+                fetched: (origin == Origin::Fetched).then_some(store::FetchedState {
+                    validators: &fetched.validators,
+                    hub: hub.as_ref(),
+                }),
                 guid_is_unreliable: prepared.guid_is_unreliable,
             },
         )
@@ -256,6 +297,7 @@ impl Ingestor {
             hints,
             feed_hints,
             publish_times: prepared.publish_times(),
+            hub,
         })
     }
 }
@@ -266,12 +308,14 @@ struct Read {
     feed_hints: FeedHints,
     /// Entries the document holds, as written.
     present: usize,
+    hub: Option<crate::websub::discover::HubLink>,
 }
 
 /// decode → parse → identify: bytes in, identified entries out (pure).
 fn read(
     body: &[u8],
     content_type: Option<&str>,
+    link_header: Option<&str>,
     document_url: &Url,
     tz: Option<Tz>,
     guid_was_unreliable: bool,
@@ -279,6 +323,7 @@ fn read(
     let text = decode::decode(body, content_type);
     let parsed = parse::parse_feed(&text, tz)?;
     let feed_hints = parse::feed_hints(&text, parsed.feed.ttl);
+    let hub = crate::websub::discover::discover(link_header, &text, document_url);
     if parsed.lost_fields > 0 {
         tracing::warn!(
             fields = parsed.lost_fields,
@@ -297,6 +342,7 @@ fn read(
         prepared,
         feed_hints,
         present,
+        hub,
     })
 }
 

@@ -64,8 +64,17 @@ pub struct FetchWrite<'a> {
     pub entries: &'a [NewEntry],
     pub fetched_at: DateTime<Utc>,
     pub meta: &'a FeedMeta,
-    pub validators: &'a Validators,
+    /// What a fetch says of the source beyond its entries (`None` for a
+    /// document a hub pushed: the source keeps what its last fetch said).
+    pub fetched: Option<FetchedState<'a>>,
     pub guid_is_unreliable: bool,
+}
+
+/// The feed's validators and the hub it names, as fetched.
+#[derive(Debug, Clone, Copy)]
+pub struct FetchedState<'a> {
+    pub validators: &'a Validators,
+    pub hub: Option<&'a crate::websub::discover::HubLink>,
 }
 
 /// What one write stored.
@@ -302,7 +311,11 @@ pub async fn write_fetch(pool: &PgPool, w: FetchWrite<'_>) -> Result<WriteStats,
     // most of a small write's time.
     sqlx::query(
         "UPDATE sources SET feed_title = coalesce($2, feed_title), site_url = coalesce($3, site_url),
-            language = coalesce($4, language), etag = $5, last_modified = $6,
+            language = coalesce($4, language),
+            etag = CASE WHEN $8 THEN $5 ELSE etag END,
+            last_modified = CASE WHEN $8 THEN $6 ELSE last_modified END,
+            websub_hub = CASE WHEN $8 THEN $9 ELSE websub_hub END,
+            websub_topic = CASE WHEN $8 THEN $10 ELSE websub_topic END,
             guid_is_unreliable = $7
          WHERE id = $1 AND (SELECT set_config('synchronous_commit', 'off', true)) IS NOT NULL",
     )
@@ -310,9 +323,12 @@ pub async fn write_fetch(pool: &PgPool, w: FetchWrite<'_>) -> Result<WriteStats,
     .bind(&w.meta.title)
     .bind(&w.meta.site_url)
     .bind(&w.meta.language)
-    .bind(&w.validators.etag)
-    .bind(&w.validators.last_modified)
+    .bind(w.fetched.and_then(|f| f.validators.etag.as_deref()))
+    .bind(w.fetched.and_then(|f| f.validators.last_modified.as_deref()))
     .bind(w.guid_is_unreliable)
+    .bind(w.fetched.is_some())
+    .bind(w.fetched.and_then(|f| f.hub).map(|h| h.hub.as_str()))
+    .bind(w.fetched.and_then(|f| f.hub).map(|h| h.topic.as_str()))
     .execute(&mut *tx)
     .await?;
     if stats.inserted + stats.updated > 0 {

@@ -72,7 +72,7 @@ pub fn source_update(
             status: *status,
             next_poll_at: schedule::next_after_success(
                 now,
-                interval_for(target, config),
+                relaxed_for_push(target, config, interval_for(target, config)),
                 hints,
                 &stored_feed_hints(target),
             ),
@@ -80,7 +80,11 @@ pub fn source_update(
         Ok(Got::Stored(stored)) => {
             let adaptive =
                 schedule::adaptive_interval(config, &stored.publish_times, stored.fetched_at);
-            let interval = override_interval(target).unwrap_or(adaptive);
+            let interval = relaxed_for_push(
+                target,
+                config,
+                override_interval(target).unwrap_or(adaptive),
+            );
             SourceUpdate::Written {
                 at: stored.fetched_at,
                 status: stored.status,
@@ -113,6 +117,25 @@ pub fn source_update(
                 ),
             }
         }
+    }
+}
+
+/// The longest a source with a live WebSub subscription waits between
+/// polls: pushes bring its entries, polls are the safety net.
+pub const PUSH_SAFETY_NET: Duration = Duration::from_secs(6 * 3600);
+
+/// A source whose hub pushes to us is polled at the relaxed end of its
+/// schedule (`max_interval`, at most [`PUSH_SAFETY_NET`]), never more
+/// often than it would be without.
+pub fn relaxed_for_push(
+    target: &PollTarget,
+    config: &PollerConfig,
+    interval: Duration,
+) -> Duration {
+    if target.push_live {
+        interval.max(config.max_interval.min(PUSH_SAFETY_NET))
+    } else {
+        interval
     }
 }
 
@@ -196,7 +219,20 @@ mod tests {
             guid_is_unreliable: false,
             moved_to: None,
             moved_count: 0,
+            push_live: false,
         }
+    }
+
+    #[test]
+    fn a_source_its_hub_pushes_is_polled_at_the_relaxed_end_only() {
+        let c = config();
+        let mut t = target();
+        let half_hour = Duration::from_secs(1_800);
+        assert_eq!(relaxed_for_push(&t, &c, half_hour), half_hour);
+        t.push_live = true;
+        assert_eq!(relaxed_for_push(&t, &c, half_hour), PUSH_SAFETY_NET);
+        let two_days = Duration::from_secs(2 * 86_400);
+        assert_eq!(relaxed_for_push(&t, &c, two_days), two_days);
     }
 
     fn config() -> PollerConfig {
@@ -300,6 +336,7 @@ mod tests {
             publish_times: (0..6)
                 .map(|h| now - chrono::Duration::hours(2 * h))
                 .collect(),
+            hub: None,
         };
         let got = Ok(Got::Stored(Box::new(stored)));
         let SourceUpdate::Written {

@@ -37,12 +37,16 @@ pub struct PollTarget {
     pub guid_is_unreliable: bool,
     pub moved_to: Option<String>,
     pub moved_count: i32,
+    /// A WebSub hub pushes its entries to us (a live subscription).
+    pub push_live: bool,
 }
 
 const RETURNING: &str =
     "RETURNING s.id, s.url, s.origin, s.etag, s.last_modified, s.timezone,
     s.interval_seconds, s.adaptive_interval_seconds, s.feed_min_interval_seconds, s.skip_hours, s.skip_days,
-    s.consecutive_failures, s.guid_is_unreliable, s.moved_to, s.moved_count";
+    s.consecutive_failures, s.guid_is_unreliable, s.moved_to, s.moved_count,
+    EXISTS (SELECT 1 FROM websub_subscriptions w WHERE w.source_id = s.id AND w.state = 'active'
+            AND w.expires_at > now()) AS push_live";
 
 /// Claims up to `limit` selected sources, stamping the leases with
 /// `holder` (see `holder`; `None` leases are respected until they expire).

@@ -113,6 +113,36 @@ impl Poller {
         Ok(self.poll_targets(vec![target]).await.pop())
     }
 
+    /// Stores what the source's hub pushed. `None` when the source is
+    /// disabled, gone, or being polled right now (that poll reads the feed
+    /// itself, and the source is polled again just after it).
+    pub async fn push(
+        &self,
+        source_id: i64,
+        body: Vec<u8>,
+        content_type: Option<String>,
+    ) -> Result<Option<PollReport>, sqlx::Error> {
+        let pool = self.ingestor.pool();
+        let Some(target) = lease::claim_one(pool, source_id, self.lease_duration()).await? else {
+            sqlx::query("UPDATE sources SET next_poll_at = now() WHERE id = $1 AND enabled")
+                .bind(source_id)
+                .execute(pool)
+                .await?;
+            return Ok(None);
+        };
+        Ok(Some(
+            one::push(
+                &self.ingestor,
+                &self.config,
+                &self.grouping,
+                &target,
+                body,
+                content_type,
+            )
+            .await,
+        ))
+    }
+
     async fn poll_targets(&self, targets: Vec<PollTarget>) -> Vec<PollReport> {
         let mut running: FuturesUnordered<_> = targets
             .into_iter()

@@ -78,6 +78,9 @@ async fn poll_in_span(
             };
         }
     }
+    if target.push_live && matches!(&outcome, PollOutcome::Fetched { new, .. } if *new > 0) {
+        crate::websub::subscriber::record_missed(pool, target.id).await;
+    }
     let elapsed = started.elapsed();
     count(kind, elapsed, &outcome, &log);
     match &outcome {
@@ -93,6 +96,43 @@ async fn poll_in_span(
         url: target.url.clone(),
         outcome,
         elapsed,
+    }
+}
+
+/// Stores what a source's WebSub hub pushed (a fat ping), as a poll stores
+/// what it fetched: grouped into stories, logged (`via: push`), counted;
+/// the schedule and the source's health stay the polls'.
+pub async fn push(
+    ingestor: &Ingestor,
+    config: &PollerConfig,
+    grouping: &Semaphore,
+    target: &PollTarget,
+    body: Vec<u8>,
+    content_type: Option<String>,
+) -> PollReport {
+    let started = Instant::now();
+    let pool = ingestor.pool();
+    let result = ingestor
+        .ingest_pushed(&request(target, config), body, content_type)
+        .await
+        .map(|s| Got::Stored(Box::new(s)));
+    let new_stories = match &result {
+        Ok(Got::Stored(stored)) => group(pool, grouping, stored.stats.ungrouped, config).await,
+        _ => None,
+    };
+    let (outcome, mut log, kind) = report::outcome_of(&result, new_stories);
+    log.duration_ms = fetch::elapsed_ms(started);
+    if let Err(e) = record::finish_poll(pool, target.id, &record::SourceUpdate::Pushed, &log).await
+    {
+        tracing::warn!(source_id = target.id, error = %e, "cannot record a push; the lease runs out");
+    }
+    count(kind, started.elapsed(), &outcome, &log);
+    tracing::info!(source_id = target.id, outcome = ?outcome, "stored what the hub pushed");
+    PollReport {
+        source_id: target.id,
+        url: target.url.clone(),
+        outcome,
+        elapsed: started.elapsed(),
     }
 }
 

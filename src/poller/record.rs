@@ -43,6 +43,9 @@ pub enum SourceUpdate {
         status: u16,
         next_poll_at: DateTime<Utc>,
     },
+    /// A document a hub pushed: entries only; the schedule and the
+    /// source's health are the polls'.
+    Pushed,
     /// A failed poll: recorded on the source, which is retried later.
     Failed {
         at: DateTime<Utc>,
@@ -74,6 +77,10 @@ pub async fn finish_poll(
                 consecutive_failures = 0, next_poll_at = $13, lease_until = NULL, lease_holder = NULL
              WHERE id = $1 RETURNING id),"
         }
+        SourceUpdate::Pushed => {
+            "source AS (UPDATE sources SET lease_until = NULL, lease_holder = NULL
+             WHERE id = $1 RETURNING id),"
+        }
         SourceUpdate::Failed { .. } => {
             "source AS (UPDATE sources SET last_polled_at = $11, last_status = $12, last_error = $14,
                 consecutive_failures = consecutive_failures + 1, next_poll_at = $13, lease_until = NULL, lease_holder = NULL
@@ -83,12 +90,16 @@ pub async fn finish_poll(
     // Committed without waiting for the WAL flush (set_config(.., true) is
     // SET LOCAL for this statement's transaction): a crash may lose the
     // record of the last polls, which are then polled again.
+    let via = match update {
+        SourceUpdate::Pushed => "push",
+        _ => "poll",
+    };
     let sql = format!(
         "WITH quick AS (SELECT set_config('synchronous_commit', 'off', true)),
          {source_sql} added AS (
             INSERT INTO fetch_log (source_id, at, status, duration_ms, bytes, new_entries, updated_entries, error,
-                dropped, dropped_reasons)
-            VALUES ($1, now(), $2, $3, $4, $5, $6, $7, $9, $10) RETURNING id)
+                dropped, dropped_reasons, via)
+            VALUES ($1, now(), $2, $3, $4, $5, $6, $7, $9, $10, '{via}') RETURNING id)
          DELETE FROM fetch_log WHERE EXISTS (SELECT 1 FROM quick) AND id IN (
             SELECT id FROM fetch_log WHERE source_id = $1 ORDER BY at DESC, id DESC OFFSET $8 - 1)"
     );
@@ -135,6 +146,7 @@ pub async fn finish_poll(
             status,
             next_poll_at,
         } => query.bind(*at).bind(i32::from(*status)).bind(*next_poll_at),
+        SourceUpdate::Pushed => query,
         SourceUpdate::Failed {
             at,
             status,

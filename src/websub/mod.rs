@@ -1,8 +1,10 @@
 //! WebSub (W3C Recommendation, 2018): Tributary as a hub for its own
 //! feeds ([`hub`]), and as a subscriber to sources that name a hub.
 
+pub mod discover;
 pub mod hub;
 pub mod rate;
+pub mod subscriber;
 
 use crate::config::{Config, HubSetting};
 

@@ -585,3 +585,344 @@ async fn poll_once_from_cron_delivers_the_stories_it_found() {
     run().await.expect("poll");
     assert_eq!(hook.posts().len(), 1);
 }
+
+// ---- Tributary as a subscriber to its sources' hubs ----
+
+const TOPIC: &str = "https://baomoi.example/rss/hai-phong.rss";
+
+/// An RSS feed naming `hub` and its own topic URL.
+fn rss_with_hub(hub: &str, items: &[(&str, &str)]) -> Vec<u8> {
+    let doc = String::from_utf8(rss(items)).expect("utf-8");
+    doc.replace(
+        "<rss version=\"2.0\"><channel>",
+        &format!(
+            "<rss version=\"2.0\" xmlns:atom=\"http://www.w3.org/2005/Atom\"><channel>\
+             <atom:link rel=\"hub\" href=\"{hub}\"/><atom:link rel=\"self\" href=\"{TOPIC}\"/>"
+        ),
+    )
+    .into_bytes()
+}
+
+struct HubFixture {
+    feeds: FeedServer,
+    hub: Receiver,
+    app: TestApp,
+}
+
+impl HubFixture {
+    async fn start(hub_status: u16) -> HubFixture {
+        let hub = Receiver::start().await;
+        hub.answer_posts_with(hub_status);
+        let feeds = FeedServer::start().await;
+        feeds.route(
+            "/hp.rss",
+            Route::feed(
+                rss_with_hub(&hub.url("/hub"), &FIRST),
+                "application/rss+xml",
+            ),
+        );
+        let app = hub_app(&feeds, "subscribe = true").await;
+        HubFixture { feeds, hub, app }
+    }
+
+    /// The subscription requests the hub received.
+    fn requests(&self, mode: &str) -> Vec<std::collections::HashMap<String, String>> {
+        self.hub
+            .posts()
+            .iter()
+            .map(|p| {
+                url::form_urlencoded::parse(&p.body)
+                    .into_owned()
+                    .collect::<std::collections::HashMap<_, _>>()
+            })
+            .filter(|f| f.get("hub.mode").map(String::as_str) == Some(mode))
+            .collect()
+    }
+
+    async fn wait_for_request(
+        &self,
+        mode: &str,
+        count: usize,
+    ) -> std::collections::HashMap<String, String> {
+        self.hub
+            .wait_until(
+                WAIT,
+                &format!("{count} {mode} request(s) at the hub"),
+                |_| self.requests(mode).len() >= count,
+            )
+            .await;
+        self.requests(mode).pop().expect("a request")
+    }
+
+    /// Our callback URL as the hub got it, on the app's real address.
+    fn callback(&self, form: &std::collections::HashMap<String, String>) -> String {
+        let given = &form["hub.callback"];
+        let path = given
+            .strip_prefix("http://tributary.test")
+            .unwrap_or_else(|| panic!("callback under public_url: {given}"));
+        format!("{}{path}", self.app.address)
+    }
+
+    async fn verify(
+        &self,
+        callback: &str,
+        mode: &str,
+        topic: &str,
+        challenge: &str,
+    ) -> (u16, String) {
+        let r = self
+            .app
+            .http
+            .get(callback)
+            .query(&[
+                ("hub.mode", mode),
+                ("hub.topic", topic),
+                ("hub.challenge", challenge),
+                ("hub.lease_seconds", "86400"),
+            ])
+            .send()
+            .await
+            .expect("verify");
+        (r.status().as_u16(), r.text().await.unwrap_or_default())
+    }
+
+    async fn push(&self, callback: &str, body: Vec<u8>, signature: Option<String>) -> u16 {
+        let mut r = self
+            .app
+            .http
+            .post(callback)
+            .header("content-type", "application/rss+xml")
+            .body(body);
+        if let Some(s) = signature {
+            r = r.header("x-hub-signature", s);
+        }
+        r.send().await.expect("push").status().as_u16()
+    }
+
+    async fn subscription(&self) -> serde_json::Value {
+        subscriptions(&self.app)
+            .await
+            .into_iter()
+            .find(|s| s["role"] == "subscriber")
+            .unwrap_or(serde_json::Value::Null)
+    }
+
+    async fn titles(&self) -> Vec<String> {
+        let v = self.app.get_json("/api/v1/entries?limit=50").await;
+        v["items"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|e| e["title"].as_str().unwrap_or("").to_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+#[tokio::test]
+async fn a_source_that_names_a_hub_is_subscribed_and_only_signed_pushes_are_stored() {
+    let f = HubFixture::start(202).await;
+    let asked = f.wait_for_request("subscribe", 1).await;
+    assert_eq!(asked["hub.topic"], TOPIC);
+    assert_eq!(asked["hub.lease_seconds"], "864000");
+    let secret = asked["hub.secret"].clone();
+    assert!(secret.len() >= 32, "a fresh secret: {secret}");
+    let callback = f.callback(&asked);
+    let id = callback.rsplit('/').next().expect("id");
+    assert!(
+        id.len() >= 60 && id.chars().all(|c| c.is_ascii_hexdigit()),
+        "{id}"
+    );
+
+    // Intent: only for the topic we asked for, only on our callback.
+    assert_eq!(
+        f.verify(&callback, "subscribe", "https://other.example/feed", "c0")
+            .await
+            .0,
+        404
+    );
+    let unknown = format!("{}/websub/callback/{}", f.app.address, "0".repeat(64));
+    assert_eq!(f.verify(&unknown, "subscribe", TOPIC, "c1").await.0, 404);
+    assert_eq!(
+        f.verify(&callback, "subscribe", TOPIC, "Thách thức-42")
+            .await,
+        (200, "Thách thức-42".to_owned())
+    );
+    let sub = f.subscription().await;
+    assert_eq!(sub["state"], "active", "{sub}");
+    assert_eq!(sub["lease_seconds"], 86400);
+
+    // Unsigned and wrongly signed pushes are acknowledged and dropped.
+    let mut pushed = FIRST.to_vec();
+    pushed.insert(0, LATER);
+    let body = rss(&pushed);
+    assert_eq!(f.push(&callback, body.clone(), None).await, 202);
+    let forged = signature::sign(signature::Method::Sha256, b"not the secret", &body);
+    assert_eq!(f.push(&callback, body.clone(), Some(forged)).await, 202);
+    assert!(
+        !f.titles().await.contains(&LATER.1.to_owned()),
+        "an unverified push was stored"
+    );
+
+    // Signed (sha1, as older hubs do): stored through the whole pipeline.
+    let sig = signature::sign(signature::Method::Sha1, secret.as_bytes(), &body);
+    assert_eq!(f.push(&callback, body, Some(sig)).await, 202);
+    assert!(f.titles().await.contains(&LATER.1.to_owned()));
+    let log = f.app.get_json("/api/v1/sources/1/fetches").await;
+    assert_eq!(log["items"][0]["via"], "push", "{log}");
+    assert_eq!(log["items"][0]["new_entries"], 1, "{log}");
+    let sub = f.subscription().await;
+    assert_eq!(sub["pushes"], 1, "{sub}");
+
+    // A thin ping (signed, empty): the source is fetched now.
+    let fetched_before = f.feeds.requests("/hp.rss").len();
+    let sig = signature::sign(signature::Method::Sha512, secret.as_bytes(), b"");
+    assert_eq!(f.push(&callback, vec![], Some(sig)).await, 202);
+    eventually("a fetch after the thin ping", || async {
+        f.feeds.requests("/hp.rss").len() > fetched_before
+    })
+    .await;
+    // While pushes come, the poll is only a safety net: hours away.
+    eventually("the relaxed schedule", || async {
+        let s = f.app.get_json("/api/v1/sources/1").await;
+        let next = s["next_poll_at"].as_str().unwrap_or("");
+        chrono::DateTime::parse_from_rfc3339(next)
+            .is_ok_and(|t| t.with_timezone(&Utc) > Utc::now() + chrono::Duration::hours(5))
+    })
+    .await;
+
+    // Removing the source ends the subscription at the hub.
+    let r = f
+        .app
+        .authed(Method::DELETE, "/api/v1/sources/1")
+        .send()
+        .await
+        .expect("delete");
+    assert_eq!(r.status(), 204);
+    let ending = f.wait_for_request("unsubscribe", 1).await;
+    assert_eq!(f.callback(&ending), callback);
+    assert_eq!(ending["hub.topic"], TOPIC);
+    assert_eq!(
+        f.verify(&callback, "unsubscribe", TOPIC, "bye").await,
+        (200, "bye".to_owned())
+    );
+    assert!(f.subscription().await.is_null(), "the subscription is gone");
+    // A push to it now tells the hub to stop.
+    assert_eq!(f.push(&callback, b"x".to_vec(), None).await, 410);
+}
+
+#[tokio::test]
+async fn a_hub_that_refuses_or_never_verifies_leaves_the_source_polled_as_before() {
+    let f = HubFixture::start(500).await;
+    f.wait_for_request("subscribe", 1).await;
+    eventually("the refusal recorded", || async {
+        let s = f.subscription().await;
+        s["state"] == "failed"
+            && s["last_error"]
+                .as_str()
+                .is_some_and(|e| e.contains("HTTP 500"))
+    })
+    .await;
+    let s = f.app.get_json("/api/v1/sources/1").await;
+    let next = chrono::DateTime::parse_from_rfc3339(s["next_poll_at"].as_str().unwrap_or(""))
+        .expect("next poll");
+    assert!(
+        next.with_timezone(&Utc) < Utc::now() + chrono::Duration::hours(2),
+        "{s}"
+    );
+
+    // Asked again later: the hub accepts, then never verifies.
+    f.hub.answer_posts_with(202);
+    sqlx::query("UPDATE websub_subscriptions SET next_action_at = now()")
+        .execute(&f.app.db.pool)
+        .await
+        .expect("rewind");
+    f.wait_for_request("subscribe", 2).await;
+    eventually("requested", || async {
+        f.subscription().await["state"] == "requested"
+    })
+    .await;
+    // Five minutes on.
+    sqlx::query("UPDATE websub_subscriptions SET next_action_at = now()")
+        .execute(&f.app.db.pool)
+        .await
+        .expect("rewind");
+    eventually("given up waiting", || async {
+        let s = f.subscription().await;
+        s["state"] == "failed"
+            && s["last_error"]
+                .as_str()
+                .is_some_and(|e| e.contains("did not verify"))
+    })
+    .await;
+
+    // A hub may also deny outright (WebSub §5.2), saying why.
+    let asked = f.requests("subscribe").pop().expect("asked");
+    let callback = f.callback(&asked);
+    let r = f
+        .app
+        .http
+        .get(&callback)
+        .query(&[
+            ("hub.mode", "denied"),
+            ("hub.topic", TOPIC),
+            ("hub.reason", "chủ đề không công khai"),
+        ])
+        .send()
+        .await
+        .expect("denial");
+    assert_eq!(r.status(), 200);
+    let s = f.subscription().await;
+    assert_eq!(s["state"], "denied", "{s}");
+    assert!(
+        s["last_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("chủ đề không công khai")),
+        "{s}"
+    );
+}
+
+#[tokio::test]
+async fn a_live_subscription_is_renewed_and_a_poll_that_finds_what_a_push_missed_counts() {
+    let f = HubFixture::start(202).await;
+    let asked = f.wait_for_request("subscribe", 1).await;
+    let callback = f.callback(&asked);
+    assert_eq!(f.verify(&callback, "subscribe", TOPIC, "c").await.0, 200);
+
+    // Renewal is due (nine tenths of the lease on): the same callback and
+    // secret are asked for again, and the subscription stays live.
+    sqlx::query("UPDATE websub_subscriptions SET next_action_at = now()")
+        .execute(&f.app.db.pool)
+        .await
+        .expect("rewind");
+    let renewed = f.wait_for_request("subscribe", 2).await;
+    assert_eq!(renewed["hub.callback"], asked["hub.callback"]);
+    assert_eq!(renewed["hub.secret"], asked["hub.secret"]);
+    assert_eq!(f.subscription().await["state"], "active");
+    assert_eq!(
+        f.verify(&callback, "subscribe", TOPIC, "again").await.0,
+        200
+    );
+
+    // The hub did not push the new story; the safety-net poll finds it.
+    let mut more = FIRST.to_vec();
+    more.insert(0, LATER);
+    f.feeds.route(
+        "/hp.rss",
+        Route::feed(
+            rss_with_hub(&f.hub.url("/hub"), &more),
+            "application/rss+xml",
+        ),
+    );
+    refresh(&f.app, 1).await;
+    eventually("the miss counted", || async {
+        f.subscription().await["missed"] == 1
+    })
+    .await;
+    let metrics = f.app.get("/metrics").await.text().await.expect("metrics");
+    assert!(
+        metrics.contains("tributary_websub_missed_by_push_total"),
+        "{metrics}"
+    );
+}
