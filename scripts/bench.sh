@@ -8,6 +8,7 @@
 #   scripts/bench.sh api           /api/v1/entries on 1M entries (bench-api.sh; DATABASE_URL)
 #   scripts/bench.sh ingest-cost   cost per entry at 10k/100k/1M stored (ADMIN_URL)
 #   scripts/bench.sh pipeline      Tributary's own CPU per entry, stage by stage, no database
+#   scripts/bench.sh realtime      WebSub push → merged feed and webhook, p50/p99 (bench-realtime.sh)
 #   scripts/bench.sh floor         what PostgreSQL alone needs to store a cold ingest's rows (ADMIN_URL)
 #   scripts/bench.sh all           every scenario whose database settings are given
 #
@@ -115,6 +116,7 @@ case "$WHAT" in
     ingest) bench_ingest ;;
     pipeline) bench_pipeline ;;
     steady) "$ROOT/scripts/bench-steady.sh" ;;
+    realtime) "$ROOT/scripts/bench-realtime.sh" ;;
     serve) "$ROOT/scripts/bench-serve.sh" ;;
     api) "$ROOT/scripts/bench-api.sh" ;;
     ingest-cost) "$ROOT/scripts/bench-ingest-cost.sh" ;;
@@ -123,6 +125,7 @@ case "$WHAT" in
         bench_ingest
         bench_pipeline
         "$ROOT/scripts/bench-steady.sh"
+        "$ROOT/scripts/bench-realtime.sh"
         "$ROOT/scripts/bench-serve.sh"
         if [ -n "${DATABASE_URL:-}" ]; then "$ROOT/scripts/bench-api.sh"; else echo "api: skipped (set DATABASE_URL to an empty database)"; fi
         if [ -n "${ADMIN_URL:-}" ]; then
@@ -132,5 +135,5 @@ case "$WHAT" in
             echo "ingest-cost, floor: skipped (set ADMIN_URL)"
         fi
         ;;
-    *) echo "usage: scripts/bench.sh [all|ingest|pipeline|steady|serve|api|ingest-cost|floor]" >&2; exit 2 ;;
+    *) echo "usage: scripts/bench.sh [all|ingest|pipeline|steady|realtime|serve|api|ingest-cost|floor]" >&2; exit 2 ;;
 esac

@@ -315,6 +315,16 @@ pub enum Verified {
     Unknown,
 }
 
+impl Verified {
+    fn if_any(rows: u64) -> Verified {
+        if rows > 0 {
+            Verified::Confirmed
+        } else {
+            Verified::Unknown
+        }
+    }
+}
+
 /// A hub confirms a subscription we asked for (WebSub §5.3): only for the
 /// callback's own topic, while we want it. The lease starts now; renewal
 /// is due at nine tenths of it.
@@ -340,11 +350,7 @@ pub async fn confirm_subscribe(
     .execute(pool)
     .await?
     .rows_affected();
-    Ok(if done > 0 {
-        Verified::Confirmed
-    } else {
-        Verified::Unknown
-    })
+    Ok(Verified::if_any(done))
 }
 
 /// A hub confirms an unsubscription we asked for: the row goes.
@@ -361,11 +367,7 @@ pub async fn confirm_unsubscribe(
     .execute(pool)
     .await?
     .rows_affected();
-    Ok(if done > 0 {
-        Verified::Confirmed
-    } else {
-        Verified::Unknown
-    })
+    Ok(Verified::if_any(done))
 }
 
 /// A hub denies a subscription (WebSub §5.2): polling only; asked again in
