@@ -41,6 +41,7 @@ const FIRST: [(&str, &str); 2] = [
     ("ts-dao", "Trường Sa đón đoàn công tác mùa khô"),
 ];
 const LATER: (&str, &str) = ("dang-uy", "Đảng ủy thành phố họp phiên thường kỳ");
+const LAST: (&str, &str) = ("bao-so-9", "Bão số 9 gây mưa lớn ở miền Trung");
 
 fn titles(posts: &[crate::support::receiver::Received]) -> Vec<String> {
     posts
@@ -103,16 +104,26 @@ where
     panic!("{what}: not within 10 s");
 }
 
+/// Polls the source now; while the poller's own poll of it is in flight
+/// (it may have read the feed before the test changed it), again.
 async fn refresh(app: &TestApp, source_id: i64) {
-    let r = app
-        .authed(
-            Method::POST,
-            &format!("/api/v1/sources/{source_id}/refresh"),
-        )
-        .send()
-        .await
-        .expect("refresh");
-    assert!(r.status().is_success(), "refresh: {}", r.status());
+    for _ in 0..600 {
+        let r = app
+            .authed(
+                Method::POST,
+                &format!("/api/v1/sources/{source_id}/refresh"),
+            )
+            .send()
+            .await
+            .expect("refresh");
+        assert!(r.status().is_success(), "refresh: {}", r.status());
+        let answer: serde_json::Value = r.json().await.expect("json");
+        if answer["status"] == "polled" {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("source {source_id} stayed busy for 30 s");
 }
 
 #[tokio::test]
@@ -195,6 +206,11 @@ async fn a_failing_webhook_backs_off_shows_its_error_and_gets_the_same_delivery_
 
     hook.wait_until(WAIT, "two failed attempts", |r| r.len() >= 2)
         .await;
+    // The second failure is recorded a moment after the request.
+    eventually("two failures recorded", || async {
+        authed_items(&app, "/api/v1/webhooks").await[0]["consecutive_failures"].as_i64() >= Some(2)
+    })
+    .await;
     let listed = authed_items(&app, "/api/v1/webhooks").await;
     let w = &listed[0];
     assert_eq!(w["last_error"], "HTTP 500");
@@ -380,13 +396,21 @@ async fn the_builtin_hub_verifies_a_subscriber_and_pushes_it_the_changed_feed_si
     assert_eq!(subscribed[0]["url"], callback);
     assert_eq!(subscribed[0]["signed"], true);
 
-    // The poller stores the source's stories: the subscriber gets the feed.
+    // A new story (the poller stored the first ones, maybe before the
+    // subscription): the subscriber gets the feed as it now is.
+    let mut more = FIRST.to_vec();
+    more.insert(0, LATER);
+    feeds.route("/hp.rss", Route::feed(rss(&more), "application/rss+xml"));
+    refresh(&app, 1).await;
+    let has_later = |p: &crate::support::receiver::Received| {
+        p.method == "POST" && String::from_utf8_lossy(&p.body).contains(LATER.1)
+    };
     let got = reader
         .wait_until(WAIT, "the content distribution", |r| {
-            r.iter().any(|p| p.method == "POST")
+            r.iter().any(has_later)
         })
         .await;
-    let push = got.iter().find(|p| p.method == "POST").expect("a push");
+    let push = got.iter().find(|p| has_later(p)).expect("a push");
     assert_eq!(
         push.header("content-type"),
         Some("application/atom+xml; charset=utf-8")
@@ -411,13 +435,13 @@ async fn the_builtin_hub_verifies_a_subscriber_and_pushes_it_the_changed_feed_si
 
     // 410: the subscriber is gone, and so is its subscription.
     reader.answer_posts_with(410);
-    let mut more = FIRST.to_vec();
-    more.insert(0, LATER);
+    let before = reader.posts().len();
+    more.insert(0, LAST);
     feeds.route("/hp.rss", Route::feed(rss(&more), "application/rss+xml"));
     refresh(&app, 1).await;
     reader
-        .wait_until(WAIT, "the second push", |r| {
-            r.iter().filter(|p| p.method == "POST").count() >= 2
+        .wait_until(WAIT, "the next push", |r| {
+            r.iter().filter(|p| p.method == "POST").count() > before
         })
         .await;
     eventually("a subscriber that answered 410 removed", || async {
@@ -925,4 +949,64 @@ async fn a_live_subscription_is_renewed_and_a_poll_that_finds_what_a_push_missed
         metrics.contains("tributary_websub_missed_by_push_total"),
         "{metrics}"
     );
+}
+
+#[tokio::test]
+async fn a_hub_subscriber_answering_500_gets_the_same_signed_delivery_again_later() {
+    let feeds = first_feed().await;
+    let app = hub_app(&feeds, "hub = \"builtin\"").await;
+    let reader = Receiver::start().await;
+    reader.answer_posts_with(500);
+    let topic = "http://tributary.test/feeds/all.json";
+    let callback = reader.url("/push/json");
+    let form = [
+        ("hub.mode", "subscribe"),
+        ("hub.topic", topic),
+        ("hub.callback", callback.as_str()),
+        ("hub.secret", "k"),
+    ];
+    assert_eq!(hub_request(&app, &form).await.status(), 202);
+    eventually("the subscription stored", || async {
+        subscriptions(&app).await.iter().any(|s| s["role"] == "hub")
+    })
+    .await;
+    let mut more = FIRST.to_vec();
+    more.insert(0, LATER);
+    feeds.route("/hp.rss", Route::feed(rss(&more), "application/rss+xml"));
+    refresh(&app, 1).await;
+    let got = reader
+        .wait_until(WAIT, "a refused distribution", |r| {
+            r.iter().any(|p| p.method == "POST")
+        })
+        .await;
+    let refused = got
+        .into_iter()
+        .find(|p| p.method == "POST")
+        .expect("a push");
+    let key = refused.header("x-tributary-delivery").map(str::to_owned);
+    reader.answer_posts_with(200);
+    let same = |p: &&crate::support::receiver::Received| {
+        p.method == "POST" && p.header("x-tributary-delivery") == key.as_deref()
+    };
+    let got = reader
+        .wait_until(WAIT, "the same distribution again", |r| {
+            r.iter().filter(same).count() >= 2
+        })
+        .await;
+    let sent: Vec<_> = got.iter().filter(same).collect();
+    assert_eq!(sent[0].body, sent[1].body);
+    assert_eq!(
+        sent[1].header("content-type"),
+        Some("application/feed+json; charset=utf-8")
+    );
+    let sig = sent[1].header("x-hub-signature").expect("signed");
+    assert!(signature::verify(sig, b"k", &sent[1].body));
+    eventually("the subscriber healthy again", || async {
+        subscriptions(&app)
+            .await
+            .iter()
+            .any(|s| s["role"] == "hub" && s["state"] == "ok" && s["pending"] == 0)
+    })
+    .await;
+    app.shutdown().await;
 }
