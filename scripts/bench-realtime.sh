@@ -55,7 +55,7 @@ BASE="http://127.0.0.1:$PORT"
     done
 } > "$WORK/bench.toml"
 
-python3 "$ROOT/scripts/realtime_hub.py" "$FPORT" "$BASE" "$SOURCES" "$POLLED" "$EVENTS" "$RATE" "$WORK/result.json" > "$WORK/hub.log" 2>&1 &
+python3 "$ROOT/scripts/realtime_hub.py" "$FPORT" "$BASE" "$SOURCES" "$POLLED" "$EVENTS" "$RATE" "$POLL_INTERVAL" "$WORK/result.json" > "$WORK/hub.log" 2>&1 &
 HPID=$!
 for _ in $(seq 100); do grep -q ready "$WORK/hub.log" && break; sleep 0.1; done
 export RUST_LOG=warn BENCH_HOOK_SECRET=bench-secret

@@ -9,7 +9,10 @@ every 50 ms. Latencies, from the push to the story in the merged feed and to
 the webhook delivery (and, for the polled feeds, from publication to the
 merged feed), are written as JSON to OUT.
 
-usage: realtime_hub.py PORT TRIBUTARY_BASE SOURCES POLLED EVENTS RATE OUT
+The polled feeds' stories are published one by one, spread over one poll
+interval, so that their delays sample the whole wait for the next poll.
+
+usage: realtime_hub.py PORT TRIBUTARY_BASE SOURCES POLLED EVENTS RATE POLL_INTERVAL OUT
 """
 import hashlib
 import hmac
@@ -24,8 +27,8 @@ from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 PORT, BASE = int(sys.argv[1]), sys.argv[2]
-SOURCES, POLLED, EVENTS, RATE = (int(x) for x in sys.argv[3:7])
-OUT = sys.argv[7]
+SOURCES, POLLED, EVENTS, RATE, POLL_INTERVAL = (int(x) for x in sys.argv[3:8])
+OUT = sys.argv[8]
 HUB = f"http://127.0.0.1:{PORT}/hub"
 WORDS = ("cảng biển tàu hàng container logistics kinh tế thành phố Hải Phòng Trường Sa đảo "
          "ngư dân mùa khô đoàn công tác nghị quyết Đảng ủy phiên họp thường kỳ ngân sách đầu tư hạ tầng "
@@ -167,6 +170,18 @@ def main():
     stop = threading.Event()
     threading.Thread(target=watch, args=(stop,), daemon=True).start()
     time.sleep(2)
+
+    def publish_polled():
+        for k in range(POLLED):
+            path = f"/feed/{SOURCES + k}.rss"
+            it = item(f"poll-{k}")
+            with lock:
+                feeds[path].insert(0, it)
+                published[it[1]] = (time.time(), "poll")
+            time.sleep(POLL_INTERVAL / POLLED)
+
+    polled = threading.Thread(target=publish_polled)
+    polled.start()
     pushers = []
     for k in range(EVENTS):
         path = f"/feed/{rng.randrange(SOURCES)}.rss"
@@ -177,14 +192,7 @@ def main():
         t.start()
         pushers.append(t)
         time.sleep(1 / RATE)
-    # Polled feeds: published, and found by the next poll.
-    for k in range(POLLED):
-        path = f"/feed/{SOURCES + k}.rss"
-        it = item(f"poll-{k}")
-        with lock:
-            feeds[path].insert(0, it)
-            published[it[1]] = (time.time(), "poll")
-    for t in pushers:
+    for t in pushers + [polled]:
         t.join()
     wait_until = time.time() + 180
     while time.time() < wait_until:
