@@ -86,6 +86,14 @@ pub async fn serve(config: Config, role: Role) -> Result<()> {
         )),
         (None, _) => {}
     }
+    if config.websub.subscribe && crate::netguard::is_private_host(&config.server.public_url) {
+        // Hubs on the internet would call back to a loopback or private
+        // address: every subscription would fail verification.
+        tracing::warn!(
+            public_url = %config.server.public_url,
+            "[websub] subscribe is on but server.public_url is a private or loopback address: hubs elsewhere cannot reach the callbacks; set public_url to this server's public address"
+        );
+    }
     wait_for_signal().await;
     tracing::info!("shutting down: finishing in-flight polls and requests");
     // A second signal means "now".
