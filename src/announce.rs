@@ -209,16 +209,25 @@ impl Announcer {
         {
             by_topic.entry(e.topic.as_str()).or_default().push(e);
         }
+        // One read of the channel's first page serves all its formats.
+        let first = if by_topic.is_empty() {
+            None
+        } else {
+            let page = channel_page(&self.pool, channel, None, channel.limit as i64).await?;
+            let next = page.next_cursor.map(|c| c.encode(&self.cursor_key));
+            Some((page.items, next))
+        };
         for (topic, subscribers) in by_topic {
+            let Some((items, next)) = &first else {
+                break;
+            };
             let Some(format) = topic
                 .rsplit_once('.')
                 .and_then(|(_, ext)| FeedFormat::from_extension(ext))
             else {
                 continue;
             };
-            let first = channel_page(&self.pool, channel, None, channel.limit as i64).await?;
-            let next = first.next_cursor.map(|c| c.encode(&self.cursor_key));
-            let page = self.page(channel, format, first.items, next.as_deref());
+            let page = self.page(channel, format, items.clone(), next.as_deref());
             let payload =
                 outbox::store_payload(tx, format.content_type(), &page.render(format)).await?;
             for s in subscribers {

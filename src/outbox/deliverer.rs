@@ -14,7 +14,7 @@ use sqlx::PgPool;
 use tokio::sync::{Notify, watch};
 
 use super::{Claimed, EndpointKind};
-use crate::config::{Config, HubSetting};
+use crate::config::Config;
 use crate::signature::{self, Method};
 
 /// Deliveries in flight at once (each to a different endpoint).
@@ -242,9 +242,4 @@ impl Deliverer {
             _ => Err(SendError::Status(status)),
         }
     }
-}
-
-/// Whether a hub setting makes our feeds name a hub.
-pub fn names_a_hub(config: &Config) -> bool {
-    config.websub.hub != HubSetting::None
 }

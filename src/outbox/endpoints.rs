@@ -9,7 +9,7 @@ use serde::Serialize;
 use sqlx::PgPool;
 
 use crate::config::{Config, HubSetting};
-use crate::publish::FeedFormat;
+use crate::publish::{FeedFormat, PageUrls};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -111,7 +111,15 @@ pub async fn sync_config(pool: &PgPool, config: &Config) -> Result<(), sqlx::Err
                     "hub",
                     hub.to_string(),
                     channel.name.clone(),
-                    feed_url(config, &channel.name, format),
+                    PageUrls::new(
+                        &config.server.public_url,
+                        &channel.name,
+                        format,
+                        None,
+                        None,
+                        None,
+                    )
+                    .self_url,
                 ));
             }
         }
@@ -145,15 +153,6 @@ pub async fn sync_config(pool: &PgPool, config: &Config) -> Result<(), sqlx::Err
 }
 
 const SYNC_LOCK: i64 = 0x7472_6962_686f_6f6b; // "tribhook"
-
-/// The URL of one of our feeds (a WebSub topic).
-pub fn feed_url(config: &Config, channel: &str, format: FeedFormat) -> String {
-    format!(
-        "{}/feeds/{channel}.{}",
-        config.server.public_url.as_str().trim_end_matches('/'),
-        format.extension()
-    )
-}
 
 /// Endpoints of one kind, oldest first, with their pending deliveries.
 pub async fn list(pool: &PgPool, kind: EndpointKind) -> Result<Vec<(Endpoint, i64)>, sqlx::Error> {

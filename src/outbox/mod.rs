@@ -58,22 +58,14 @@ pub async fn enqueue(
 }
 
 fn delivery_key() -> String {
-    let mut bytes = [0u8; 16];
-    if getrandom::getrandom(&mut bytes).is_err() {
-        // Keys only need to be unique: the clock and a counter will do.
-        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let t = Utc::now().timestamp_nanos_opt().unwrap_or_default() as u64;
-        bytes[..8].copy_from_slice(&t.to_be_bytes());
-        bytes[8..].copy_from_slice(&n.to_be_bytes());
-    }
-    hex::encode(bytes)
+    crate::websub::hub::random_token()
 }
 
 /// A delivery taken for sending, with what it needs.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Claimed {
     pub id: i64,
+    pub payload_id: i64,
     pub delivery_key: String,
     pub attempts: i32,
     pub created_at: DateTime<Utc>,
@@ -103,7 +95,7 @@ pub async fn claim(pool: &PgPool, limit: i64, hold: Duration) -> Result<Vec<Clai
          FROM due, endpoints e, delivery_payloads p
          WHERE d.id = due.id AND d.claimed_until <= now()
            AND e.id = d.endpoint_id AND p.id = d.payload_id
-         RETURNING d.id, d.delivery_key, d.attempts, d.created_at, p.content_type, p.body,
+         RETURNING d.id, d.payload_id, d.delivery_key, d.attempts, d.created_at, p.content_type, p.body,
                    d.story_count, {columns}",
         columns = endpoints::COLUMNS
     );
@@ -125,7 +117,7 @@ pub async fn delivered(pool: &PgPool, claimed: &Claimed) -> Result<(), sqlx::Err
     .bind(claimed.id)
     .execute(pool)
     .await?;
-    drop_unused_payloads(pool).await
+    drop_payload_if_unused(pool, claimed.payload_id).await
 }
 
 /// Not delivered: the endpoint backs off; a delivery older than
@@ -168,8 +160,22 @@ pub async fn failed(
     tx.commit().await?;
     if give_up {
         tracing::warn!(endpoint = %claimed.endpoint.url, key = %claimed.delivery_key, "delivery abandoned after a day of failures");
-        drop_unused_payloads(pool).await?;
+        drop_payload_if_unused(pool, claimed.payload_id).await?;
     }
+    Ok(())
+}
+
+/// The body of a finished delivery, once no other carries it (two
+/// finishing at once may both keep it: housekeeping's
+/// [`drop_unused_payloads`] takes what is left).
+async fn drop_payload_if_unused(pool: &PgPool, payload: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "DELETE FROM delivery_payloads p WHERE p.id = $1
+         AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.payload_id = p.id)",
+    )
+    .bind(payload)
+    .execute(pool)
+    .await?;
     Ok(())
 }
 
