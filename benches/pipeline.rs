@@ -67,7 +67,7 @@ fn main() {
             let cleaned: Vec<_> = prepared
                 .candidates
                 .iter()
-                .map(|c| prepared.normalize(c, &sanitizer, fetched_at, None))
+                .map(|c| prepared.normalize(c, &sanitizer, fetched_at, None, None))
                 .collect();
             let t3 = Instant::now();
             times[0] += t1 - t;

@@ -350,20 +350,43 @@ pub async fn sources_add(
     url: String,
     title: Option<String>,
     tags: Vec<String>,
+    full_text: bool,
 ) -> Result<()> {
     let sub = Subscription::parse(&url, title.as_deref(), &tags)?;
+    let url = sub.url.into_url();
+    // A web page's address subscribes to the first feed it links to.
+    let fetcher = crate::ingest::fetch::Fetcher::new(&config.poller)?;
+    let (url, discovered_from) =
+        match crate::discovery::find(&fetcher, &url, crate::ingest::fetch::Reach::Any).await {
+            Ok(crate::discovery::Found::Page(feeds)) => {
+                let first = feeds
+                    .first()
+                    .and_then(|f| url::Url::parse(&f.url).ok())
+                    .ok_or_else(|| crate::discovery::DiscoverError::NoFeed {
+                        url: url.to_string(),
+                    })?;
+                (first, Some(url))
+            }
+            // A feed, or unreachable now: the poller will tell.
+            Ok(crate::discovery::Found::Feed(_)) | Err(_) => (url, None),
+        };
     with_db(&config, |pool| async move {
         let s = sources::add(
             &pool,
             &NewSource {
-                url: sub.url.into_url(),
+                url,
                 title: sub.title,
                 tags: sub.tags,
                 origin: "cli",
+                full_text,
+                discovered_from: discovered_from.clone(),
             },
         )
         .await?;
-        println!("added source {} {}", s.id, s.url);
+        match discovered_from {
+            Some(page) => println!("added source {} {} (found from {page})", s.id, s.url),
+            None => println!("added source {} {}", s.id, s.url),
+        }
         Ok(())
     })
     .await
@@ -401,6 +424,9 @@ pub async fn sources_import(config: Config, file: &Path) -> Result<()> {
                     title: sub.title,
                     tags: sub.tags,
                     origin: "cli",
+                    // A page's feed is found by its first poll.
+                    full_text: false,
+                    discovered_from: None,
                 },
             )
             .await

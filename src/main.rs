@@ -70,12 +70,16 @@ enum Command {
 #[derive(Subcommand)]
 enum SourcesAction {
     List,
+    /// Adds a feed, or the first feed a web page links to.
     Add {
         url: String,
         #[arg(long)]
         title: Option<String>,
         #[arg(long = "tag")]
         tags: Vec<String>,
+        /// Fetch each new entry's article page for its full text.
+        #[arg(long)]
+        full_text: bool,
     },
     Remove {
         id: i64,
@@ -118,9 +122,12 @@ fn main() -> ExitCode {
             Command::Migrate => commands::migrate(config).await,
             Command::Sources { action } => match action {
                 SourcesAction::List => commands::sources_list(config).await,
-                SourcesAction::Add { url, title, tags } => {
-                    commands::sources_add(config, url, title, tags).await
-                }
+                SourcesAction::Add {
+                    url,
+                    title,
+                    tags,
+                    full_text,
+                } => commands::sources_add(config, url, title, tags, full_text).await,
                 SourcesAction::Remove { id } => commands::sources_remove(config, id).await,
                 SourcesAction::Import { file } => commands::sources_import(config, &file).await,
                 SourcesAction::Export => commands::sources_export(config).await,

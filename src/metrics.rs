@@ -66,6 +66,7 @@ struct Metrics {
     http_seconds: Family<RouteLabel, Histogram, fn() -> Histogram>,
     deliveries: Family<DeliveryLabel, Counter>,
     websub_pushes: Family<OutcomeLabel, Counter>,
+    extractions: Family<OutcomeLabel, Counter>,
     websub_missed: Counter,
 }
 
@@ -89,12 +90,18 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
         http_seconds: Family::new_with_constructor(duration_histogram),
         deliveries: Family::default(),
         websub_pushes: Family::default(),
+        extractions: Family::default(),
         websub_missed: Counter::default(),
     };
     registry.register(
         "deliveries",
         "Outbox delivery attempts by endpoint kind and outcome",
         m.deliveries.clone(),
+    );
+    registry.register(
+        "extractions",
+        "Article pages fetched for full text, by outcome (extracted, failed)",
+        m.extractions.clone(),
     );
     registry.register(
         "websub_pushes",
@@ -227,6 +234,16 @@ pub fn record_push(outcome: &'static str) {
     METRICS
         .websub_pushes
         .get_or_create(&OutcomeLabel { outcome })
+        .inc();
+}
+
+/// An article page fetched for full text.
+pub fn record_extraction(extracted: bool) {
+    METRICS
+        .extractions
+        .get_or_create(&OutcomeLabel {
+            outcome: if extracted { "extracted" } else { "failed" },
+        })
         .inc();
 }
 

@@ -50,6 +50,8 @@ pub struct Source {
     /// When a poller's lease on the source ends, while one holds it.
     pub leased_until: Option<DateTime<Utc>>,
     pub entry_count: i64,
+    pub full_text: bool,
+    pub discovered_from: Option<String>,
 }
 
 impl Source {
@@ -73,7 +75,8 @@ const SELECT_SOURCE: &str = "SELECT s.id, s.url, coalesce(s.title, s.feed_title)
         s.etag, s.last_modified, s.last_polled_at, s.last_status, s.last_error,
         s.consecutive_failures, s.next_poll_at,
         CASE WHEN s.lease_until > now() THEN s.lease_until END AS leased_until,
-        (SELECT count(*) FROM entries e WHERE e.source_id = s.id) AS entry_count
+        (SELECT count(*) FROM entries e WHERE e.source_id = s.id) AS entry_count,
+        s.full_text, s.discovered_from
     FROM sources s";
 
 pub async fn list(pool: &PgPool) -> Result<Vec<Source>, SourceError> {
@@ -119,17 +122,23 @@ pub struct NewSource {
     pub title: Option<crate::domain::Title>,
     pub tags: crate::domain::Tags,
     pub origin: &'static str,
+    pub full_text: bool,
+    /// The page `url` was found from (discovery).
+    pub discovered_from: Option<Url>,
 }
 
 pub async fn add(pool: &PgPool, new: &NewSource) -> Result<Source, SourceError> {
     let inserted: Option<(i64,)> = sqlx::query_as(
-        "INSERT INTO sources (url, title, tags, origin) VALUES ($1, $2, $3, $4)
+        "INSERT INTO sources (url, title, tags, origin, full_text, discovered_from)
+         VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (url) DO NOTHING RETURNING id",
     )
     .bind(new.url.as_str())
     .bind(new.title.as_ref().map(crate::domain::Title::as_str))
     .bind(new.tags.as_slice())
     .bind(new.origin)
+    .bind(new.full_text)
+    .bind(new.discovered_from.as_ref().map(Url::as_str))
     .fetch_optional(pool)
     .await?;
     match inserted {
@@ -242,6 +251,42 @@ pub async fn move_url(pool: &PgPool, id: i64, to: &str) -> Result<(), SourceErro
     Ok(())
 }
 
+/// Makes a source added as a web page's address follow the feed the page
+/// links to, remembering the page. When another source already follows
+/// that feed, this one is disabled as its duplicate. Whether it now follows
+/// the feed.
+pub async fn follow_discovered(
+    pool: &PgPool,
+    id: i64,
+    feed: &str,
+    page: &str,
+) -> Result<bool, SourceError> {
+    if let Some(other) = find_by_url(pool, feed).await? {
+        if other.id != id {
+            let reason = format!(
+                "{page} links to the feed {feed}, which source {} already follows",
+                other.id
+            );
+            disable(pool, id, &reason).await?;
+            return Ok(false);
+        }
+    }
+    let mut tx = pool.begin().await?;
+    sqlx::query(
+        "UPDATE sources SET url = $2, discovered_from = coalesce(discovered_from, $3),
+            etag = NULL, last_modified = NULL, moved_to = NULL, moved_count = 0
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(feed)
+    .bind(page)
+    .execute(&mut *tx)
+    .await?;
+    crate::db::changes::notify_changed(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
 /// Makes the database agree with the `[[sources]]` of the config file: new
 /// ones are added, changed ones updated, and config sources that left the
 /// file are disabled (not deleted: their entries stay until an operator
@@ -280,6 +325,7 @@ pub async fn sync_config(
                 "tags": s.tags,
                 "timezone": s.timezone.map(|t| t.name()),
                 "interval_seconds": s.interval.map(|d| d.as_secs().min(i32::MAX as u64) as i32),
+                "full_text": s.full_text,
             })
         })
         .collect();
@@ -287,25 +333,31 @@ pub async fn sync_config(
     let (updated, added): (i64, i64) = sqlx::query_as(
         "WITH cfg AS (
             SELECT * FROM jsonb_to_recordset($1::jsonb)
-                AS x(n int, url text, title text, tags text[], timezone text, interval_seconds int)),
+                AS x(n int, url text, title text, tags text[], timezone text, interval_seconds int,
+                     full_text boolean)),
+         -- A page URL of the file matches the source whose feed was found
+         -- from it (discovered_from).
          updated AS (
             UPDATE sources s SET title = c.title, tags = c.tags, timezone = c.timezone,
-                interval_seconds = c.interval_seconds, origin = 'config',
+                interval_seconds = c.interval_seconds, full_text = c.full_text, origin = 'config',
                 enabled = CASE WHEN s.disabled_reason = $2 THEN TRUE ELSE s.enabled END,
                 disabled_reason = CASE WHEN s.disabled_reason = $2 THEN NULL ELSE s.disabled_reason END
             FROM cfg c
-            WHERE s.url = c.url
+            WHERE (s.url = c.url OR s.discovered_from = c.url)
               AND (s.title IS DISTINCT FROM c.title OR s.tags IS DISTINCT FROM c.tags
                    OR s.timezone IS DISTINCT FROM c.timezone
                    OR s.interval_seconds IS DISTINCT FROM c.interval_seconds
+                   OR s.full_text IS DISTINCT FROM c.full_text
                    OR s.origin <> 'config' OR s.disabled_reason IS NOT DISTINCT FROM $2)
             RETURNING s.id),
          -- Only new URLs: an INSERT ... ON CONFLICT would burn a sequence
          -- value for every existing one, and source ids would jump.
          added AS (
-            INSERT INTO sources (url, title, tags, timezone, interval_seconds, origin)
-            SELECT c.url, c.title, coalesce(c.tags, '{}'), c.timezone, c.interval_seconds, 'config'
-            FROM cfg c WHERE NOT EXISTS (SELECT 1 FROM sources s WHERE s.url = c.url)
+            INSERT INTO sources (url, title, tags, timezone, interval_seconds, full_text, origin)
+            SELECT c.url, c.title, coalesce(c.tags, '{}'), c.timezone, c.interval_seconds,
+                   coalesce(c.full_text, FALSE), 'config'
+            FROM cfg c WHERE NOT EXISTS (
+                SELECT 1 FROM sources s WHERE s.url = c.url OR s.discovered_from = c.url)
             ORDER BY c.n
             RETURNING id)
          SELECT (SELECT count(*) FROM updated), (SELECT count(*) FROM added)",
@@ -321,7 +373,8 @@ pub async fn sync_config(
     };
     report.disabled = sqlx::query(
         "UPDATE sources SET enabled = FALSE, disabled_reason = $2
-         WHERE origin = 'config' AND enabled AND NOT (url = ANY($1))",
+         WHERE origin = 'config' AND enabled AND NOT (url = ANY($1))
+           AND NOT (coalesce(discovered_from, '') = ANY($1))",
     )
     .bind(&urls)
     .bind(REMOVED_FROM_CONFIG)

@@ -53,6 +53,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/stories/{id}", web::get().to(entries::story))
         .route("/api/v1/sources", web::get().to(sources::list))
         .route("/api/v1/sources", web::post().to(sources::add))
+        .route("/api/v1/discover", web::post().to(sources::discover))
         .route("/api/v1/sources/{id}", web::get().to(sources::one))
         .route("/api/v1/sources/{id}", web::delete().to(sources::remove))
         .route(

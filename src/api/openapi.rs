@@ -13,7 +13,7 @@ use super::{channels, entries, sources, websub};
     paths(
         entries::list, entries::one, entries::story,
         sources::list, sources::add, sources::one, sources::remove, sources::refresh, sources::fetches,
-        sources::import_opml, channels::list, websub::webhooks, websub::subscriptions,
+        sources::import_opml, sources::discover, channels::list, websub::webhooks, websub::subscriptions,
     ),
     modifiers(&BearerAuth)
 )]
@@ -54,6 +54,7 @@ mod tests {
             "/api/v1/sources/{id}/refresh",
             "/api/v1/sources/{id}/fetches",
             "/api/v1/opml",
+            "/api/v1/discover",
             "/api/v1/channels",
             "/api/v1/webhooks",
             "/api/v1/websub",

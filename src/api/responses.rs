@@ -61,6 +61,10 @@ pub struct SourceBody {
     /// poller takes the source over then, or at once if the holder dies).
     pub leased_until: Option<DateTime<Utc>>,
     pub entry_count: i64,
+    /// New entries' article pages are fetched for their full text.
+    pub full_text: bool,
+    /// The web page this feed was found from, when it was added as a page.
+    pub discovered_from: Option<String>,
 }
 
 impl From<Source> for SourceBody {
@@ -79,6 +83,8 @@ impl From<Source> for SourceBody {
             next_poll_at: s.next_poll_at,
             leased_until: s.leased_until,
             entry_count: s.entry_count,
+            full_text: s.full_text,
+            discovered_from: s.discovered_from,
         }
     }
 }

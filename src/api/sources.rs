@@ -11,7 +11,9 @@ use super::responses::{
     FetchBody, FetchList, ImportedSource, OpmlReport, Refreshed, RejectedSource, SourceBody,
     SourceList,
 };
+use crate::discovery::{self, DiscoverError, Found, FoundFeed};
 use crate::domain::Subscription;
+use crate::ingest::fetch::Reach;
 use crate::sources::{self, NewSource};
 
 /// Sources with their health.
@@ -39,16 +41,20 @@ pub async fn one(
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddSource {
+    /// A feed's address, or a web page's whose first linked feed is added.
     url: String,
     title: Option<String>,
     #[serde(default)]
     tags: Vec<String>,
+    /// Fetch each new entry's article page for its full text.
+    #[serde(default)]
+    full_text: bool,
 }
 
 /// Adds a source (bearer token).
 #[utoipa::path(post, path = "/api/v1/sources", tag = "sources", request_body = AddSource, security(("bearer" = [])),
     responses((status = 201, description = "Added", body = SourceBody), (status = 400, description = "A bad parameter, named in the problem", body = super::responses::Problem, content_type = "application/problem+json"), (status = 401, description = "Missing or wrong bearer token", body = super::responses::Problem, content_type = "application/problem+json"), (status = 403, description = "Write endpoints are disabled (no token configured)", body = super::responses::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Already there; the detail names its id", body = super::responses::Problem, content_type = "application/problem+json"), (status = 503, description = "The database is unavailable", body = super::responses::Problem, content_type = "application/problem+json")))]
+        (status = 409, description = "Already there; the detail names its id", body = super::responses::Problem, content_type = "application/problem+json"), (status = 422, description = "A web page that links to no feed; the detail names the URL", body = super::responses::Problem, content_type = "application/problem+json"), (status = 503, description = "The database is unavailable", body = super::responses::Problem, content_type = "application/problem+json")))]
 pub async fn add(
     req: HttpRequest,
     body: web::Bytes,
@@ -59,12 +65,8 @@ pub async fn add(
         .map_err(|e| ApiError::BadRequest(format!("invalid JSON body: {e}")))?;
     let sub = Subscription::parse(&input.url, input.title.as_deref(), &input.tags)?;
     let url = sub.url.into_url();
-    if !state.config.poller.allow_private_networks && crate::netguard::is_private_host(&url) {
-        return Err(ApiError::bad(
-            "url",
-            "points at a loopback or private network address (set poller.allow_private_networks to allow)",
-        ));
-    }
+    refuse_private(&state, &url)?;
+    let (url, discovered_from) = feed_of(&state, url).await?;
     let source = sources::add(
         &state.pool,
         &NewSource {
@@ -72,12 +74,101 @@ pub async fn add(
             title: sub.title,
             tags: sub.tags,
             origin: "api",
+            full_text: input.full_text,
+            discovered_from,
         },
     )
     .await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/sources/{}", source.id)))
         .json(SourceBody::from(source)))
+}
+
+/// Addresses given through the API reach public networks only, unless the
+/// config allows private ones (SSRF).
+fn refuse_private(state: &AppState, url: &url::Url) -> Result<(), ApiError> {
+    if !state.config.poller.allow_private_networks && crate::netguard::is_private_host(url) {
+        return Err(ApiError::bad(
+            "url",
+            "points at a loopback or private network address (set poller.allow_private_networks to allow)",
+        ));
+    }
+    Ok(())
+}
+
+/// The feed to subscribe to for `url`: itself when it is a feed (or cannot
+/// be fetched now: the poller will tell), else the first feed the page
+/// links to, with the page.
+async fn feed_of(
+    state: &AppState,
+    url: url::Url,
+) -> Result<(url::Url, Option<url::Url>), ApiError> {
+    let reach = Reach::for_origin("api", state.config.poller.allow_private_networks);
+    match discovery::find(state.poller.fetcher(), &url, reach).await {
+        Ok(Found::Page(feeds)) => {
+            let first = feeds
+                .first()
+                .and_then(|f| url::Url::parse(&f.url).ok())
+                .ok_or_else(|| {
+                    ApiError::Unprocessable(
+                        DiscoverError::NoFeed {
+                            url: url.to_string(),
+                        }
+                        .to_string(),
+                    )
+                })?;
+            Ok((first, Some(url)))
+        }
+        Ok(Found::Feed(_)) | Err(DiscoverError::Fetch { .. } | DiscoverError::NoFeed { .. }) => {
+            Ok((url, None))
+        }
+    }
+}
+
+/// What `POST /api/v1/discover` takes.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DiscoverRequest {
+    /// A web page (or a feed) to look at.
+    url: String,
+}
+
+/// The feeds a web page links to (bearer token), in its order; a feed's
+/// own address lists itself.
+#[utoipa::path(post, path = "/api/v1/discover", tag = "sources", request_body = DiscoverRequest, security(("bearer" = [])),
+    responses((status = 200, description = "The feeds found", body = DiscoveredFeeds), (status = 400, description = "A bad parameter, named in the problem", body = super::responses::Problem, content_type = "application/problem+json"), (status = 401, description = "Missing or wrong bearer token", body = super::responses::Problem, content_type = "application/problem+json"), (status = 403, description = "Write endpoints are disabled (no token configured)", body = super::responses::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The page cannot be fetched, or links to no feed; the detail names the URL", body = super::responses::Problem, content_type = "application/problem+json")))]
+pub async fn discover(
+    req: HttpRequest,
+    body: web::Bytes,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    require_token(&req, &state.config)?;
+    let input: DiscoverRequest = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::BadRequest(format!("invalid JSON body: {e}")))?;
+    let url = crate::domain::SourceUrl::parse(&input.url)?.into_url();
+    refuse_private(&state, &url)?;
+    let reach = Reach::for_origin("api", state.config.poller.allow_private_networks);
+    let items = match discovery::find(state.poller.fetcher(), &url, reach).await {
+        Ok(Found::Feed(feed)) => vec![feed],
+        Ok(Found::Page(feeds)) if !feeds.is_empty() => feeds,
+        Ok(Found::Page(_)) => {
+            return Err(ApiError::Unprocessable(
+                DiscoverError::NoFeed {
+                    url: url.to_string(),
+                }
+                .to_string(),
+            ));
+        }
+        Err(e) => return Err(ApiError::Unprocessable(e.to_string())),
+    };
+    Ok(HttpResponse::Ok().json(DiscoveredFeeds { items }))
+}
+
+/// The feeds `POST /api/v1/discover` found.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct DiscoveredFeeds {
+    pub items: Vec<FoundFeed>,
 }
 
 /// Removes a source and its entries (bearer token).
@@ -151,6 +242,11 @@ pub async fn import_opml(
                 title: sub.title,
                 tags: sub.tags,
                 origin: "api",
+                // A page's feed is found by its first poll (OPML
+                // documents list hundreds; fetching each here would hold
+                // the request for minutes).
+                full_text: false,
+                discovered_from: None,
             },
         )
         .await

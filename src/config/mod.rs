@@ -120,6 +120,8 @@ pub struct SourceConfig {
     pub tags: Vec<String>,
     pub timezone: Option<Tz>,
     pub interval: Option<Duration>,
+    /// Fetch each new entry's article page for its full text.
+    pub full_text: bool,
 }
 
 #[derive(Debug, Clone)]

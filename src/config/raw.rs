@@ -163,6 +163,8 @@ pub(super) struct RawSource {
     pub(super) timezone: Option<String>,
     #[serde(default, deserialize_with = "optional_duration")]
     pub(super) interval: Option<Duration>,
+    #[serde(default)]
+    pub(super) full_text: bool,
 }
 
 #[derive(Deserialize)]

@@ -85,6 +85,7 @@ pub(super) fn sources(raw: Vec<RawSource>, base_dir: &Path) -> Result<Vec<Source
             tags: tags.into_vec(),
             timezone,
             interval: s.interval,
+            full_text: s.full_text,
         });
     }
     Ok(sources)

@@ -38,6 +38,12 @@ pub struct EntryView {
     pub title: String,
     pub summary: Option<String>,
     pub content_html: Option<String>,
+    /// `feed`, or `extracted` when `content_html` is the article from the
+    /// entry's page (full text); `summary` is the feed's own either way.
+    #[schema(example = "feed")]
+    pub content_source: String,
+    /// Why full text found no article on the entry's page, if it did not.
+    pub extraction_error: Option<String>,
     pub authors: Vec<String>,
     pub categories: Vec<String>,
     pub enclosures: Vec<Enclosure>,
@@ -71,6 +77,8 @@ struct EntryRow {
     title: String,
     summary: Option<String>,
     content_html: Option<String>,
+    content_source: String,
+    extraction_error: Option<String>,
     authors: Vec<String>,
     categories: Vec<String>,
     enclosures: sqlx::types::Json<Vec<Enclosure>>,
@@ -107,6 +115,8 @@ impl From<EntryRow> for EntryView {
             title: r.title,
             summary: r.summary,
             content_html: r.content_html,
+            content_source: r.content_source,
+            extraction_error: r.extraction_error,
             authors: r.authors,
             categories: r.categories,
             enclosures: r.enclosures.0,
@@ -124,7 +134,8 @@ impl From<EntryRow> for EntryView {
 
 const ENTRY_COLUMNS: &str = "e.id, e.story_id, e.source_id, src.title AS source_title,
     src.feed_title AS source_feed_title, src.url AS source_url, src.site_url AS source_site_url,
-    e.guid, e.url, e.title, e.summary, e.content_html, e.authors, e.categories, e.enclosures,
+    e.guid, e.url, e.title, e.summary, e.content_html, e.content_source, e.extraction_error,
+    e.authors, e.categories, e.enclosures,
     e.language, coalesce(e.published_at, e.sort_at) AS published_at, e.updated_at, e.fetched_at, e.sort_at,
     (SELECT coalesce(json_agg(json_build_object('source_id', a.source_id, 'url', a.url) ORDER BY a.sort_at, a.id), '[]')
        FROM entries a WHERE a.story_id = e.story_id AND a.id <> e.id) AS alternates";

@@ -1,7 +1,7 @@
 //! Bytes to UTF-8: BOM, then the declared charsets (HTTP header and XML
-//! prolog, reconciled against what the bytes actually are), then a
-//! windows-1252 fallback. The prolog is rewritten to say UTF-8 so that the
-//! parser does not decode a second time.
+//! prolog, or for web pages `<meta charset>`, reconciled against what the
+//! bytes actually are), then a windows-1252 fallback. The prolog is
+//! rewritten to say UTF-8 so that the parser does not decode a second time.
 
 use encoding_rs::{Encoding, UTF_8, WINDOWS_1252};
 
@@ -15,9 +15,39 @@ pub fn decode(bytes: &[u8], content_type: Option<&str>) -> String {
     declare_utf8(&text)
 }
 
+/// Decodes a fetched web page to UTF-8 text: the document's own
+/// `<meta charset>` (or `http-equiv` Content-Type) stands where a feed's
+/// XML prolog does.
+pub fn decode_html(bytes: &[u8], content_type: Option<&str>) -> String {
+    let (encoding, bom_len) = match Encoding::for_bom(bytes) {
+        Some((enc, len)) => (enc, len),
+        None => (
+            reconcile(
+                bytes,
+                content_type.and_then(charset_param).and_then(label),
+                meta_charset(bytes).and_then(label),
+            ),
+            0,
+        ),
+    };
+    let (text, _) = encoding.decode_without_bom_handling(&bytes[bom_len..]);
+    text.into_owned()
+}
+
 fn choose_encoding(bytes: &[u8], content_type: Option<&str>) -> &'static Encoding {
-    let from_http = content_type.and_then(charset_param).and_then(label);
-    let from_prolog = prolog_encoding(bytes).and_then(label);
+    reconcile(
+        bytes,
+        content_type.and_then(charset_param).and_then(label),
+        prolog_encoding(bytes).and_then(label),
+    )
+}
+
+/// The server's and the document's declarations against the bytes.
+fn reconcile(
+    bytes: &[u8],
+    from_http: Option<&'static Encoding>,
+    from_prolog: Option<&'static Encoding>,
+) -> &'static Encoding {
     let is_utf8 = std::str::from_utf8(bytes).is_ok();
     let says_utf8 = |e: Option<&'static Encoding>| e == Some(UTF_8);
     // Valid UTF-8 that anyone declares as UTF-8 (or nobody declares) is UTF-8:
@@ -74,6 +104,50 @@ fn prolog_encoding(bytes: &[u8]) -> Option<&str> {
     let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
     let rest = &rest[1..];
     rest.find(quote).map(|e| &rest[..e])
+}
+
+/// The charset a page declares in its first 1024 bytes, as the HTML
+/// prescan reads it: `<meta charset=..>` or `<meta http-equiv=..
+/// content="text/html; charset=..">`.
+fn meta_charset(bytes: &[u8]) -> Option<&str> {
+    let head = &bytes[..bytes.len().min(1024)];
+    let mut at = 0;
+    while let Some(found) = find_ascii_ci(&head[at..], b"<meta") {
+        let start = at + found + 5;
+        let end = head[start..]
+            .iter()
+            .position(|b| *b == b'>')
+            .map_or(head.len(), |e| start + e);
+        let tag = &head[start..end];
+        if let Some(c) = find_ascii_ci(tag, b"charset") {
+            let rest = &tag[c + 7..];
+            let rest = rest.trim_ascii_start();
+            if let Some(rest) = rest.strip_prefix(b"=") {
+                let rest = rest.trim_ascii_start();
+                let rest = rest
+                    .strip_prefix(b"\"")
+                    .or_else(|| rest.strip_prefix(b"'"))
+                    .unwrap_or(rest);
+                let len = rest
+                    .iter()
+                    .position(|b| matches!(b, b'"' | b'\'' | b';' | b'/' | b' ' | b'>'))
+                    .unwrap_or(rest.len());
+                if let Ok(name) = std::str::from_utf8(&rest[..len]) {
+                    if !name.is_empty() {
+                        return Some(name);
+                    }
+                }
+            }
+        }
+        at = end;
+    }
+    None
+}
+
+fn find_ascii_ci(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack
+        .windows(needle.len())
+        .position(|w| w.eq_ignore_ascii_case(needle))
 }
 
 /// Rewrites the prolog's encoding declaration, if any, to UTF-8.
@@ -167,6 +241,40 @@ mod tests {
     fn blank_lines_before_the_declaration_are_dropped() {
         let decoded = decode(b"\n\n  <?xml version=\"1.0\"?><rss/>", None);
         assert!(decoded.starts_with("<?xml"));
+    }
+
+    #[test]
+    fn pages_declare_their_charset_in_meta() {
+        let page = |meta: &str, text: &str, enc: &'static Encoding| {
+            let doc = format!(
+                "<!DOCTYPE html><html><head>{meta}<title>t</title></head><body><p>{text}</p></body></html>"
+            );
+            enc.encode(&doc).0.into_owned()
+        };
+        // windows-1258 writes tones as combining marks: encode the NFD-ish form.
+        let vi = "Hải Phòng";
+        let mut bytes = b"<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=windows-1258\"></head><body>Ha".to_vec();
+        bytes.extend_from_slice(&[0xD2]);
+        bytes.extend_from_slice(b"i Pho");
+        bytes.extend_from_slice(&[0xCC]);
+        bytes.extend_from_slice(b"ng</body></html>");
+        assert!(crate::text::nfc(&decode_html(&bytes, Some("text/html"))).contains(vi));
+        let latin = page("<meta charset='ISO-8859-1'>", "Café crème", WINDOWS_1252);
+        assert!(decode_html(&latin, None).contains("Café crème"));
+        let sjis = page(
+            "<META CHARSET=Shift_JIS>",
+            "東京のニュース",
+            encoding_rs::SHIFT_JIS,
+        );
+        assert!(decode_html(&sjis, None).contains("東京のニュース"));
+        // The header speaks when the page does not; valid UTF-8 survives a stale header.
+        let plain = page("", "Café", WINDOWS_1252);
+        assert!(decode_html(&plain, Some("text/html; charset=windows-1252")).contains("Café"));
+        let utf8 = page("<meta charset=\"utf-8\">", "Đà Nẵng", UTF_8);
+        assert!(decode_html(&utf8, Some("text/html; charset=iso-8859-1")).contains("Đà Nẵng"));
+        let mut bom = vec![0xEF, 0xBB, 0xBF];
+        bom.extend_from_slice(&page("<meta charset=windows-1252>", "Huế", UTF_8));
+        assert!(decode_html(&bom, None).contains("Huế"));
     }
 
     #[test]

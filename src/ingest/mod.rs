@@ -30,7 +30,7 @@ use url::Url;
 use crate::config::PollerConfig;
 use crate::schedule::{CacheHints, FeedHints};
 use fetch::{FetchError, FetchOutcome, Fetcher, Reach, Validators};
-use normalize::{NewEntry, PreparedFeed, Sanitizer};
+use normalize::{Extraction, NewEntry, PreparedFeed, Sanitizer};
 
 /// What an ingest needs to know about its source.
 #[derive(Debug, Clone)]
@@ -43,6 +43,8 @@ pub struct Request {
     pub timezone: Option<Tz>,
     /// Whether the source's guids were found to repeat (see `identity`).
     pub guid_is_unreliable: bool,
+    /// Whether new entries' article pages are fetched for their full text.
+    pub full_text: bool,
 }
 
 /// What one ingest did.
@@ -96,6 +98,11 @@ pub enum IngestError {
     Fetch(#[from] FetchError),
     #[error(transparent)]
     Parse(#[from] parse::ParseError),
+    /// A web page where a feed was expected, with the feeds it links to.
+    #[error("{}", web_page_message(.feeds))]
+    WebPage {
+        feeds: Vec<crate::discovery::FoundFeed>,
+    },
     /// Items are there but none could be stored: a failure, not "0 new".
     #[error("the document holds {present} entries and none could be stored ({dropped})")]
     NothingStored {
@@ -109,6 +116,14 @@ pub enum IngestError {
     Database(#[from] sqlx::Error),
     #[error("internal error: {0}")]
     Task(String),
+}
+
+fn web_page_message(feeds: &[crate::discovery::FoundFeed]) -> String {
+    match feeds.first() {
+        Some(f) => format!("a web page, not a feed; it links to the feed {}", f.url),
+        None => "a web page, not a feed, and it links to no feed (no <link rel=\"alternate\">)"
+            .to_owned(),
+    }
 }
 
 impl IngestError {
@@ -137,20 +152,38 @@ pub struct Ingestor {
     /// time per core 3,090 entries/s, 2 3,530-3,690, 4 3,470, unlimited
     /// 3,170-3,360 (and 10 % more CPU).
     workers: Arc<Semaphore>,
+    /// Article pages, for sources with full text.
+    pages: crate::fulltext::Pages,
 }
+
+/// Article pages fetched at once for one fetch (each host also has the
+/// poller's per-host limit).
+const PAGES_AT_ONCE: usize = 8;
+
+/// Pages fetched for one fetch at most: a feed that lists thousands of new
+/// entries at once does not hold its poll for an hour. The rest are stored
+/// with the feed's text and say why.
+const MAX_PAGES_PER_FETCH: usize = 200;
 
 impl Ingestor {
     pub fn new(pool: PgPool, config: &PollerConfig) -> Result<Ingestor, FetchError> {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let fetcher = Fetcher::new(config)?;
         Ok(Ingestor {
             pool,
-            fetcher: Fetcher::new(config)?,
+            pages: crate::fulltext::Pages::new(fetcher.clone(), config),
+            fetcher,
             workers: Arc::new(Semaphore::new(WORKERS_PER_CORE * cores)),
         })
     }
 
     pub fn pool(&self) -> &PgPool {
         &self.pool
+    }
+
+    /// The client and rules sources are fetched with (discovery uses them).
+    pub fn fetcher(&self) -> &Fetcher {
+        &self.fetcher
     }
 
     /// Fetches one source and stores what is new or changed.
@@ -217,7 +250,7 @@ impl Ingestor {
         hints: CacheHints,
         origin: Origin,
     ) -> Result<Stored, IngestError> {
-        let _working = self
+        let mut working = self
             .workers
             .acquire()
             .await
@@ -269,8 +302,22 @@ impl Ingestor {
             .collect();
         let known = store::existing_entries(&self.pool, request.source_id, &identities).await?;
         let total = prepared.candidates.len() as u64;
+        let extractions = if request.full_text {
+            // Pages wait on the network: the slot is for CPU work.
+            drop(working);
+            let extractions = self.extract_pages(request, &prepared, &known).await?;
+            working = self
+                .workers
+                .acquire()
+                .await
+                .map_err(|e| IngestError::Task(e.to_string()))?;
+            extractions
+        } else {
+            HashMap::new()
+        };
         let (entries, prepared) =
-            run_blocking(move || (clean(&prepared, &known, fetched_at), prepared)).await?;
+            run_blocking(move || (clean(&prepared, &known, fetched_at, &extractions), prepared))
+                .await?;
 
         let stats = store::write_fetch(
             &self.pool,
@@ -287,6 +334,7 @@ impl Ingestor {
             },
         )
         .await?;
+        drop(working);
         Ok(Stored {
             status: fetched.status,
             fetched_at,
@@ -299,6 +347,86 @@ impl Ingestor {
             publish_times: prepared.publish_times(),
             hub,
         })
+    }
+}
+
+impl Ingestor {
+    /// What full text makes of the pages of the entries this fetch will
+    /// clean, by identity: fetched and extracted once per link (an update
+    /// whose link is unchanged keeps what its page gave before).
+    async fn extract_pages(
+        &self,
+        request: &Request,
+        prepared: &PreparedFeed,
+        known: &HashMap<String, store::Known>,
+    ) -> Result<HashMap<String, Extraction>, IngestError> {
+        let wanted: Vec<(&str, &Url)> = prepared
+            .candidates
+            .iter()
+            .filter(|c| needs_cleaning(c, known))
+            .filter_map(|c| Some((c.identity.as_str(), c.link.as_ref()?)))
+            .collect();
+        if wanted.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let updated: Vec<String> = wanted
+            .iter()
+            .filter(|(id, _)| known.contains_key(*id))
+            .map(|(id, _)| (*id).to_owned())
+            .collect();
+        let before = store::stored_extractions(&self.pool, request.source_id, &updated).await?;
+        let mut out = HashMap::with_capacity(wanted.len());
+        let mut to_fetch = Vec::new();
+        for (identity, link) in wanted {
+            match before.get(identity) {
+                Some(stored) if stored.link == link.as_str() => {
+                    out.insert(identity.to_owned(), stored.clone());
+                }
+                _ if to_fetch.len() >= MAX_PAGES_PER_FETCH => {
+                    let result = Err(format!(
+                        "not fetched: more than {MAX_PAGES_PER_FETCH} new entries in one fetch"
+                    ));
+                    out.insert(
+                        identity.to_owned(),
+                        Extraction {
+                            link: link.to_string(),
+                            result,
+                        },
+                    );
+                }
+                _ => to_fetch.push((identity, link)),
+            }
+        }
+        use futures_util::StreamExt;
+        let jobs: Vec<(String, Url)> = to_fetch
+            .into_iter()
+            .map(|(identity, link)| (identity.to_owned(), link.clone()))
+            .collect();
+        let reach = request.reach;
+        let fetched: Vec<(String, Extraction)> = futures_util::stream::iter(jobs)
+            .map(|(identity, link)| {
+                let pages = self.pages.clone();
+                async move {
+                    let result = pages.article(&link, reach).await.map_err(|e| e.to_string());
+                    crate::metrics::record_extraction(result.is_ok());
+                    let link = link.to_string();
+                    (identity, Extraction { link, result })
+                }
+            })
+            .buffer_unordered(PAGES_AT_ONCE)
+            .collect()
+            .await;
+        out.extend(fetched);
+        Ok(out)
+    }
+}
+
+/// Whether an identified entry is new or changed (else it is skipped).
+fn needs_cleaning(c: &normalize::Candidate, known: &HashMap<String, store::Known>) -> bool {
+    match known.get(&c.identity) {
+        None => true,
+        Some(store::Known::Entry { raw_hash, .. }) => raw_hash.as_slice() != c.raw_hash,
+        Some(store::Known::Tombstone) => false,
     }
 }
 
@@ -321,7 +449,18 @@ fn read(
     guid_was_unreliable: bool,
 ) -> Result<Read, IngestError> {
     let text = decode::decode(body, content_type);
-    let parsed = parse::parse_feed(&text, tz)?;
+    let parsed = match parse::parse_feed(&text, tz) {
+        Ok(parsed) => parsed,
+        // A page's address given for a feed's (config, OPML): the feeds
+        // it links to, for the poller to follow.
+        Err(_) if crate::discovery::is_web_page(body, content_type) => {
+            let html = decode::decode_html(body, content_type);
+            return Err(IngestError::WebPage {
+                feeds: crate::discovery::alternates(&html, document_url),
+            });
+        }
+        Err(e) => return Err(e.into()),
+    };
     let feed_hints = parse::feed_hints(&text, parsed.feed.ttl);
     let hub = crate::websub::discover::discover(link_header, &text, document_url);
     if parsed.lost_fields > 0 {
@@ -353,23 +492,25 @@ fn clean(
     prepared: &PreparedFeed,
     known: &HashMap<String, store::Known>,
     fetched_at: DateTime<Utc>,
+    extractions: &HashMap<String, Extraction>,
 ) -> Vec<NewEntry> {
     let sanitizer = Sanitizer::new();
     prepared
         .candidates
         .iter()
-        .filter_map(|c| {
+        .filter(|c| needs_cleaning(c, known))
+        .map(|c| {
             let stored_at = match known.get(&c.identity) {
-                None => None,
-                Some(store::Known::Entry { raw_hash, sort_at }) => {
-                    if raw_hash.as_slice() == c.raw_hash {
-                        return None;
-                    }
-                    Some(*sort_at)
-                }
-                Some(store::Known::Tombstone) => return None,
+                Some(store::Known::Entry { sort_at, .. }) => Some(*sort_at),
+                _ => None,
             };
-            Some(prepared.normalize(c, &sanitizer, fetched_at, stored_at))
+            prepared.normalize(
+                c,
+                &sanitizer,
+                fetched_at,
+                stored_at,
+                extractions.get(&c.identity),
+            )
         })
         .collect()
 }

@@ -36,7 +36,7 @@ fn stages(name: &str, content_type: Option<&str>) -> serde_json::Value {
     let entries: Vec<_> = prepared
         .candidates
         .iter()
-        .map(|c| prepared.normalize(c, &sanitizer, fetched_at, None))
+        .map(|c| prepared.normalize(c, &sanitizer, fetched_at, None, None))
         .collect();
     serde_json::json!({
         "feed": {

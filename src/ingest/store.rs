@@ -58,6 +58,40 @@ pub async fn existing_entries(
         .collect())
 }
 
+/// What full text made of stored entries' pages before (only entries
+/// whose page was tried), by identity.
+pub async fn stored_extractions(
+    pool: &PgPool,
+    source_id: i64,
+    identities: &[String],
+) -> Result<HashMap<String, super::normalize::Extraction>, sqlx::Error> {
+    if identities.is_empty() {
+        return Ok(HashMap::new());
+    }
+    type Row = (String, String, String, Option<String>, Option<String>);
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT identity, extracted_from, content_source, content_html, extraction_error
+         FROM entries WHERE source_id = $1 AND identity = ANY($2) AND extracted_from IS NOT NULL",
+    )
+    .bind(source_id)
+    .bind(identities)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(identity, link, source, html, error)| {
+            let result = match (source.as_str(), html) {
+                ("extracted", Some(html)) => Ok(crate::fulltext::Article {
+                    text: crate::text::sanitized_html_to_text(&html),
+                    html,
+                }),
+                _ => Err(error.unwrap_or_else(|| "no article".to_owned())),
+            };
+            (identity, super::normalize::Extraction { link, result })
+        })
+        .collect())
+}
+
 /// Everything one successful fetch writes.
 pub struct FetchWrite<'a> {
     pub source_id: i64,
@@ -106,14 +140,16 @@ WITH incoming AS (
     SELECT identity, guid, url, canonical_url, title, summary, content_html,
            authors::text[], categories::text[], enclosures::jsonb, language, published_at,
            updated_at, sort_at, raw_hash, fingerprint, simhash, number_sketch,
-           passages::bigint[], search_vector
+           passages::bigint[], search_vector, content_source, extracted_from, extraction_error
     FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
                 $9::text[], $10::text[], $11::text[], $12::text[], $13::text[],
                 $14::timestamptz[], $15::timestamptz[], $16::timestamptz[], $17::bytea[],
-                $18::bytea[], $19::bigint[], $20::bigint[], $21::text[], $22::text[])
+                $18::bytea[], $19::bigint[], $20::bigint[], $21::text[], $22::text[],
+                $23::text[], $24::text[], $25::text[])
          AS x(identity, guid, url, canonical_url, title, summary, content_html, authors,
               categories, enclosures, language, published_at, updated_at, sort_at, raw_hash,
-              fingerprint, simhash, number_sketch, passages, search_vector)
+              fingerprint, simhash, number_sketch, passages, search_vector, content_source,
+              extracted_from, extraction_error)
 ),
 -- A new entry is written once, already in a story of its own (most entries
 -- are the only version of theirs); grouping moves the few that join
@@ -132,13 +168,14 @@ upserted AS (
     INSERT INTO entries AS e (
         id, story_id, source_id, identity, guid, url, canonical_url, title, summary, content_html, authors,
         categories, enclosures, language, published_at, updated_at, fetched_at, sort_at, raw_hash,
-        fingerprint, simhash, number_sketch, passages)
+        fingerprint, simhash, number_sketch, passages, content_source, extracted_from,
+        extraction_error)
     SELECT coalesce(f.id, nextval(pg_get_serial_sequence('entries', 'id'))), s.id,
            $1, i.identity, guid, url, canonical_url, title, summary, content_html,
            authors, categories, enclosures, language,
            -- a date in the future is clamped to the fetch time
            LEAST(published_at, $2), updated_at, $2, i.sort_at, raw_hash, fingerprint, simhash,
-           number_sketch, passages
+           number_sketch, passages, content_source, extracted_from, extraction_error
     FROM incoming i LEFT JOIN fresh f ON f.identity = i.identity
          LEFT JOIN own_story s ON s.head_entry_id = f.id
     ON CONFLICT (source_id, identity) DO UPDATE SET
@@ -151,7 +188,8 @@ upserted AS (
                           THEN EXCLUDED.updated_at ELSE $2 END,
         raw_hash = EXCLUDED.raw_hash, fingerprint = EXCLUDED.fingerprint,
         simhash = EXCLUDED.simhash, number_sketch = EXCLUDED.number_sketch,
-        passages = EXCLUDED.passages
+        passages = EXCLUDED.passages, content_source = EXCLUDED.content_source,
+        extracted_from = EXCLUDED.extracted_from, extraction_error = EXCLUDED.extraction_error
     WHERE e.raw_hash IS DISTINCT FROM EXCLUDED.raw_hash
     RETURNING e.id, e.source_id, e.sort_at, e.identity, (xmax = 0) AS inserted
 ),
@@ -195,6 +233,9 @@ struct Columns<'a> {
     number_sketch: Vec<Option<i64>>,
     passages: Vec<String>,
     search_vector: Vec<&'a str>,
+    content_source: Vec<&'static str>,
+    extracted_from: Vec<Option<&'a str>>,
+    extraction_error: Vec<Option<&'a str>>,
 }
 
 impl<'a> Columns<'a> {
@@ -227,6 +268,15 @@ impl<'a> Columns<'a> {
             number_sketch: entries.iter().map(|e| e.number_sketch).collect(),
             passages: entries.iter().map(|e| number_array(&e.passages)).collect(),
             search_vector: entries.iter().map(|e| e.search_vector.as_str()).collect(),
+            content_source: entries.iter().map(|e| e.content_source.as_str()).collect(),
+            extracted_from: entries
+                .iter()
+                .map(|e| e.extracted_from.as_deref())
+                .collect(),
+            extraction_error: entries
+                .iter()
+                .map(|e| e.extraction_error.as_deref())
+                .collect(),
         })
     }
 }
@@ -297,6 +347,9 @@ pub async fn write_fetch(pool: &PgPool, w: FetchWrite<'_>) -> Result<WriteStats,
             .bind(c.number_sketch)
             .bind(c.passages)
             .bind(c.search_vector)
+            .bind(c.content_source)
+            .bind(c.extracted_from)
+            .bind(c.extraction_error)
             .fetch_all(&mut *tx)
             .await?;
         stats.inserted = rows.iter().filter(|(_, i, _)| *i).count() as u64;

@@ -220,6 +220,7 @@ mod tests {
             moved_to: None,
             moved_count: 0,
             push_live: false,
+            full_text: false,
         }
     }
 

@@ -39,12 +39,14 @@ pub struct PollTarget {
     pub moved_count: i32,
     /// A WebSub hub pushes its entries to us (a live subscription).
     pub push_live: bool,
+    /// New entries' article pages are fetched for their full text.
+    pub full_text: bool,
 }
 
 const RETURNING: &str =
     "RETURNING s.id, s.url, s.origin, s.etag, s.last_modified, s.timezone,
     s.interval_seconds, s.adaptive_interval_seconds, s.feed_min_interval_seconds, s.skip_hours, s.skip_days,
-    s.consecutive_failures, s.guid_is_unreliable, s.moved_to, s.moved_count,
+    s.consecutive_failures, s.guid_is_unreliable, s.moved_to, s.moved_count, s.full_text,
     EXISTS (SELECT 1 FROM websub_subscriptions w WHERE w.source_id = s.id AND w.state = 'active'
             AND w.expires_at > now()) AS push_live";
 

@@ -5,7 +5,7 @@
 pub mod decide;
 pub mod holder;
 pub mod lease;
-pub mod limits;
+
 mod one;
 pub mod record;
 pub mod report;
@@ -18,12 +18,12 @@ use futures_util::stream::{FuturesUnordered, StreamExt};
 use tokio::sync::{Semaphore, watch};
 
 use crate::config::PollerConfig;
+use crate::host_limits::HostLimits;
 use crate::ingest::Ingestor;
 use crate::stories::group;
 pub use decide::REDIRECT_GRACE_POLLS;
 pub use holder::Holder;
 pub use lease::{HeldElsewhere, PollTarget};
-use limits::HostLimits;
 pub use report::{PollOutcome, PollReport};
 
 /// Groupings run at once, per core. They queue on one lock, and each
@@ -76,6 +76,11 @@ impl Poller {
             )),
             holder: None,
         }
+    }
+
+    /// The client and rules sources are fetched with.
+    pub fn fetcher(&self) -> &crate::ingest::fetch::Fetcher {
+        self.ingestor.fetcher()
     }
 
     /// Stamps the leases this poller claims with `holder`.

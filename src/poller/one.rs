@@ -40,7 +40,14 @@ async fn poll_in_span(
 ) -> PollReport {
     let started = Instant::now();
     let pool = ingestor.pool();
-    let ingested = ingestor.ingest(&request(target, config)).await;
+    let mut ingested = ingestor.ingest(&request(target, config)).await;
+    if let Err(crate::ingest::IngestError::WebPage { feeds }) = &ingested.result {
+        if let Some(feed) = feeds.first() {
+            ingested = follow_discovered(ingestor, config, target, &feed.url)
+                .await
+                .unwrap_or(ingested);
+        }
+    }
 
     follow_redirect(
         pool,
@@ -150,6 +157,7 @@ fn request(target: &PollTarget, config: &PollerConfig) -> Request {
             .as_deref()
             .and_then(|t| t.parse::<Tz>().ok()),
         guid_is_unreliable: target.guid_is_unreliable,
+        full_text: target.full_text,
     }
 }
 
@@ -168,6 +176,32 @@ async fn group(
         Ok(grouped) => grouped.map(|g| g.kept),
         Err(e) => {
             tracing::warn!(batch, error = %e, "grouping failed; the sweep retries it");
+            None
+        }
+    }
+}
+
+/// A source whose address turned out to be a web page: it follows the
+/// first feed the page links to from now on, polled at once. `None` when
+/// it cannot (another source follows that feed: this one is disabled).
+async fn follow_discovered(
+    ingestor: &Ingestor,
+    config: &PollerConfig,
+    target: &PollTarget,
+    feed: &str,
+) -> Option<crate::ingest::Ingested> {
+    let pool = ingestor.pool();
+    match crate::sources::follow_discovered(pool, target.id, feed, &target.url).await {
+        Ok(true) => {
+            tracing::info!(source_id = target.id, page = %target.url, feed, "the source's page links to a feed; following it");
+            let mut request = request(target, config);
+            request.url = feed.to_owned();
+            request.validators = Validators::default();
+            Some(ingestor.ingest(&request).await)
+        }
+        Ok(false) => None,
+        Err(e) => {
+            tracing::warn!(source_id = target.id, feed, error = %e, "cannot follow the feed a page links to");
             None
         }
     }

@@ -40,7 +40,7 @@ fn entries_of(outlet: &str, articles: &[&Value], fetched_at: DateTime<Utc>) -> V
     prepared
         .candidates
         .iter()
-        .map(|c| prepared.normalize(c, &sanitizer, fetched_at, None))
+        .map(|c| prepared.normalize(c, &sanitizer, fetched_at, None, None))
         .collect()
 }
 

@@ -143,6 +143,8 @@ async fn keyset_pages_yield_every_entry_once_while_new_entries_arrive() {
             title: None,
             tags: Default::default(),
             origin: "api",
+            full_text: false,
+            discovered_from: None,
         },
     )
     .await

@@ -503,6 +503,8 @@ async fn paging_stays_exact_while_new_stories_arrive() {
                     title: None,
                     tags: Default::default(),
                     origin: "cli",
+                    full_text: false,
+                    discovered_from: None,
                 },
             )
             .await

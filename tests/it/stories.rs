@@ -526,6 +526,7 @@ async fn entries_a_poller_stored_but_never_grouped_are_grouped_by_the_sweep() {
                 validators: Default::default(),
                 timezone: None,
                 guid_is_unreliable: false,
+                full_text: false,
             })
             .await;
         let Ok(tributary::ingest::Got::Stored(stored)) = ingested.result else {

@@ -48,7 +48,34 @@ pub use crate::domain::Enclosure;
 pub struct Candidate {
     pub identity: String,
     pub raw_hash: [u8; 32],
+    /// The entry's link (absolute), whose page full text extracts.
+    pub link: Option<Url>,
     index: usize,
+}
+
+/// What full text made of an entry's page (see `crate::fulltext`).
+#[derive(Debug, Clone)]
+pub struct Extraction {
+    /// The link whose page was fetched.
+    pub link: String,
+    pub result: Result<crate::fulltext::Article, String>,
+}
+
+/// Where an entry's content came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ContentSource {
+    Feed,
+    Extracted,
+}
+
+impl ContentSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ContentSource::Feed => "feed",
+            ContentSource::Extracted => "extracted",
+        }
+    }
 }
 
 /// A parsed feed, ready for the cheap identity pass and the costly cleaning
@@ -76,6 +103,12 @@ pub struct NewEntry {
     pub title: String,
     pub summary: Option<String>,
     pub content_html: Option<String>,
+    /// The feed's, or the article extracted from the entry's page.
+    pub content_source: ContentSource,
+    /// The link whose page full text fetched (set when it was tried).
+    pub extracted_from: Option<String>,
+    /// Why it gave no article.
+    pub extraction_error: Option<String>,
     pub authors: Vec<String>,
     pub categories: Vec<String>,
     pub enclosures: Vec<Enclosure>,
@@ -198,6 +231,7 @@ pub fn prepare(
         candidates.push(Candidate {
             identity,
             raw_hash: raw_hash(&feed.entries[index]),
+            link: links[index].clone(),
             index,
         });
     }
@@ -224,13 +258,15 @@ impl PreparedFeed {
 
     /// Cleans one entry for storage (the costly part: sanitizing HTML).
     /// `fetched_at` is when the feed was fetched, `stored_at` where the
-    /// entry sorts if it is already stored (see [`NewEntry::sort_at`]).
+    /// entry sorts if it is already stored (see [`NewEntry::sort_at`]);
+    /// `extraction` what full text made of its page, if it was asked.
     pub fn normalize(
         &self,
         candidate: &Candidate,
         sanitizer: &Sanitizer,
         fetched_at: DateTime<Utc>,
         stored_at: Option<DateTime<Utc>>,
+        extraction: Option<&Extraction>,
     ) -> NewEntry {
         let e = &self.feed.entries[candidate.index];
         let url = entry_link(e, self.base.as_ref());
@@ -284,6 +320,34 @@ impl PreparedFeed {
         let summary =
             Some(text::truncate_words(&summary_text, MAX_SUMMARY_CHARS)).filter(|s| !s.is_empty());
 
+        // The page's article replaces the feed's text when it says more;
+        // the summary stays the feed's own.
+        let (content_html, body_text, content_source, extraction_error) = match extraction {
+            Some(Extraction { result: Ok(a), .. })
+                if text::words(&a.text).count() > text::words(&body_text).count() =>
+            {
+                (
+                    Some(a.html.clone()),
+                    a.text.clone(),
+                    ContentSource::Extracted,
+                    None,
+                )
+            }
+            Some(Extraction { result: Ok(_), .. }) => (
+                content_html,
+                body_text,
+                ContentSource::Feed,
+                Some("the page's article is no longer than the feed's own text".to_owned()),
+            ),
+            Some(Extraction { result: Err(e), .. }) => (
+                content_html,
+                body_text,
+                ContentSource::Feed,
+                Some(e.clone()),
+            ),
+            None => (content_html, body_text, ContentSource::Feed, None),
+        };
+
         // Most feeds give one text (the summary is the body, or its start):
         // folded once, not twice.
         let summary_in_body = body_text
@@ -333,6 +397,9 @@ impl PreparedFeed {
             title,
             summary,
             content_html: content_html.filter(|h| !h.trim().is_empty()),
+            content_source,
+            extracted_from: extraction.map(|x| x.link.clone()),
+            extraction_error,
             authors: people(e),
             categories: categories(e),
             enclosures: enclosures(e, self.base.as_ref()),

@@ -1,0 +1,167 @@
+//! A web page's main article, as HTML: the page's clutter taken out
+//! (`clutter`), Readability (dom_smoothie, a port of Mozilla's
+//! Readability.js) picks the article, and a lead paragraph news pages set
+//! apart from the body (`sapo`, `standfirst`) is put back in front.
+//! Pure: text in, HTML out; sanitizing is the caller's (as for feed content).
+
+use dom_query::Document;
+use url::Url;
+
+use super::clutter;
+
+/// Pages with more elements than this are not extracted (a hostile or
+/// broken page must not cost seconds of CPU).
+const MAX_ELEMENTS: usize = 30_000;
+
+/// Class and id names of a news page's lead paragraph.
+const LEAD_NAMES: &[&str] = &[
+    "sapo",
+    "standfirst",
+    "lead",
+    "lede",
+    "description",
+    "intro",
+    "summary",
+    "excerpt",
+    "dek",
+];
+
+/// A lead is a paragraph, not a label or a whole section.
+const LEAD_CHARS: std::ops::RangeInclusive<usize> = 60..=1_000;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Extracted {
+    /// The article as HTML (not yet sanitized).
+    pub html: String,
+    /// Where its relative links point from: the page's `<base href>`, else
+    /// the page's own address.
+    pub base: Url,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ExtractError {
+    #[error("no article found on the page")]
+    NoArticle,
+    #[error("the page has more than {MAX_ELEMENTS} elements")]
+    TooComplex,
+}
+
+/// The main article of `html`, a page fetched from `url`.
+pub fn extract(html: &str, url: &Url) -> Result<Extracted, ExtractError> {
+    let doc = Document::from(html);
+    if doc.select("*").length() > MAX_ELEMENTS {
+        return Err(ExtractError::TooComplex);
+    }
+    let base = doc
+        .select("head base[href]")
+        .attr("href")
+        .and_then(|href| url.join(href.trim()).ok())
+        .filter(|u| matches!(u.scheme(), "http" | "https"))
+        .unwrap_or_else(|| url.clone());
+    clutter::strip(&doc);
+    let lead = lead_text(&doc);
+
+    let config = dom_smoothie::Config {
+        max_elements_to_parse: MAX_ELEMENTS,
+        ..Default::default()
+    };
+    let mut readability =
+        dom_smoothie::Readability::with_document(doc, Some(base.as_str()), Some(config))
+            .map_err(|_| ExtractError::NoArticle)?;
+    let article = readability.parse().map_err(|_| ExtractError::NoArticle)?;
+    let mut html = super::tidy::tidy(&article.content);
+    if crate::text::words(&crate::text::fold(&article.text_content))
+        .next()
+        .is_none()
+    {
+        return Err(ExtractError::NoArticle);
+    }
+    if let Some(lead) = lead {
+        let folded_lead = crate::text::fold(&lead);
+        let folded_body = crate::text::fold(&article.text_content);
+        if !collapse(&folded_body).contains(&collapse(&folded_lead)) {
+            html = format!("<p>{}</p>{html}", escape(&lead));
+        }
+    }
+    Ok(Extracted { html, base })
+}
+
+/// The text of the page's lead paragraph, if it marks one.
+fn lead_text(doc: &Document) -> Option<String> {
+    doc.select("body *").nodes().iter().find_map(|node| {
+        let named = ["class", "id", "data-role", "itemprop"]
+            .iter()
+            .filter_map(|a| node.attr(a))
+            .any(|v| {
+                v.to_lowercase()
+                    .split(|c: char| !c.is_ascii_alphanumeric())
+                    .any(|w| LEAD_NAMES.contains(&w))
+            });
+        if !named || node.node_name().is_some_and(|n| &*n == "meta") {
+            return None;
+        }
+        let text = crate::text::collapse_whitespace(&node.text());
+        LEAD_CHARS.contains(&text.chars().count()).then_some(text)
+    })
+}
+
+fn collapse(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url() -> Url {
+        Url::parse("https://tin.example.vn/thoi-su/bai-viet.html").unwrap()
+    }
+
+    #[test]
+    fn the_lead_set_apart_is_put_in_front_once() {
+        let body = "<p>Đoạn văn thứ nhất của bài báo kể lại diễn biến sự việc với nhiều chi tiết cụ thể về thời gian và địa điểm.</p>".repeat(6);
+        let lead =
+            "Hải Phòng khởi công cầu vượt biển dài 5,4 km nối đảo Cát Hải với khu kinh tế Đình Vũ.";
+        let page = format!(
+            "<html><body><h1>Tiêu đề</h1><h2 class=\"detail-sapo\">{lead}</h2>\
+             <div id=\"main-detail\" class=\"detail-content\">{body}</div></body></html>"
+        );
+        let got = extract(&page, &url()).unwrap();
+        assert_eq!(
+            got.html.matches("Hải Phòng khởi công").count(),
+            1,
+            "{}",
+            got.html
+        );
+        assert!(got.html.find("Hải Phòng").unwrap() < got.html.find("Đoạn văn").unwrap());
+    }
+
+    #[test]
+    fn base_href_is_where_links_point_from() {
+        let body = "<p>A long enough paragraph of article text, repeated so that readability takes it for the article body.</p>".repeat(6);
+        let page = format!(
+            "<html><head><base href=\"https://cdn.example.com/news/\"></head><body><article>{body}</article></body></html>"
+        );
+        assert_eq!(
+            extract(&page, &url()).unwrap().base.as_str(),
+            "https://cdn.example.com/news/"
+        );
+    }
+
+    #[test]
+    fn a_page_without_text_has_no_article() {
+        assert_eq!(
+            extract(
+                "<html><body><nav><a href=\"/\">Home</a></nav></body></html>",
+                &url()
+            ),
+            Err(ExtractError::NoArticle)
+        );
+    }
+}

@@ -1,0 +1,98 @@
+//! Full text: the article pages of a teaser feed's entries, fetched with
+//! the poller's client and rules (timeout, body limit, SSRF, user agent,
+//! at most `per_host_concurrency` pages of one host at once) and their
+//! main text extracted (`extract`, with `clutter` taken out first and
+//! `tidy` after), sanitized like feed content.
+
+mod clutter;
+#[cfg(test)]
+mod eval_tests;
+pub mod extract;
+mod tidy;
+
+use std::sync::Arc;
+
+use url::Url;
+
+use crate::config::PollerConfig;
+use crate::host_limits::HostLimits;
+use crate::ingest::fetch::{FetchError, FetchOutcome, Fetcher, Reach, Validators};
+use crate::ingest::normalize::Sanitizer;
+
+/// An article as stored: sanitized HTML (NFC, absolute URLs) and its text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Article {
+    pub html: String,
+    pub text: String,
+}
+
+/// Why an entry's page gave no article (recorded on the entry).
+#[derive(Debug, thiserror::Error)]
+pub enum ArticleError {
+    #[error("cannot fetch the page: {0}")]
+    Fetch(#[from] FetchError),
+    #[error("the page is not HTML ({0})")]
+    NotHtml(String),
+    #[error(transparent)]
+    Extract(#[from] extract::ExtractError),
+    #[error("internal error: {0}")]
+    Task(String),
+}
+
+/// Fetches article pages and extracts them.
+#[derive(Clone)]
+pub struct Pages {
+    fetcher: Fetcher,
+    limits: Arc<HostLimits>,
+}
+
+impl Pages {
+    pub fn new(fetcher: Fetcher, config: &PollerConfig) -> Pages {
+        Pages {
+            fetcher,
+            limits: Arc::new(HostLimits::new(
+                config.concurrency,
+                config.per_host_concurrency,
+            )),
+        }
+    }
+
+    /// The article of the page at `link`.
+    pub async fn article(&self, link: &Url, reach: Reach) -> Result<Article, ArticleError> {
+        let fetched = {
+            let _permit = self.limits.acquire(link.as_str()).await;
+            self.fetcher
+                .fetch(link, &Validators::default(), reach)
+                .await?
+        };
+        let page = match fetched.outcome {
+            FetchOutcome::Fetched(page) => page,
+            // Nothing was sent that could make a server answer 304.
+            FetchOutcome::NotModified { status } => {
+                return Err(ArticleError::NotHtml(format!("HTTP {status}")));
+            }
+        };
+        if let Some(kind) = page.content_type.as_deref().filter(|t| !is_html_type(t)) {
+            return Err(ArticleError::NotHtml(kind.to_owned()));
+        }
+        tokio::task::spawn_blocking(move || {
+            let html = crate::ingest::decode::decode_html(&page.body, page.content_type.as_deref());
+            article_of(&html, &page.final_url)
+        })
+        .await
+        .map_err(|e| ArticleError::Task(e.to_string()))?
+    }
+}
+
+/// The article of a decoded page (pure).
+pub fn article_of(html: &str, url: &Url) -> Result<Article, ArticleError> {
+    let extracted = extract::extract(html, url)?;
+    let html = crate::text::nfc(&Sanitizer::new().clean(&extracted.html, Some(&extracted.base)));
+    let text = crate::text::nfc(&crate::text::sanitized_html_to_text(&html));
+    Ok(Article { html, text })
+}
+
+fn is_html_type(content_type: &str) -> bool {
+    let essence = crate::discovery::essence(content_type);
+    essence.is_empty() || matches!(essence.as_str(), "text/html" | "application/xhtml+xml")
+}
