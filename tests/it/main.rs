@@ -12,7 +12,9 @@ mod dedup_eval;
 #[path = "../shared/dedup_feed.rs"]
 mod dedup_feed;
 mod dialects;
+mod discovery;
 mod feeds;
+mod fulltext;
 mod fuzz;
 mod ingest;
 mod leases;
