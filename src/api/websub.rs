@@ -154,14 +154,45 @@ pub async fn callback_push(
         .get(actix_web::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    match state.poller.push(source_id, body, content_type).await? {
+    let full_text: Option<bool> = sqlx::query_scalar("SELECT full_text FROM sources WHERE id = $1")
+        .bind(source_id)
+        .fetch_optional(&state.pool)
+        .await?;
+    if full_text == Some(true) {
+        // Its entries' pages are fetched before they are stored: the hub
+        // is not kept waiting for other servers.
+        let poller = state.poller.clone();
+        tokio::spawn(async move {
+            match poller.push(source_id, body, content_type).await {
+                Ok(pushed) => count_push(pushed.as_ref()),
+                Err(e) => {
+                    crate::metrics::record_push("failed");
+                    tracing::warn!(source_id, error = %e, "WebSub: cannot store a content distribution");
+                }
+            }
+        });
+        return Ok(HttpResponse::Accepted().finish());
+    }
+    count_push(
+        state
+            .poller
+            .push(source_id, body, content_type)
+            .await?
+            .as_ref(),
+    );
+    Ok(HttpResponse::Accepted().finish())
+}
+
+/// A content distribution stored, failed, or left (`busy`: the source was
+/// being polled).
+fn count_push(pushed: Option<&crate::poller::PollReport>) {
+    match pushed {
         Some(report) => {
             let stored = !matches!(report.outcome, crate::poller::PollOutcome::Failed { .. });
             crate::metrics::record_push(if stored { "stored" } else { "failed" });
         }
         None => crate::metrics::record_push("busy"),
     }
-    Ok(HttpResponse::Accepted().finish())
 }
 
 /// The request body, refused past `limit` bytes with a 413.

@@ -96,3 +96,49 @@ fn is_html_type(content_type: &str) -> bool {
     let essence = crate::discovery::essence(content_type);
     essence.is_empty() || matches!(essence.as_str(), "text/html" | "application/xhtml+xml")
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    /// Markup pieces that page and feed parsers trip on, in any order.
+    fn markup() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            Just("<p>".to_owned()),
+            Just("</p>".to_owned()),
+            Just("<div class=\"related comment\">".to_owned()),
+            Just("</div>".to_owned()),
+            Just("<table><tr><td>".to_owned()),
+            Just("<b>Các tin khác:</b>".to_owned()),
+            Just("<a href=\"//x\">".to_owned()),
+            Just("<base href=\"::\">".to_owned()),
+            Just("<link rel=alternate type=application/rss+xml href=\"?\">".to_owned()),
+            Just("<meta charset=\"".to_owned()),
+            Just("<h2 class=sapo>".to_owned()),
+            Just("<script>".to_owned()),
+            Just("<!--".to_owned()),
+            Just("&#x0;&amp".to_owned()),
+            "\\PC{0,80}",
+        ];
+        proptest::collection::vec(piece, 0..60).prop_map(|v| v.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        /// Whatever a server sends, extraction and discovery answer
+        /// (an article, an error, a list) and never panic.
+        #[test]
+        fn any_page_gives_an_answer(page in markup()) {
+            let url = url::Url::parse("https://tin.example.vn/a/b.html").unwrap();
+            if let Ok(article) = super::article_of(&page, &url) {
+                prop_assert!(!article.text.trim().is_empty());
+            }
+            for feed in crate::discovery::alternates(&page, &url) {
+                prop_assert!(feed.url.starts_with("http"));
+            }
+            let decoded = crate::ingest::decode::decode_html(page.as_bytes(), Some("text/html"));
+            prop_assert!(!decoded.is_empty() || page.is_empty());
+        }
+    }
+}

@@ -649,6 +649,24 @@ impl HubFixture {
         HubFixture { feeds, hub, app }
     }
 
+    /// The same for a full-text source whose items link to pages of the
+    /// fixture server (none of them there: their failures are recorded).
+    async fn start_full_text() -> HubFixture {
+        let hub = Receiver::start().await;
+        hub.answer_posts_with(202);
+        let feeds = FeedServer::start().await;
+        let body = local_links(&rss_with_hub(&hub.url("/hub"), &FIRST), &feeds);
+        feeds.route("/hp.rss", Route::feed(body, "application/rss+xml"));
+        let config = test_config(&format!(
+            "[poller]\nmin_interval = \"1s\"\ndefault_interval = \"1h\"\nallow_private_networks = true\n\
+             [websub]\nsubscribe = true\n\
+             [[sources]]\nurl = \"{}\"\nfull_text = true\n",
+            feeds.url("/hp.rss"),
+        ));
+        let app = TestApp::spawn_as(config, Role::All).await;
+        HubFixture { feeds, hub, app }
+    }
+
     /// The subscription requests the hub received.
     fn requests(&self, mode: &str) -> Vec<std::collections::HashMap<String, String>> {
         self.hub
@@ -742,6 +760,66 @@ impl HubFixture {
             })
             .unwrap_or_default()
     }
+}
+
+/// `doc` with its items' links on the fixture server.
+fn local_links(doc: &[u8], feeds: &FeedServer) -> Vec<u8> {
+    String::from_utf8_lossy(doc)
+        .replace("https://baomoi.example/", &feeds.url("/"))
+        .into_bytes()
+}
+
+#[tokio::test]
+async fn a_pushed_teaser_of_a_full_text_source_is_stored_with_its_article() {
+    let f = HubFixture::start_full_text().await;
+    let page = std::fs::read(
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data/extraction/pages/09.html"),
+    )
+    .expect("page");
+    f.feeds.route(
+        &format!("/{}.html", LATER.0),
+        Route::feed(page, "text/html"),
+    );
+    let asked = f.wait_for_request("subscribe", 1).await;
+    let callback = f.callback(&asked);
+    let topic = TOPIC.replace("https://baomoi.example/", &f.feeds.url("/"));
+    assert_eq!(f.verify(&callback, "subscribe", &topic, "c").await.0, 200);
+    let body = local_links(&rss(&[LATER]), &f.feeds);
+    let sig = signature::sign(
+        signature::Method::Sha256,
+        asked["hub.secret"].as_bytes(),
+        &body,
+    );
+    assert_eq!(f.push(&callback, body, Some(sig)).await, 202);
+    eventually("the pushed entry, with its page's article", || async {
+        let v = f.app.get_json("/api/v1/entries?limit=50").await;
+        v["items"].as_array().into_iter().flatten().any(|e| {
+            e["title"] == LATER.1
+                && e["content_source"] == "extracted"
+                && e["content_html"]
+                    .as_str()
+                    .is_some_and(|h| h.contains("sổ tay đảng viên điện tử"))
+        })
+    })
+    .await;
+    // The polled items' pages are not there: stored with the feed's text.
+    let v = f.app.get_json("/api/v1/entries?limit=50").await;
+    let first = v["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|e| e["title"] == FIRST[0].1)
+        .cloned()
+        .expect("a polled entry");
+    assert_eq!(first["content_source"], "feed");
+    assert!(
+        first["extraction_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("404")),
+        "{first}"
+    );
+    f.app.shutdown().await;
 }
 
 #[tokio::test]
