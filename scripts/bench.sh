@@ -10,6 +10,7 @@
 #   scripts/bench.sh pipeline      Tributary's own CPU per entry, stage by stage, no database
 #   scripts/bench.sh realtime      WebSub push → merged feed and webhook, p50/p99 (bench-realtime.sh)
 #   scripts/bench.sh floor         what PostgreSQL alone needs to store a cold ingest's rows (ADMIN_URL)
+#   scripts/bench.sh fulltext      article extraction per page, cold ingest of 1,000 teasers with and without full text (bench-fulltext.sh)
 #   scripts/bench.sh all           every scenario whose database settings are given
 #
 # `ingest`: SOURCES feeds x ITEMS items (default 2,000 x 50; a third each RSS,
@@ -117,6 +118,7 @@ case "$WHAT" in
     pipeline) bench_pipeline ;;
     steady) "$ROOT/scripts/bench-steady.sh" ;;
     realtime) "$ROOT/scripts/bench-realtime.sh" ;;
+    fulltext) "$ROOT/scripts/bench-fulltext.sh" ;;
     serve) "$ROOT/scripts/bench-serve.sh" ;;
     api) "$ROOT/scripts/bench-api.sh" ;;
     ingest-cost) "$ROOT/scripts/bench-ingest-cost.sh" ;;
@@ -126,6 +128,7 @@ case "$WHAT" in
         bench_pipeline
         "$ROOT/scripts/bench-steady.sh"
         "$ROOT/scripts/bench-realtime.sh"
+        "$ROOT/scripts/bench-fulltext.sh"
         "$ROOT/scripts/bench-serve.sh"
         if [ -n "${DATABASE_URL:-}" ]; then "$ROOT/scripts/bench-api.sh"; else echo "api: skipped (set DATABASE_URL to an empty database)"; fi
         if [ -n "${ADMIN_URL:-}" ]; then
@@ -135,5 +138,5 @@ case "$WHAT" in
             echo "ingest-cost, floor: skipped (set ADMIN_URL)"
         fi
         ;;
-    *) echo "usage: scripts/bench.sh [all|ingest|pipeline|steady|realtime|serve|api|ingest-cost|floor]" >&2; exit 2 ;;
+    *) echo "usage: scripts/bench.sh [all|ingest|pipeline|steady|realtime|fulltext|serve|api|ingest-cost|floor]" >&2; exit 2 ;;
 esac

@@ -117,6 +117,8 @@ async fn feed_of(
                         .to_string(),
                     )
                 })?;
+            // A public page may link to a feed on a private address.
+            refuse_private(state, &first)?;
             Ok((first, Some(url)))
         }
         Ok(Found::Feed(_)) | Err(DiscoverError::Fetch { .. } | DiscoverError::NoFeed { .. }) => {

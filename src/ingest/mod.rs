@@ -416,6 +416,13 @@ impl Ingestor {
             .buffer_unordered(PAGES_AT_ONCE)
             .collect()
             .await;
+        let extracted = fetched.iter().filter(|(_, x)| x.result.is_ok()).count();
+        tracing::info!(
+            source_id = request.source_id,
+            pages = fetched.len(),
+            extracted,
+            "full text: article pages fetched"
+        );
         out.extend(fetched);
         Ok(out)
     }

@@ -8,6 +8,13 @@ use serde_json::{Value, json};
 use crate::cli::{tributary, write_config};
 use crate::support::{FeedServer, Route, TestApp, TestDb, data, run_ok};
 
+/// What `POST /api/v1/discover` answers for `url` (a 200).
+async fn discover(app: &TestApp, url: &str) -> Value {
+    let r = post(app, "/api/v1/discover", &json!({ "url": url })).await;
+    assert_eq!(r.status(), 200, "{url}");
+    r.json().await.unwrap()
+}
+
 /// POSTs `body` as JSON with the write token.
 async fn post(app: &TestApp, path: &str, body: &Value) -> reqwest::Response {
     app.authed(Method::POST, path)
@@ -35,6 +42,11 @@ async fn site() -> FeedServer {
         "/",
         Route::feed(home.as_bytes().to_vec(), "text/html; charset=utf-8"),
     );
+    // A blog with one feed, a JSON Feed, its href relative to the page.
+    let blog = r#"<html><head><title>Ghi chép</title>
+        <link rel="alternate" type="application/feed+json" title="Ghi chép (JSON)" href="feed.json">
+        </head><body><article><p>Bài mới</p></article></body></html>"#;
+    server.route("/blog/", Route::feed(blog.as_bytes().to_vec(), "text/html"));
     let bare = "<!DOCTYPE html><html><head><title>Giới thiệu</title></head><body><p>Không có RSS.</p></body></html>";
     server.route(
         "/gioi-thieu",
@@ -55,11 +67,7 @@ async fn site() -> FeedServer {
 async fn discover_lists_a_pages_feeds_in_order() {
     let server = site().await;
     let app = TestApp::spawn(ALLOW_PRIVATE).await;
-    let found: Value = post(&app, "/api/v1/discover", &json!({ "url": server.url("/") }))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let found = discover(&app, &server.url("/")).await;
     assert_eq!(
         found,
         json!({ "items": [
@@ -68,16 +76,16 @@ async fn discover_lists_a_pages_feeds_in_order() {
         ]})
     );
 
+    let found = discover(&app, &server.url("/blog/")).await;
+    assert_eq!(
+        found,
+        json!({ "items": [
+            { "url": server.url("/blog/feed.json"), "title": "Ghi chép (JSON)", "type": "application/feed+json" },
+        ]})
+    );
+
     // A feed's own address lists itself.
-    let found: Value = post(
-        &app,
-        "/api/v1/discover",
-        &json!({ "url": server.url("/atom.xml") }),
-    )
-    .await
-    .json()
-    .await
-    .unwrap();
+    let found = discover(&app, &server.url("/atom.xml")).await;
     assert_eq!(found["items"][0]["url"], server.url("/atom.xml"));
     assert_eq!(found["items"][0]["type"], "application/atom+xml");
 
