@@ -5,6 +5,7 @@
 //! gone source, moving a redirected one) is the poller's: an ingest returns
 //! what happened and decides nothing else.
 
+mod articles;
 pub mod dates;
 pub mod decode;
 pub mod dialect;
@@ -155,15 +156,6 @@ pub struct Ingestor {
     /// Article pages, for sources with full text.
     pages: crate::fulltext::Pages,
 }
-
-/// Article pages fetched at once for one fetch (each host also has the
-/// poller's per-host limit).
-const PAGES_AT_ONCE: usize = 8;
-
-/// Pages fetched for one fetch at most: a feed that lists thousands of new
-/// entries at once does not hold its poll for an hour. The rest are stored
-/// with the feed's text and say why.
-const MAX_PAGES_PER_FETCH: usize = 200;
 
 impl Ingestor {
     pub fn new(pool: PgPool, config: &PollerConfig) -> Result<Ingestor, FetchError> {
@@ -350,86 +342,11 @@ impl Ingestor {
     }
 }
 
-impl Ingestor {
-    /// What full text makes of the pages of the entries this fetch will
-    /// clean, by identity: fetched and extracted once per link (an update
-    /// whose link is unchanged keeps what its page gave before).
-    async fn extract_pages(
-        &self,
-        request: &Request,
-        prepared: &PreparedFeed,
-        known: &HashMap<String, store::Known>,
-    ) -> Result<HashMap<String, Extraction>, IngestError> {
-        let wanted: Vec<(&str, &Url)> = prepared
-            .candidates
-            .iter()
-            .filter(|c| needs_cleaning(c, known))
-            .filter_map(|c| Some((c.identity.as_str(), c.link.as_ref()?)))
-            .collect();
-        if wanted.is_empty() {
-            return Ok(HashMap::new());
-        }
-        let updated: Vec<String> = wanted
-            .iter()
-            .filter(|(id, _)| known.contains_key(*id))
-            .map(|(id, _)| (*id).to_owned())
-            .collect();
-        let before = store::stored_extractions(&self.pool, request.source_id, &updated).await?;
-        let mut out = HashMap::with_capacity(wanted.len());
-        let mut to_fetch = Vec::new();
-        for (identity, link) in wanted {
-            match before.get(identity) {
-                Some(stored) if stored.link == link.as_str() => {
-                    out.insert(identity.to_owned(), stored.clone());
-                }
-                _ if to_fetch.len() >= MAX_PAGES_PER_FETCH => {
-                    let result = Err(format!(
-                        "not fetched: more than {MAX_PAGES_PER_FETCH} new entries in one fetch"
-                    ));
-                    out.insert(
-                        identity.to_owned(),
-                        Extraction {
-                            link: link.to_string(),
-                            result,
-                        },
-                    );
-                }
-                _ => to_fetch.push((identity, link)),
-            }
-        }
-        use futures_util::StreamExt;
-        let jobs: Vec<(String, Url)> = to_fetch
-            .into_iter()
-            .map(|(identity, link)| (identity.to_owned(), link.clone()))
-            .collect();
-        let reach = request.reach;
-        let fetched: Vec<(String, Extraction)> = futures_util::stream::iter(jobs)
-            .map(|(identity, link)| {
-                let pages = self.pages.clone();
-                async move {
-                    let result = pages.article(&link, reach).await.map_err(|e| e.to_string());
-                    crate::metrics::record_extraction(result.is_ok());
-                    let link = link.to_string();
-                    (identity, Extraction { link, result })
-                }
-            })
-            .buffer_unordered(PAGES_AT_ONCE)
-            .collect()
-            .await;
-        let extracted = fetched.iter().filter(|(_, x)| x.result.is_ok()).count();
-        tracing::info!(
-            source_id = request.source_id,
-            pages = fetched.len(),
-            extracted,
-            "full text: article pages fetched"
-        );
-        out.extend(fetched);
-        Ok(out)
-    }
-}
-
 /// Whether an identified entry is new or changed (else it is skipped).
-fn needs_cleaning(c: &normalize::Candidate, known: &HashMap<String, store::Known>) -> bool {
+pub(crate) fn needs_cleaning(
+    c: &normalize::Candidate,
+    known: &HashMap<String, store::Known>,
+) -> bool {
     match known.get(&c.identity) {
         None => true,
         Some(store::Known::Entry { raw_hash, .. }) => raw_hash.as_slice() != c.raw_hash,

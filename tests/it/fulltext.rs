@@ -342,3 +342,44 @@ async fn teasers_of_one_article_join_one_story_by_their_pages_text() {
     );
     assert_eq!(two_outlets(true).await, 1, "the pages' article is the same");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn entries_that_share_a_link_or_point_home_are_not_extracted() {
+    let server = FeedServer::start().await;
+    server.route("/", Route::feed(page("13"), "text/html"));
+    server.route("/tin/chung.html", Route::feed(page("14"), "text/html"));
+    server.route(
+        "/teasers.rss",
+        Route::feed(
+            teasers(
+                "Tin",
+                &[
+                    ("Tin một", server.url("/tin/chung.html"), "Tóm tắt một."),
+                    ("Tin hai", server.url("/tin/chung.html"), "Tóm tắt hai."),
+                    ("Tin ba", server.url("/"), "Tóm tắt ba."),
+                ],
+            ),
+            "application/rss+xml",
+        ),
+    );
+    let app = TestApp::spawn(&format!(
+        "[[sources]]\nurl = \"{}\"\nfull_text = true\n",
+        server.url("/teasers.rss")
+    ))
+    .await;
+    app.poll_all().await;
+    assert!(server.requests("/tin/chung.html").is_empty());
+    assert!(server.requests("/").is_empty());
+    let list = app.get_json("/api/v1/entries?limit=10").await;
+    let items = list["items"].as_array().unwrap();
+    assert_eq!(items.len(), 3);
+    for e in items {
+        assert_eq!(e["content_source"], "feed", "{e}");
+        let why = e["extraction_error"].as_str().unwrap();
+        assert!(
+            why.contains("same link") || why.contains("home page"),
+            "{e}"
+        );
+    }
+    app.shutdown().await;
+}
