@@ -26,6 +26,10 @@ const LEAD_NAMES: &[&str] = &[
     "dek",
 ];
 
+/// A paragraph this long, not named as a lead, is the body's: a lead comes
+/// before it.
+const BODY_PARAGRAPH_CHARS: usize = 120;
+
 /// A lead is a paragraph, not a label or a whole section.
 const LEAD_CHARS: std::ops::RangeInclusive<usize> = 60..=1_000;
 
@@ -86,9 +90,11 @@ pub fn extract(html: &str, url: &Url) -> Result<Extracted, ExtractError> {
     Ok(Extracted { html, base })
 }
 
-/// The text of the page's lead paragraph, if it marks one.
+/// The text of the page's lead paragraph, if it marks one before the
+/// body's first paragraph (after it, a "summary" or "excerpt" is another
+/// article's, in a list of them).
 fn lead_text(doc: &Document) -> Option<String> {
-    doc.select("body *").nodes().iter().find_map(|node| {
+    for node in doc.select("body *").nodes() {
         let named = ["class", "id", "data-role", "itemprop"]
             .iter()
             .filter_map(|a| node.attr(a))
@@ -97,12 +103,22 @@ fn lead_text(doc: &Document) -> Option<String> {
                     .split(|c: char| !c.is_ascii_alphanumeric())
                     .any(|w| LEAD_NAMES.contains(&w))
             });
-        if !named || node.node_name().is_some_and(|n| &*n == "meta") {
-            return None;
+        let name = node.node_name();
+        if !named {
+            if name.as_deref() == Some("p") && node.text().chars().count() >= BODY_PARAGRAPH_CHARS {
+                return None;
+            }
+            continue;
+        }
+        if name.as_deref() == Some("meta") {
+            continue;
         }
         let text = crate::text::collapse_whitespace(&node.text());
-        LEAD_CHARS.contains(&text.chars().count()).then_some(text)
-    })
+        if LEAD_CHARS.contains(&text.chars().count()) {
+            return Some(text);
+        }
+    }
+    None
 }
 
 fn collapse(s: &str) -> String {
@@ -140,6 +156,24 @@ mod tests {
             got.html
         );
         assert!(got.html.find("Hải Phòng").unwrap() < got.html.find("Đoạn văn").unwrap());
+    }
+
+    #[test]
+    fn an_excerpt_after_the_body_is_another_articles() {
+        let body = "<p>Đoạn văn của bài báo kể lại diễn biến sự việc với nhiều chi tiết cụ thể về thời gian, địa điểm và những người có liên quan.</p>".repeat(6);
+        let page = format!(
+            "<html><body><div class=\"content\">{body}</div>\
+             <div class=\"cards\"><a href=\"/cu\"><p class=\"post-excerpt\">Một bài viết khác của trang, giới thiệu ngắn gọn trong danh sách bài cũ hơn.</p></a></div></body></html>"
+        );
+        let got = extract(&page, &url()).unwrap();
+        // Not put in front as the lead (Readability may keep it after the
+        // body, as a sibling paragraph).
+        let excerpt = got.html.find("Một bài viết khác");
+        assert!(
+            excerpt.is_none_or(|at| at > got.html.find("Đoạn văn").unwrap_or(0)),
+            "{}",
+            got.html
+        );
     }
 
     #[test]
