@@ -330,6 +330,17 @@ pub async fn sources_list(config: Config) -> Result<()> {
                 truncate(&s.display_title(), 30),
                 s.url
             );
+            // What a source is beyond its feed: its page, full text.
+            let mut notes = Vec::new();
+            if let Some(page) = &s.discovered_from {
+                notes.push(format!("found from {page}"));
+            }
+            if s.full_text {
+                notes.push("full text".to_owned());
+            }
+            if !notes.is_empty() {
+                let _ = writeln!(out, "{:>5}  ({})", "", notes.join("; "));
+            }
         }
         print!("{out}");
         Ok(())

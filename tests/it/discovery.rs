@@ -292,5 +292,16 @@ fn the_cli_adds_a_pages_feed() {
     assert_eq!(url, server.url("/tin/thoi-su.rss"));
     assert_eq!(page.as_deref(), Some(server.url("/").as_str()));
     assert!(full_text);
+    let out = run_ok(
+        tributary()
+            .arg("--config")
+            .arg(&config)
+            .args(["sources", "list"]),
+    );
+    let listed = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        listed.contains(&format!("(found from {}; full text)", server.url("/"))),
+        "{listed}"
+    );
     drop(server);
 }
