@@ -81,7 +81,7 @@ impl Ingestor {
             .map(|(identity, link)| (identity.to_owned(), link.clone()))
             .collect();
         let reach = request.reach;
-        let fetched: Vec<(String, Extraction)> = futures_util::stream::iter(jobs)
+        let mut fetched: Vec<(String, Extraction)> = futures_util::stream::iter(jobs)
             .map(|(identity, link)| {
                 let pages = self.pages.clone();
                 async move {
@@ -94,6 +94,7 @@ impl Ingestor {
             .buffer_unordered(PAGES_AT_ONCE)
             .collect()
             .await;
+        refuse_repeated_text(&mut fetched);
         let extracted = fetched.iter().filter(|(_, x)| x.result.is_ok()).count();
         tracing::info!(
             source_id = request.source_id,
@@ -121,4 +122,56 @@ fn shared_links(prepared: &PreparedFeed) -> std::collections::HashSet<&str> {
 fn is_site_root(link: &Url, prepared: &PreparedFeed) -> bool {
     let bare = link.path() == "/" && link.query().is_none();
     bare || prepared.meta.site_url.as_deref() == Some(link.as_str())
+}
+
+/// Different links whose pages give the same text were not articles (a
+/// "not found" page answered with 200, a consent wall): every entry would
+/// get that text, and grouping would make them one story.
+fn refuse_repeated_text(fetched: &mut [(String, Extraction)]) {
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for (_, x) in fetched.iter() {
+        if let Ok(article) = &x.result {
+            *seen.entry(article.text.as_str()).or_insert(0) += 1;
+        }
+    }
+    let repeated: std::collections::HashSet<String> = seen
+        .into_iter()
+        .filter(|(_, n)| *n > 1)
+        .map(|(text, _)| text.to_owned())
+        .collect();
+    for (_, x) in fetched.iter_mut() {
+        if x.result.as_ref().is_ok_and(|a| repeated.contains(&a.text)) {
+            x.result = Err("no article: other entries' pages gave the same text".to_owned());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fulltext::Article;
+
+    #[test]
+    fn pages_that_give_the_same_text_are_not_articles() {
+        let page = |link: &str, text: &str| {
+            (
+                link.to_owned(),
+                Extraction {
+                    link: link.to_owned(),
+                    result: Ok(Article {
+                        html: format!("<p>{text}</p>"),
+                        text: text.to_owned(),
+                    }),
+                },
+            )
+        };
+        let mut fetched = vec![
+            page("a", "Bài viết không tồn tại hoặc đã bị xóa."),
+            page("b", "Hải Phòng khởi công cầu vượt biển."),
+            page("c", "Bài viết không tồn tại hoặc đã bị xóa."),
+        ];
+        refuse_repeated_text(&mut fetched);
+        let ok: Vec<bool> = fetched.iter().map(|(_, x)| x.result.is_ok()).collect();
+        assert_eq!(ok, [false, true, false]);
+    }
 }
