@@ -368,19 +368,7 @@ pub async fn sources_add(
     // A web page's address subscribes to the first feed it links to.
     let fetcher = crate::ingest::fetch::Fetcher::new(&config.poller)?;
     let (url, discovered_from) =
-        match crate::discovery::find(&fetcher, &url, crate::ingest::fetch::Reach::Any).await {
-            Ok(crate::discovery::Found::Page(feeds)) => {
-                let first = feeds
-                    .first()
-                    .and_then(|f| url::Url::parse(&f.url).ok())
-                    .ok_or_else(|| crate::discovery::DiscoverError::NoFeed {
-                        url: url.to_string(),
-                    })?;
-                (first, Some(url))
-            }
-            // A feed, or unreachable now: the poller will tell.
-            Ok(crate::discovery::Found::Feed(_)) | Err(_) => (url, None),
-        };
+        crate::discovery::feed_for(&fetcher, &url, crate::ingest::fetch::Reach::Any).await?;
     with_db(&config, |pool| async move {
         let s = sources::add(
             &pool,

@@ -169,6 +169,29 @@ pub async fn find(fetcher: &Fetcher, url: &Url, reach: Reach) -> Result<Found, D
     Ok(Found::Page(alternates(&html, &base)))
 }
 
+/// What to subscribe to for an address someone gave: the address itself
+/// when it is a feed (or cannot be fetched now: its polls will say why),
+/// else the first feed the page links to, with the page. A page that
+/// links to no feed is an error.
+pub async fn feed_for(
+    fetcher: &Fetcher,
+    url: &Url,
+    reach: Reach,
+) -> Result<(Url, Option<Url>), DiscoverError> {
+    match find(fetcher, url, reach).await {
+        Ok(Found::Page(feeds)) => feeds
+            .first()
+            .and_then(|f| Url::parse(&f.url).ok())
+            .map(|feed| (feed, Some(url.clone())))
+            .ok_or_else(|| DiscoverError::NoFeed {
+                url: url.to_string(),
+            }),
+        Ok(Found::Feed(_)) | Err(DiscoverError::Fetch { .. } | DiscoverError::NoFeed { .. }) => {
+            Ok((url.clone(), None))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

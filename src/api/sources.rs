@@ -96,35 +96,18 @@ fn refuse_private(state: &AppState, url: &url::Url) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// The feed to subscribe to for `url`: itself when it is a feed (or cannot
-/// be fetched now: the poller will tell), else the first feed the page
-/// links to, with the page.
+/// The feed to subscribe to for `url`, and the page it was found from.
 async fn feed_of(
     state: &AppState,
     url: url::Url,
 ) -> Result<(url::Url, Option<url::Url>), ApiError> {
     let reach = Reach::for_origin("api", state.config.poller.allow_private_networks);
-    match discovery::find(state.poller.fetcher(), &url, reach).await {
-        Ok(Found::Page(feeds)) => {
-            let first = feeds
-                .first()
-                .and_then(|f| url::Url::parse(&f.url).ok())
-                .ok_or_else(|| {
-                    ApiError::Unprocessable(
-                        DiscoverError::NoFeed {
-                            url: url.to_string(),
-                        }
-                        .to_string(),
-                    )
-                })?;
-            // A public page may link to a feed on a private address.
-            refuse_private(state, &first)?;
-            Ok((first, Some(url)))
-        }
-        Ok(Found::Feed(_)) | Err(DiscoverError::Fetch { .. } | DiscoverError::NoFeed { .. }) => {
-            Ok((url, None))
-        }
-    }
+    let (feed, page) = discovery::feed_for(state.poller.fetcher(), &url, reach)
+        .await
+        .map_err(|e| ApiError::Unprocessable(e.to_string()))?;
+    // A public page may link to a feed on a private address.
+    refuse_private(state, &feed)?;
+    Ok((feed, page))
 }
 
 /// What `POST /api/v1/discover` takes.
