@@ -12,6 +12,7 @@ mod tidy;
 
 use std::sync::Arc;
 
+use tokio::sync::Semaphore;
 use url::Url;
 
 use crate::config::PollerConfig;
@@ -44,16 +45,25 @@ pub enum ArticleError {
 pub struct Pages {
     fetcher: Fetcher,
     limits: Arc<HostLimits>,
+    /// Extraction is CPU work (~0.5 ms a page, more for big ones): a few
+    /// at a time keep the cores busy, while the fetches, however many,
+    /// only wait on the network.
+    extracting: Arc<Semaphore>,
 }
+
+/// Pages extracted at once per core.
+const EXTRACTIONS_PER_CORE: usize = 2;
 
 impl Pages {
     pub fn new(fetcher: Fetcher, config: &PollerConfig) -> Pages {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Pages {
             fetcher,
             limits: Arc::new(HostLimits::new(
                 config.concurrency,
                 config.per_host_concurrency,
             )),
+            extracting: Arc::new(Semaphore::new(EXTRACTIONS_PER_CORE * cores)),
         }
     }
 
@@ -75,6 +85,11 @@ impl Pages {
         if let Some(kind) = page.content_type.as_deref().filter(|t| !is_html_type(t)) {
             return Err(ArticleError::NotHtml(kind.to_owned()));
         }
+        let _extracting = self
+            .extracting
+            .acquire()
+            .await
+            .map_err(|e| ArticleError::Task(e.to_string()))?;
         tokio::task::spawn_blocking(move || {
             let html = crate::ingest::decode::decode_html(&page.body, page.content_type.as_deref());
             article_of(&html, &page.final_url)
