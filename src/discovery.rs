@@ -164,9 +164,15 @@ pub async fn find(fetcher: &Fetcher, url: &Url, reach: Reach) -> Result<Found, D
             feed_type_of(&page.body).unwrap_or("application/rss+xml"),
         ));
     }
-    let html = crate::ingest::decode::decode_html(&page.body, page.content_type.as_deref());
-    let base = page.content_location.unwrap_or(page.final_url);
-    Ok(Found::Page(alternates(&html, &base)))
+    // Parsing a page is CPU work (a few ms for a big one): off the
+    // request's worker. A page the parser cannot get through offers none.
+    let feeds = tokio::task::spawn_blocking(move || {
+        let html = crate::ingest::decode::decode_html(&page.body, page.content_type.as_deref());
+        alternates(&html, &page.content_location.unwrap_or(page.final_url))
+    })
+    .await
+    .unwrap_or_default();
+    Ok(Found::Page(feeds))
 }
 
 /// What to subscribe to for an address someone gave: the address itself
@@ -186,9 +192,7 @@ pub async fn feed_for(
             .ok_or_else(|| DiscoverError::NoFeed {
                 url: url.to_string(),
             }),
-        Ok(Found::Feed(_)) | Err(DiscoverError::Fetch { .. } | DiscoverError::NoFeed { .. }) => {
-            Ok((url.clone(), None))
-        }
+        Ok(Found::Feed(_)) | Err(_) => Ok((url.clone(), None)),
     }
 }
 

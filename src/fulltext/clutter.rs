@@ -101,7 +101,7 @@ const MAX_SHARE_OF_TEXT: f64 = 0.4;
 /// Removes from `doc` what is never the article.
 pub fn strip(doc: &Document) {
     doc.select(NEVER_TEXT).remove();
-    let total = text_len(&doc.select("body").text()).max(1) as f64;
+    let total = super::visible_chars(&doc.select("body").text()).max(1) as f64;
     for node in doc.select("body *").nodes() {
         let Some(name) = node.node_name() else {
             continue;
@@ -113,14 +113,10 @@ pub fn strip(doc: &Document) {
             .iter()
             .filter_map(|a| node.attr(a))
             .any(|v| names_clutter(&v));
-        if named && (text_len(&node.text()) as f64) < MAX_SHARE_OF_TEXT * total {
+        if named && (super::visible_chars(&node.text()) as f64) < MAX_SHARE_OF_TEXT * total {
             node.remove_from_parent();
         }
     }
-}
-
-fn text_len(s: &str) -> usize {
-    s.chars().filter(|c| !c.is_whitespace()).count()
 }
 
 /// Whether an attribute value (a class list, an id) names clutter.

@@ -8,6 +8,8 @@ use dom_query::Document;
 use url::Url;
 
 use super::clutter;
+use crate::ingest::normalize::plain_to_html;
+use crate::text;
 
 /// Pages with more elements than this are not extracted (a hostile or
 /// broken page must not cost seconds of CPU).
@@ -73,18 +75,14 @@ pub fn extract(html: &str, url: &Url) -> Result<Extracted, ExtractError> {
         dom_smoothie::Readability::with_document(doc, Some(base.as_str()), Some(config))
             .map_err(|_| ExtractError::NoArticle)?;
     let article = readability.parse().map_err(|_| ExtractError::NoArticle)?;
-    let mut html = super::tidy::tidy(&article.content);
-    if crate::text::words(&crate::text::fold(&article.text_content))
-        .next()
-        .is_none()
-    {
+    let folded_body = text::collapse_whitespace(&text::fold(&article.text_content));
+    if text::words(&folded_body).next().is_none() {
         return Err(ExtractError::NoArticle);
     }
+    let mut html = super::tidy::tidy(&article.content);
     if let Some(lead) = lead {
-        let folded_lead = crate::text::fold(&lead);
-        let folded_body = crate::text::fold(&article.text_content);
-        if !collapse(&folded_body).contains(&collapse(&folded_lead)) {
-            html = format!("<p>{}</p>{html}", escape(&lead));
+        if !folded_body.contains(&text::collapse_whitespace(&text::fold(&lead))) {
+            html = plain_to_html(&lead) + &html;
         }
     }
     Ok(Extracted { html, base })
@@ -113,22 +111,12 @@ fn lead_text(doc: &Document) -> Option<String> {
         if name.as_deref() == Some("meta") {
             continue;
         }
-        let text = crate::text::collapse_whitespace(&node.text());
-        if LEAD_CHARS.contains(&text.chars().count()) {
-            return Some(text);
+        let lead = text::collapse_whitespace(&node.text());
+        if LEAD_CHARS.contains(&lead.chars().count()) {
+            return Some(lead);
         }
     }
     None
-}
-
-fn collapse(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
 }
 
 #[cfg(test)]

@@ -107,6 +107,12 @@ pub fn article_of(html: &str, url: &Url) -> Result<Article, ArticleError> {
     Ok(Article { html, text })
 }
 
+/// The length of a text without its whitespace: how much of a page a
+/// block holds, whatever its indentation.
+fn visible_chars(s: &str) -> usize {
+    s.chars().filter(|c| !c.is_whitespace()).count()
+}
+
 fn is_html_type(content_type: &str) -> bool {
     let essence = crate::discovery::essence(content_type);
     essence.is_empty() || matches!(essence.as_str(), "text/html" | "application/xhtml+xml")

@@ -6,6 +6,8 @@
 
 use dom_query::{Document, NodeRef};
 
+use super::visible_chars;
+
 /// Labels of a line that only points to another article.
 const LINK_LABELS: &[&str] = &[
     "read more",
@@ -54,15 +56,11 @@ const MAX_LINK_DENSITY: f64 = 0.5;
 /// Tidies an extracted article's HTML.
 pub fn tidy(html: &str) -> String {
     let doc = Document::from(html);
-    let total = chars(&doc.select("body").text()).max(1);
+    let total = visible_chars(&doc.select("body").text()).max(1);
     drop_link_lines(&doc);
     cut_tail(&doc, total);
     drop_link_blocks(&doc, total);
     doc.select("body").inner_html().trim().to_owned()
-}
-
-fn chars(s: &str) -> usize {
-    s.chars().filter(|c| !c.is_whitespace()).count()
 }
 
 fn label(s: &str) -> String {
@@ -78,7 +76,7 @@ fn link_chars(node: &NodeRef<'_>) -> usize {
     node.descendants()
         .iter()
         .filter(|d| d.node_name().is_some_and(|n| &*n == "a"))
-        .map(|a| chars(&a.text()))
+        .map(|a| visible_chars(&a.text()))
         .sum()
 }
 
@@ -92,7 +90,7 @@ fn drop_link_lines(doc: &Document) {
         if !LINK_LABELS.contains(&label(head).as_str()) {
             continue;
         }
-        let all = chars(&text).max(1);
+        let all = visible_chars(&text).max(1);
         if link_chars(node) * 2 >= all {
             node.remove_from_parent();
         }
@@ -108,7 +106,7 @@ fn cut_tail(doc: &Document, total: usize) {
         .iter()
         .find(|n| {
             let text = n.text();
-            chars(&text) <= 40 && TAIL_HEADINGS.contains(&label(&text).as_str())
+            visible_chars(&text) <= 40 && TAIL_HEADINGS.contains(&label(&text).as_str())
         })
         .cloned();
     let Some(heading) = heading else {
@@ -128,7 +126,7 @@ fn cut_tail(doc: &Document, total: usize) {
                 .is_some_and(|n| &*n != "html" && &*n != "body")
         });
     }
-    let removed: usize = doomed.iter().map(|n| chars(&n.text())).sum();
+    let removed: usize = doomed.iter().map(|n| visible_chars(&n.text())).sum();
     if removed * 2 < total {
         for node in doomed {
             node.remove_from_parent();
@@ -139,7 +137,7 @@ fn cut_tail(doc: &Document, total: usize) {
 /// Menus and lists of other articles inside what Readability kept.
 fn drop_link_blocks(doc: &Document, total: usize) {
     for node in doc.select("td, div, ul, ol, table, section, p").nodes() {
-        let all = chars(&node.text());
+        let all = visible_chars(&node.text());
         if all == 0 || all * 10 > total * 3 {
             continue;
         }

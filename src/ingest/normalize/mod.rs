@@ -14,11 +14,10 @@ mod sanitize;
 mod texts;
 
 pub use sanitize::Sanitizer;
+pub use texts::plain_to_html;
 
 use fields::{categories, enclosures, entry_link, people, resolve};
-use texts::{
-    declares_text_types, entry_title, is_html_text, is_html_type, plain_text, plain_to_html,
-};
+use texts::{declares_text_types, entry_title, is_html_text, is_html_type, plain_text};
 
 use crate::ingest::dropped::Dropped;
 use crate::ingest::identity::{self, IdentityInput};

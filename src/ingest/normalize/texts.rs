@@ -61,7 +61,7 @@ pub(super) fn plain_text(t: &Text, declared_types: bool) -> String {
     text::nfc(&plain)
 }
 
-pub(super) fn plain_to_html(plain: &str) -> String {
+pub fn plain_to_html(plain: &str) -> String {
     let escaped = plain
         .replace('&', "&amp;")
         .replace('<', "&lt;")
