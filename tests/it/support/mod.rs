@@ -261,7 +261,9 @@ impl TestApp {
             db,
             config,
             address,
+            // A server that stops answering fails the test instead of hanging the suite.
             http: reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(120))
                 .no_gzip()
                 .no_brotli()
                 .build()
