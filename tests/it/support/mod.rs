@@ -121,6 +121,9 @@ fn admin_options() -> PgConnectOptions {
     }
 }
 
+/// How long a dropped test database waits for its connections to come back.
+const CLOSE_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// A fresh, migrated database for one test; dropped when the test ends.
 pub struct TestDb {
     pub pool: PgPool,
@@ -184,6 +187,10 @@ impl Drop for TestDb {
         let pool = self.pool.clone();
         let admin = admin_options();
         // Drop runs inside the test's runtime; do the async work on a thread of its own.
+        // That runtime is blocked until this returns, so a connection its tasks
+        // hold (the app's announcer mid-transaction when the test ended) is
+        // never given back: closing waits only a moment for it, then the
+        // forced drop ends those sessions on the server's side.
         let _ = std::thread::spawn(move || {
             let Ok(rt) = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -192,7 +199,7 @@ impl Drop for TestDb {
                 return;
             };
             rt.block_on(async move {
-                pool.close().await;
+                let _ = tokio::time::timeout(CLOSE_WAIT, pool.close()).await;
                 if let Ok(mut conn) = sqlx::PgConnection::connect_with(&admin).await {
                     let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
                         .execute(&mut conn)
@@ -421,4 +428,72 @@ pub fn run_ok(cmd: &mut std::process::Command) -> std::process::Output {
         String::from_utf8_lossy(&out.stderr)
     );
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TestDb;
+    use sqlx::Connection;
+
+    /// A task of the test's runtime in the middle of a transaction and a
+    /// query on another connection when the test ends (the app's
+    /// announcer, as a hung CI run showed) must not keep the database's
+    /// drop, and so the suite, waiting for ever: closing the pool waits
+    /// for every connection to come back, and that runtime cannot run the
+    /// task while the drop blocks it.
+    #[test]
+    fn a_database_dropped_while_a_task_holds_a_transaction_is_dropped() {
+        let (done, dropped) = std::sync::mpsc::channel();
+        // A runtime of its own on a thread of its own, so that a hang
+        // fails this test instead of hanging the suite.
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            let name = rt.block_on(async {
+                let db = TestDb::new().await;
+                let name = db.name.clone();
+                let pool = db.pool.clone();
+                let (began, begun) = tokio::sync::oneshot::channel();
+                tokio::spawn(async move {
+                    let mut tx = pool.begin().await.expect("begin");
+                    sqlx::query("SELECT count(*) FROM sources")
+                        .execute(&mut *tx)
+                        .await
+                        .expect("query");
+                    // A second connection, mid-query when the test ends.
+                    let mut other = pool.acquire().await.expect("another connection");
+                    let _ = began.send(());
+                    let _ = sqlx::query("SELECT pg_sleep(0.5)")
+                        .execute(&mut *other)
+                        .await;
+                    std::future::pending::<()>().await;
+                    drop(tx);
+                });
+                begun.await.expect("the transaction began");
+                drop(db);
+                name
+            });
+            let _ = done.send(name);
+        });
+        let name = dropped
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .expect("the drop returns while a task holds a transaction");
+
+        let rt = tokio::runtime::Runtime::new().expect("runtime");
+        let left: i64 = rt.block_on(async {
+            let mut conn = sqlx::PgConnection::connect_with(&super::admin_options())
+                .await
+                .expect("admin");
+            let (left,): (i64,) =
+                sqlx::query_as("SELECT count(*) FROM pg_database WHERE datname = $1")
+                    .bind(&name)
+                    .fetch_one(&mut conn)
+                    .await
+                    .expect("count");
+            left
+        });
+        assert_eq!(left, 0, "the database is gone");
+    }
 }
