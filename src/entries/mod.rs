@@ -42,7 +42,9 @@ pub struct EntryView {
     /// entry's page (full text); `summary` is the feed's own either way.
     #[schema(example = "feed")]
     pub content_source: String,
-    /// Why full text found no article on the entry's page, if it did not.
+    /// Why full text found no article on the entry's page, if it did not
+    /// (a failure that may pass says which fetch it was and when the page
+    /// is tried again).
     pub extraction_error: Option<String>,
     pub authors: Vec<String>,
     pub categories: Vec<String>,

@@ -40,6 +40,31 @@ pub enum ArticleError {
     Task(String),
 }
 
+impl ArticleError {
+    /// Whether a later fetch may succeed where this one failed: the
+    /// server was busy, down or slow, or the network failed. A status
+    /// that says "no" (404, 410, 403), a page that is not HTML or holds no
+    /// article is final.
+    pub fn may_pass(&self) -> bool {
+        match self {
+            ArticleError::Fetch(FetchError::Status { status, .. }) => {
+                matches!(status, 408 | 425 | 429 | 500..=599)
+            }
+            ArticleError::Fetch(FetchError::Timeout(_) | FetchError::Network(_)) => true,
+            ArticleError::Task(_) => true,
+            ArticleError::Fetch(_) | ArticleError::NotHtml(_) | ArticleError::Extract(_) => false,
+        }
+    }
+
+    /// When the server asked to be asked again (`Retry-After`).
+    pub fn retry_after(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        match self {
+            ArticleError::Fetch(FetchError::Status { retry_after, .. }) => *retry_after,
+            _ => None,
+        }
+    }
+}
+
 /// Fetches article pages and extracts them.
 #[derive(Clone)]
 pub struct Pages {

@@ -1,15 +1,24 @@
 //! Full text in the ingest: which entries of a fetch get their article
-//! page read (new ones, and changed ones whose link changed; a changed
-//! entry with the same link keeps what its page gave), fetched a few at a
-//! time, and what each gave (`crate::fulltext` fetches and extracts).
+//! page read (new ones, changed ones whose link changed, and those whose
+//! page failed in a way that may pass and is due to be tried again; a
+//! changed entry with the same link keeps what its page gave), fetched a
+//! few at a time, and what each gave (`crate::fulltext` fetches and
+//! extracts).
 
 use std::collections::HashMap;
 
+use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use url::Url;
 
 use super::normalize::{Extraction, PreparedFeed};
 use super::{IngestError, Ingestor, Request, needs_cleaning, store};
+use crate::fulltext::{Article, ArticleError};
+
+/// Fetches of one page at most: a failure that may pass (a timeout, HTTP
+/// 429 or 5xx) is tried again at a later poll until then, and is final
+/// after it.
+pub const MAX_PAGE_ATTEMPTS: i16 = 4;
 
 /// Article pages fetched at once for one fetch (each host also has the
 /// poller's per-host limit).
@@ -52,9 +61,14 @@ impl Ingestor {
             let refuse = |why: String| Extraction {
                 link: link.to_string(),
                 result: Err(why),
+                attempts: 0,
+                retry_at: None,
             };
-            match before.get(identity) {
-                Some(stored) if stored.link == link.as_str() => {
+            let same_link = before
+                .get(identity)
+                .filter(|(stored, _)| stored.link == link.as_str());
+            match same_link {
+                Some((stored, false)) => {
                     out.insert(identity.to_owned(), stored.clone());
                 }
                 // Not an article's own page: every entry would get the
@@ -73,22 +87,25 @@ impl Ingestor {
                     );
                     out.insert(identity.to_owned(), refuse(why));
                 }
-                _ => to_fetch.push((identity, link)),
+                _ => {
+                    let before = same_link.map_or(0, |(stored, _)| stored.attempts);
+                    to_fetch.push((identity, link, before));
+                }
             }
         }
-        let jobs: Vec<(String, Url)> = to_fetch
+        let jobs: Vec<(String, Url, i16)> = to_fetch
             .into_iter()
-            .map(|(identity, link)| (identity.to_owned(), link.clone()))
+            .map(|(identity, link, before)| (identity.to_owned(), link.clone(), before))
             .collect();
         let reach = request.reach;
         let mut fetched: Vec<(String, Extraction)> = futures_util::stream::iter(jobs)
-            .map(|(identity, link)| {
+            .map(|(identity, link, before)| {
                 let pages = self.pages.clone();
                 async move {
-                    let result = pages.article(&link, reach).await.map_err(|e| e.to_string());
-                    crate::metrics::record_extraction(result.is_ok());
-                    let link = link.to_string();
-                    (identity, Extraction { link, result })
+                    let outcome = pages.article(&link, reach).await;
+                    crate::metrics::record_extraction(outcome.is_ok());
+                    let extraction = settle(&link, outcome, before + 1, Utc::now());
+                    (identity, extraction)
                 }
             })
             .buffer_unordered(PAGES_AT_ONCE)
@@ -105,6 +122,62 @@ impl Ingestor {
         out.extend(fetched);
         Ok(out)
     }
+}
+
+/// What a page's `attempts`-th fetch gave, as stored: a failure that may
+/// pass is tried again later (15 minutes, then an hour, then 4 hours on,
+/// or when the server's Retry-After says, within a day), up to
+/// `MAX_PAGE_ATTEMPTS` fetches; the error says so.
+fn settle(
+    link: &Url,
+    outcome: Result<Article, ArticleError>,
+    attempts: i16,
+    now: DateTime<Utc>,
+) -> Extraction {
+    let link = link.to_string();
+    let e = match outcome {
+        Ok(article) => {
+            return Extraction {
+                link,
+                result: Ok(article),
+                attempts,
+                retry_at: None,
+            };
+        }
+        Err(e) => e,
+    };
+    let (retry_at, why) = if !e.may_pass() {
+        (None, e.to_string())
+    } else if attempts >= MAX_PAGE_ATTEMPTS {
+        (
+            None,
+            format!("{e} (fetched {attempts} times; not tried again)"),
+        )
+    } else {
+        let soonest = now + retry_delay(attempts);
+        let at = e.retry_after().map_or(soonest, |asked| {
+            asked.clamp(soonest, now + chrono::Duration::days(1))
+        });
+        let when = at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        (
+            Some(at),
+            format!(
+                "{e} (fetch {attempts} of {MAX_PAGE_ATTEMPTS}; tried again at a poll after {when})"
+            ),
+        )
+    };
+    Extraction {
+        link,
+        result: Err(why),
+        attempts,
+        retry_at,
+    }
+}
+
+/// How long after its `attempts`-th failed fetch a page waits: 15 minutes,
+/// four times longer each time.
+fn retry_delay(attempts: i16) -> chrono::Duration {
+    chrono::Duration::minutes(15 * 4i64.pow(attempts.clamp(1, 6) as u32 - 1))
 }
 
 /// Links that more than one entry of the document has.
@@ -149,7 +222,7 @@ fn refuse_repeated_text(fetched: &mut [(String, Extraction)]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fulltext::Article;
+    use crate::ingest::fetch::FetchError;
 
     #[test]
     fn pages_that_give_the_same_text_are_not_articles() {
@@ -162,6 +235,8 @@ mod tests {
                         html: format!("<p>{text}</p>"),
                         text: text.to_owned(),
                     }),
+                    attempts: 1,
+                    retry_at: None,
                 },
             )
         };
@@ -173,5 +248,82 @@ mod tests {
         refuse_repeated_text(&mut fetched);
         let ok: Vec<bool> = fetched.iter().map(|(_, x)| x.result.is_ok()).collect();
         assert_eq!(ok, [false, true, false]);
+    }
+
+    #[test]
+    fn failures_that_may_pass_are_tried_again_later_and_then_given_up() {
+        let link = Url::parse("https://baohaiphong.example/tin/cau-vuot-bien.html").expect("url");
+        let now = Utc::now();
+        let unavailable = || {
+            Err(ArticleError::Fetch(FetchError::Status {
+                status: 503,
+                reason: Some("Service Unavailable"),
+                retry_after: None,
+            }))
+        };
+        let first = settle(&link, unavailable(), 1, now);
+        assert_eq!(first.retry_at, Some(now + chrono::Duration::minutes(15)));
+        assert!(
+            first
+                .result
+                .as_ref()
+                .is_err_and(|e| e.contains("HTTP 503") && e.contains("fetch 1 of 4")),
+            "{first:?}"
+        );
+        let third = settle(&link, unavailable(), 3, now);
+        assert_eq!(third.retry_at, Some(now + chrono::Duration::hours(4)));
+        let last = settle(&link, unavailable(), MAX_PAGE_ATTEMPTS, now);
+        assert_eq!(last.retry_at, None);
+        assert!(last.result.is_err_and(|e| e.contains("not tried again")));
+
+        // A server that asks for longer is given it, up to a day.
+        let asked = |after: chrono::Duration| {
+            settle(
+                &link,
+                Err(ArticleError::Fetch(FetchError::Status {
+                    status: 429,
+                    reason: None,
+                    retry_after: Some(now + after),
+                })),
+                1,
+                now,
+            )
+            .retry_at
+        };
+        assert_eq!(
+            asked(chrono::Duration::hours(2)),
+            Some(now + chrono::Duration::hours(2))
+        );
+        assert_eq!(
+            asked(chrono::Duration::days(9)),
+            Some(now + chrono::Duration::days(1))
+        );
+        assert_eq!(
+            asked(chrono::Duration::seconds(5)),
+            Some(now + chrono::Duration::minutes(15))
+        );
+
+        // What no retry changes is final at once.
+        for final_error in [
+            ArticleError::Fetch(FetchError::Status {
+                status: 404,
+                reason: Some("Not Found"),
+                retry_after: None,
+            }),
+            ArticleError::NotHtml("application/pdf".to_owned()),
+            ArticleError::Fetch(FetchError::TooLarge { limit: 1 << 20 }),
+        ] {
+            let x = settle(&link, Err(final_error), 1, now);
+            assert_eq!(x.retry_at, None, "{x:?}");
+        }
+        let timed_out = settle(
+            &link,
+            Err(ArticleError::Fetch(FetchError::Timeout(
+                std::time::Duration::from_secs(20),
+            ))),
+            2,
+            now,
+        );
+        assert_eq!(timed_out.retry_at, Some(now + chrono::Duration::hours(1)));
     }
 }

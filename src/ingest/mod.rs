@@ -342,14 +342,19 @@ impl Ingestor {
     }
 }
 
-/// Whether an identified entry is new or changed (else it is skipped).
+/// Whether an identified entry is new or changed, or its page is to be
+/// tried again (else it is skipped).
 pub(crate) fn needs_cleaning(
     c: &normalize::Candidate,
     known: &HashMap<String, store::Known>,
 ) -> bool {
     match known.get(&c.identity) {
         None => true,
-        Some(store::Known::Entry { raw_hash, .. }) => raw_hash.as_slice() != c.raw_hash,
+        Some(store::Known::Entry {
+            raw_hash,
+            retry_page,
+            ..
+        }) => raw_hash.as_slice() != c.raw_hash || *retry_page,
         Some(store::Known::Tombstone) => false,
     }
 }

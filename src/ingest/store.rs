@@ -20,6 +20,9 @@ pub enum Known {
     Entry {
         raw_hash: Vec<u8>,
         sort_at: DateTime<Utc>,
+        /// Its article page failed in a way that may pass, and the time
+        /// to try it again has come: it is read again though unchanged.
+        retry_page: bool,
     },
     /// Deleted by retention, never to come back.
     Tombstone,
@@ -36,11 +39,12 @@ pub async fn existing_entries(
     }
     // Tombstoned entries (deleted by retention) count as known and unchanged:
     // an old item a source still lists must not come back as new.
-    type Row = (String, Option<Vec<u8>>, Option<DateTime<Utc>>);
+    type Row = (String, Option<Vec<u8>>, Option<DateTime<Utc>>, bool);
     let rows: Vec<Row> = sqlx::query_as(
-        "SELECT identity, raw_hash, sort_at FROM entries WHERE source_id = $1 AND identity = ANY($2)
+        "SELECT identity, raw_hash, sort_at, coalesce(extraction_retry_at <= now(), false)
+         FROM entries WHERE source_id = $1 AND identity = ANY($2)
          UNION ALL
-         SELECT identity, NULL, NULL FROM tombstones WHERE source_id = $1 AND identity = ANY($2)",
+         SELECT identity, NULL, NULL, false FROM tombstones WHERE source_id = $1 AND identity = ANY($2)",
     )
     .bind(source_id)
     .bind(identities)
@@ -48,9 +52,13 @@ pub async fn existing_entries(
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(identity, raw_hash, sort_at)| {
+        .map(|(identity, raw_hash, sort_at, retry_page)| {
             let known = match (raw_hash, sort_at) {
-                (Some(raw_hash), Some(sort_at)) => Known::Entry { raw_hash, sort_at },
+                (Some(raw_hash), Some(sort_at)) => Known::Entry {
+                    raw_hash,
+                    sort_at,
+                    retry_page,
+                },
                 _ => Known::Tombstone,
             };
             (identity, known)
@@ -59,18 +67,29 @@ pub async fn existing_entries(
 }
 
 /// What full text made of stored entries' pages before (only entries
-/// whose page was tried), by identity.
+/// whose page was tried), by identity, and whether the time to try a page
+/// again has come.
 pub async fn stored_extractions(
     pool: &PgPool,
     source_id: i64,
     identities: &[String],
-) -> Result<HashMap<String, super::normalize::Extraction>, sqlx::Error> {
+) -> Result<HashMap<String, (super::normalize::Extraction, bool)>, sqlx::Error> {
     if identities.is_empty() {
         return Ok(HashMap::new());
     }
-    type Row = (String, String, String, Option<String>, Option<String>);
+    type Row = (
+        String,
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+        i16,
+        Option<DateTime<Utc>>,
+        bool,
+    );
     let rows: Vec<Row> = sqlx::query_as(
-        "SELECT identity, extracted_from, content_source, content_html, extraction_error
+        "SELECT identity, extracted_from, content_source, content_html, extraction_error,
+                extraction_attempts, extraction_retry_at, coalesce(extraction_retry_at <= now(), false)
          FROM entries WHERE source_id = $1 AND identity = ANY($2) AND extracted_from IS NOT NULL",
     )
     .bind(source_id)
@@ -79,16 +98,24 @@ pub async fn stored_extractions(
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(identity, link, source, html, error)| {
-            let result = match (source.as_str(), html) {
-                ("extracted", Some(html)) => Ok(crate::fulltext::Article {
-                    text: crate::text::sanitized_html_to_text(&html),
-                    html,
-                }),
-                _ => Err(error.unwrap_or_else(|| "no article".to_owned())),
-            };
-            (identity, super::normalize::Extraction { link, result })
-        })
+        .map(
+            |(identity, link, source, html, error, attempts, retry_at, due)| {
+                let result = match (source.as_str(), html) {
+                    ("extracted", Some(html)) => Ok(crate::fulltext::Article {
+                        text: crate::text::sanitized_html_to_text(&html),
+                        html,
+                    }),
+                    _ => Err(error.unwrap_or_else(|| "no article".to_owned())),
+                };
+                let extraction = super::normalize::Extraction {
+                    link,
+                    result,
+                    attempts,
+                    retry_at,
+                };
+                (identity, (extraction, due))
+            },
+        )
         .collect())
 }
 
@@ -140,16 +167,17 @@ WITH incoming AS (
     SELECT identity, guid, url, canonical_url, title, summary, content_html,
            authors::text[], categories::text[], enclosures::jsonb, language, published_at,
            updated_at, sort_at, raw_hash, fingerprint, simhash, number_sketch,
-           passages::bigint[], search_vector, content_source, extracted_from, extraction_error
+           passages::bigint[], search_vector, content_source, extracted_from, extraction_error,
+           extraction_attempts, extraction_retry_at
     FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
                 $9::text[], $10::text[], $11::text[], $12::text[], $13::text[],
                 $14::timestamptz[], $15::timestamptz[], $16::timestamptz[], $17::bytea[],
                 $18::bytea[], $19::bigint[], $20::bigint[], $21::text[], $22::text[],
-                $23::text[], $24::text[], $25::text[])
+                $23::text[], $24::text[], $25::text[], $26::smallint[], $27::timestamptz[])
          AS x(identity, guid, url, canonical_url, title, summary, content_html, authors,
               categories, enclosures, language, published_at, updated_at, sort_at, raw_hash,
               fingerprint, simhash, number_sketch, passages, search_vector, content_source,
-              extracted_from, extraction_error)
+              extracted_from, extraction_error, extraction_attempts, extraction_retry_at)
 ),
 -- A new entry is written once, already in a story of its own (most entries
 -- are the only version of theirs); grouping moves the few that join
@@ -169,13 +197,14 @@ upserted AS (
         id, story_id, source_id, identity, guid, url, canonical_url, title, summary, content_html, authors,
         categories, enclosures, language, published_at, updated_at, fetched_at, sort_at, raw_hash,
         fingerprint, simhash, number_sketch, passages, content_source, extracted_from,
-        extraction_error)
+        extraction_error, extraction_attempts, extraction_retry_at)
     SELECT coalesce(f.id, nextval(pg_get_serial_sequence('entries', 'id'))), s.id,
            $1, i.identity, guid, url, canonical_url, title, summary, content_html,
            authors, categories, enclosures, language,
            -- a date in the future is clamped to the fetch time
            LEAST(published_at, $2), updated_at, $2, i.sort_at, raw_hash, fingerprint, simhash,
-           number_sketch, passages, content_source, extracted_from, extraction_error
+           number_sketch, passages, content_source, extracted_from, extraction_error,
+           extraction_attempts, extraction_retry_at
     FROM incoming i LEFT JOIN fresh f ON f.identity = i.identity
          LEFT JOIN own_story s ON s.head_entry_id = f.id
     ON CONFLICT (source_id, identity) DO UPDATE SET
@@ -185,12 +214,21 @@ upserted AS (
         enclosures = EXCLUDED.enclosures, language = EXCLUDED.language,
         published_at = coalesce(EXCLUDED.published_at, e.published_at),
         updated_at = CASE WHEN EXCLUDED.updated_at > coalesce(e.updated_at, '-infinity')
-                          THEN EXCLUDED.updated_at ELSE $2 END,
+                          THEN EXCLUDED.updated_at
+                          -- a page tried again that failed again changed nothing
+                          WHEN e.raw_hash = EXCLUDED.raw_hash
+                               AND e.content_html IS NOT DISTINCT FROM EXCLUDED.content_html
+                          THEN e.updated_at
+                          ELSE $2 END,
         raw_hash = EXCLUDED.raw_hash, fingerprint = EXCLUDED.fingerprint,
         simhash = EXCLUDED.simhash, number_sketch = EXCLUDED.number_sketch,
         passages = EXCLUDED.passages, content_source = EXCLUDED.content_source,
-        extracted_from = EXCLUDED.extracted_from, extraction_error = EXCLUDED.extraction_error
-    WHERE e.raw_hash IS DISTINCT FROM EXCLUDED.raw_hash
+        extracted_from = EXCLUDED.extracted_from, extraction_error = EXCLUDED.extraction_error,
+        extraction_attempts = EXCLUDED.extraction_attempts,
+        extraction_retry_at = EXCLUDED.extraction_retry_at
+    -- An unchanged item is written again only when its page was to be
+    -- tried again (see existing_entries).
+    WHERE e.raw_hash IS DISTINCT FROM EXCLUDED.raw_hash OR e.extraction_retry_at IS NOT NULL
     RETURNING e.id, e.source_id, e.sort_at, e.identity, (xmax = 0) AS inserted
 ),
 searchable AS (
@@ -236,6 +274,8 @@ struct Columns<'a> {
     content_source: Vec<&'static str>,
     extracted_from: Vec<Option<&'a str>>,
     extraction_error: Vec<Option<&'a str>>,
+    extraction_attempts: Vec<i16>,
+    extraction_retry_at: Vec<Option<DateTime<Utc>>>,
 }
 
 impl<'a> Columns<'a> {
@@ -277,6 +317,8 @@ impl<'a> Columns<'a> {
                 .iter()
                 .map(|e| e.extraction_error.as_deref())
                 .collect(),
+            extraction_attempts: entries.iter().map(|e| e.extraction_attempts).collect(),
+            extraction_retry_at: entries.iter().map(|e| e.extraction_retry_at).collect(),
         })
     }
 }
@@ -350,6 +392,8 @@ pub async fn write_fetch(pool: &PgPool, w: FetchWrite<'_>) -> Result<WriteStats,
             .bind(c.content_source)
             .bind(c.extracted_from)
             .bind(c.extraction_error)
+            .bind(c.extraction_attempts)
+            .bind(c.extraction_retry_at)
             .fetch_all(&mut *tx)
             .await?;
         stats.inserted = rows.iter().filter(|(_, i, _)| *i).count() as u64;

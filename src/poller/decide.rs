@@ -221,6 +221,7 @@ mod tests {
             moved_count: 0,
             push_live: false,
             full_text: false,
+            pages_due: false,
         }
     }
 

@@ -41,6 +41,9 @@ pub struct PollTarget {
     pub push_live: bool,
     /// New entries' article pages are fetched for their full text.
     pub full_text: bool,
+    /// Some of its entries' pages are due to be tried again: the feed is
+    /// fetched whole (a 304 would leave them waiting for its next change).
+    pub pages_due: bool,
 }
 
 const RETURNING: &str =
@@ -48,7 +51,9 @@ const RETURNING: &str =
     s.interval_seconds, s.adaptive_interval_seconds, s.feed_min_interval_seconds, s.skip_hours, s.skip_days,
     s.consecutive_failures, s.guid_is_unreliable, s.moved_to, s.moved_count, s.full_text,
     EXISTS (SELECT 1 FROM websub_subscriptions w WHERE w.source_id = s.id AND w.state = 'active'
-            AND w.expires_at > now()) AS push_live";
+            AND w.expires_at > now()) AS push_live,
+    s.full_text AND EXISTS (SELECT 1 FROM entries e WHERE e.source_id = s.id
+                            AND e.extraction_retry_at <= now()) AS pages_due";
 
 /// Claims up to `limit` selected sources, stamping the leases with
 /// `holder` (see `holder`; `None` leases are respected until they expire).

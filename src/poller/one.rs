@@ -148,9 +148,14 @@ fn request(target: &PollTarget, config: &PollerConfig) -> Request {
         source_id: target.id,
         url: target.url.clone(),
         reach: Reach::for_origin(&target.origin, config.allow_private_networks),
-        validators: Validators {
-            etag: target.etag.clone(),
-            last_modified: target.last_modified.clone(),
+        // Pages due to be tried again are found by reading the feed.
+        validators: if target.pages_due {
+            Validators::default()
+        } else {
+            Validators {
+                etag: target.etag.clone(),
+                last_modified: target.last_modified.clone(),
+            }
         },
         timezone: target
             .timezone

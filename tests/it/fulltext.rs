@@ -249,30 +249,153 @@ async fn a_teaser_feed_gets_its_articles_whole_once_per_link() {
     app.shutdown().await;
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_source_without_full_text_fetches_no_page() {
-    let server = FeedServer::start().await;
-    server.route("/bai/1.html", Route::feed(page("05"), "text/html"));
+/// The app with one teaser feed of `items` as its source, polled once.
+async fn teaser_app(
+    server: &FeedServer,
+    items: &[(&str, String, &str)],
+    full_text: bool,
+) -> TestApp {
     server.route(
         "/teasers.rss",
-        Route::feed(
-            teasers(
-                "Tin",
-                &[(
-                    "Làn xe buýt",
-                    server.url("/bai/1.html"),
-                    "Thí điểm làn riêng.",
-                )],
-            ),
-            "application/rss+xml",
-        ),
+        Route::feed(teasers("Tin nhanh", items), "application/rss+xml"),
     );
     let app = TestApp::spawn(&format!(
-        "[[sources]]\nurl = \"{}\"\n",
+        "[[sources]]\nurl = \"{}\"\nfull_text = {full_text}\n",
         server.url("/teasers.rss")
     ))
     .await;
     app.poll_all().await;
+    app
+}
+
+/// The teaser feed as served now.
+async fn feed_body(server: &FeedServer) -> Vec<u8> {
+    reqwest::get(server.url("/teasers.rss"))
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap()
+        .to_vec()
+}
+
+/// Puts every pending retry of a page in the past, as if its time had come.
+async fn retries_due(app: &TestApp) {
+    sqlx::query(
+        "UPDATE entries SET extraction_retry_at = now() - interval '1 second'
+         WHERE extraction_retry_at IS NOT NULL",
+    )
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_page_that_failed_in_a_way_that_may_pass_is_tried_again_then_given_up() {
+    let server = FeedServer::start().await;
+    server.route("/bai/bao.html", Route::status(503));
+    server.route("/bai/sap.html", Route::status(500));
+    server.route("/bai/mat.html", Route::status(404));
+    let app = teaser_app(
+        &server,
+        &[
+            (
+                "Storm Bert",
+                server.url("/bai/bao.html"),
+                "Thousands without power in Wales.",
+            ),
+            (
+                "Máy chủ sập",
+                server.url("/bai/sap.html"),
+                "Trang luôn lỗi.",
+            ),
+            (
+                "Bài đã gỡ",
+                server.url("/bai/mat.html"),
+                "Trang này không còn.",
+            ),
+        ],
+        true,
+    )
+    .await;
+    let storm_url = server.url("/bai/bao.html");
+    let storm = &entries_by_url(&app).await[&storm_url];
+    assert_eq!(storm["content_source"], "feed");
+    let error = storm["extraction_error"].as_str().unwrap();
+    assert!(
+        error.contains("HTTP 503") && error.contains("fetch 1 of 4"),
+        "{error}"
+    );
+
+    // The feed now has an ETag. Not yet due: the next polls leave the
+    // page alone, the second with a 304.
+    let body = feed_body(&server).await;
+    let feed = server.requests("/teasers.rss");
+    server.route(
+        "/teasers.rss",
+        Route::feed(body, "application/rss+xml").with_etag("\"v1\""),
+    );
+    app.poll_all().await;
+    app.poll_all().await;
+    let asked = server.requests("/teasers.rss");
+    assert_eq!(asked.len(), feed.len() + 2);
+    assert!(asked.last().unwrap().headers.contains_key("if-none-match"));
+    assert_eq!(server.requests("/bai/bao.html").len(), 1);
+
+    // Due, and the site is back: the feed is read whole though unchanged,
+    // the article replaces the teaser, and search finds its words.
+    server.route("/bai/bao.html", Route::feed(page("17"), "text/html"));
+    retries_due(&app).await;
+    app.poll_all().await;
+    let asked = server.requests("/teasers.rss");
+    assert!(!asked.last().unwrap().headers.contains_key("if-none-match"));
+    assert_eq!(server.requests("/bai/bao.html").len(), 2);
+    let storm = &entries_by_url(&app).await[&storm_url];
+    assert_eq!(storm["content_source"], "extracted", "{storm}");
+    assert_eq!(storm["extraction_error"], Value::Null);
+    assert_eq!(storm["summary"], "Thousands without power in Wales.");
+    let found = app
+        .get_json("/api/v1/entries?q=rail%20services%20suspended")
+        .await;
+    assert_eq!(found["items"].as_array().unwrap().len(), 1, "{found}");
+
+    // A server that keeps failing is asked four times in all; a 404 once.
+    for _ in 0..4 {
+        retries_due(&app).await;
+        app.poll_all().await;
+    }
+    assert_eq!(server.requests("/bai/sap.html").len(), 4);
+    assert_eq!(
+        server.requests("/bai/bao.html").len(),
+        2,
+        "an article is kept"
+    );
+    assert_eq!(server.requests("/bai/mat.html").len(), 1, "a 404 is final");
+    let entries = entries_by_url(&app).await;
+    let down = &entries[&server.url("/bai/sap.html")];
+    let error = down["extraction_error"].as_str().unwrap();
+    assert!(
+        error.contains("HTTP 500") && error.contains("not tried again"),
+        "{error}"
+    );
+    assert_eq!(down["content_html"], "Trang luôn lỗi.");
+    app.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_source_without_full_text_fetches_no_page() {
+    let server = FeedServer::start().await;
+    server.route("/bai/1.html", Route::feed(page("05"), "text/html"));
+    let app = teaser_app(
+        &server,
+        &[(
+            "Làn xe buýt",
+            server.url("/bai/1.html"),
+            "Thí điểm làn riêng.",
+        )],
+        false,
+    )
+    .await;
     assert!(server.requests("/bai/1.html").is_empty());
     let entries = entries_by_url(&app).await;
     let e = &entries[&server.url("/bai/1.html")];

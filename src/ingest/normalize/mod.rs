@@ -58,6 +58,10 @@ pub struct Extraction {
     /// The link whose page was fetched.
     pub link: String,
     pub result: Result<crate::fulltext::Article, String>,
+    /// How many times the page was fetched (0: refused without a fetch).
+    pub attempts: i16,
+    /// A failure that may pass: a poll after this tries the page again.
+    pub retry_at: Option<DateTime<Utc>>,
 }
 
 /// Where an entry's content came from.
@@ -108,6 +112,10 @@ pub struct NewEntry {
     pub extracted_from: Option<String>,
     /// Why it gave no article.
     pub extraction_error: Option<String>,
+    /// How many times its page was fetched.
+    pub extraction_attempts: i16,
+    /// When its page may be tried again (a failure that may pass).
+    pub extraction_retry_at: Option<DateTime<Utc>>,
     pub authors: Vec<String>,
     pub categories: Vec<String>,
     pub enclosures: Vec<Enclosure>,
@@ -399,6 +407,8 @@ impl PreparedFeed {
             content_source,
             extracted_from: extraction.map(|x| x.link.clone()),
             extraction_error,
+            extraction_attempts: extraction.map_or(0, |x| x.attempts),
+            extraction_retry_at: extraction.and_then(|x| x.retry_at),
             authors: people(e),
             categories: categories(e),
             enclosures: enclosures(e, self.base.as_ref()),
