@@ -18,7 +18,7 @@ use crate::fulltext::{Article, ArticleError};
 /// Fetches of one page at most: a failure that may pass (a timeout, HTTP
 /// 429 or 5xx) is tried again at a later poll until then, and is final
 /// after it.
-pub const MAX_PAGE_ATTEMPTS: i16 = 4;
+const MAX_PAGE_ATTEMPTS: i16 = 4;
 
 /// Article pages fetched at once for one fetch (each host also has the
 /// poller's per-host limit).
@@ -80,6 +80,10 @@ impl Ingestor {
                 _ if is_site_root(link, prepared) => {
                     let why = "not fetched: the link is the site's home page";
                     out.insert(identity.to_owned(), refuse(why.to_owned()));
+                }
+                // A retry that does not fit waits, still due, for the next poll.
+                Some((stored, true)) if to_fetch.len() >= MAX_PAGES_PER_FETCH => {
+                    out.insert(identity.to_owned(), stored.clone());
                 }
                 _ if to_fetch.len() >= MAX_PAGES_PER_FETCH => {
                     let why = format!(
