@@ -73,7 +73,18 @@ pub async fn feed(
     // Read the generation before the data, so a change during rendering
     // leaves this render uncached.
     let generation = state.response_cache.generation();
-    let page = channel_page(&state.pool, &channel, cursor, limit).await?;
+    let page = match channel_page(&state.pool, &channel, cursor, limit).await {
+        Ok(page) => page,
+        Err(e) => {
+            let e = ApiError::from(e);
+            // An outage: the last page rendered, rather than no feed.
+            if let (ApiError::Unavailable, Some(stale)) = (&e, state.response_cache.get_stale(&key))
+            {
+                return Ok(with_links(respond(&req, &stale)));
+            }
+            return Err(e);
+        }
+    };
     let limit_param = (limit != channel.limit as i64).then_some(limit);
     let next_cursor = page.next_cursor.map(|c| c.encode(&state.cursor_key));
     let urls = PageUrls::new(

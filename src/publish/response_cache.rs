@@ -88,12 +88,19 @@ impl ResponseCache {
         entries.insert(key, rendered);
     }
 
+    /// The last page rendered for `key`, however old: served only when the
+    /// database cannot be reached, so that readers keep getting feeds
+    /// through an outage even if a change notification (or the listener's
+    /// reconnection as the database went down) invalidated it.
+    pub fn get_stale(&self, key: &FeedKey) -> Option<Arc<RenderedFeed>> {
+        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        entries.get(key).cloned()
+    }
+
+    /// Pages rendered before stay, as stale fallbacks (see `get_stale`);
+    /// listings go.
     pub fn invalidate(&self) {
         self.generation.fetch_add(1, Ordering::SeqCst);
-        self.entries
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clear();
         self.listings
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -238,6 +245,13 @@ mod tests {
         assert!(
             cache.get(&key()).is_none(),
             "rendered from data older than the invalidation"
+        );
+        // Kept for an outage, and replaced by the next render.
+        assert_eq!(cache.get_stale(&key()).map(|r| r.generation), Some(before));
+        cache.put(key(), rendered(cache.generation()));
+        assert_eq!(
+            cache.get_stale(&key()).map(|r| r.generation),
+            Some(cache.generation())
         );
     }
 

@@ -255,6 +255,15 @@ async fn a_database_restart_is_survived_without_restarting_tributary() {
         cached,
         "cached feeds keep being served"
     );
+    // Also when the cache was invalidated as the database went down (the
+    // change listener may reconnect on a pooled connection whose backend
+    // has not ended yet, and invalidates on reconnecting): the last page.
+    cache.invalidate();
+    assert_eq!(
+        get("/feeds/all.json").await.text().await.unwrap(),
+        cached,
+        "an invalidated feed is served stale while the database is away"
+    );
     let r = get("/api/v1/entries").await;
     assert_eq!(r.status(), 503);
     assert_eq!(r.headers()["content-type"], "application/problem+json");
