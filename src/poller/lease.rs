@@ -43,6 +43,8 @@ pub struct PollTarget {
     pub full_text: bool,
     /// Some of its entries' pages are due to be tried again: the feed is
     /// fetched whole (a 304 would leave them waiting for its next change).
+    /// A retry due for over a day is of an entry the feed no longer lists
+    /// (retries wait a day at most, polls far less): it no longer counts.
     pub pages_due: bool,
 }
 
@@ -53,7 +55,8 @@ const RETURNING: &str =
     EXISTS (SELECT 1 FROM websub_subscriptions w WHERE w.source_id = s.id AND w.state = 'active'
             AND w.expires_at > now()) AS push_live,
     s.full_text AND EXISTS (SELECT 1 FROM entries e WHERE e.source_id = s.id
-                            AND e.extraction_retry_at <= now()) AS pages_due";
+                            AND e.extraction_retry_at <= now()
+                            AND e.extraction_retry_at > now() - interval '1 day') AS pages_due";
 
 /// Claims up to `limit` selected sources, stamping the leases with
 /// `holder` (see `holder`; `None` leases are respected until they expire).

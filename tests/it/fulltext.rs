@@ -379,6 +379,16 @@ async fn a_page_that_failed_in_a_way_that_may_pass_is_tried_again_then_given_up(
         "{error}"
     );
     assert_eq!(down["content_html"], "Trang luôn lỗi.");
+
+    // A retry left due for over a day (its entry gone from the feed) does
+    // not keep the feed from being asked with its validators.
+    sqlx::query("UPDATE entries SET extraction_retry_at = now() - interval '2 days'")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    app.poll_all().await;
+    let asked = server.requests("/teasers.rss");
+    assert!(asked.last().unwrap().headers.contains_key("if-none-match"));
     app.shutdown().await;
 }
 
