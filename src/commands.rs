@@ -86,7 +86,14 @@ pub async fn serve(config: Config, role: Role) -> Result<()> {
         )),
         (None, _) => {}
     }
-    if config.websub.subscribe && crate::netguard::is_private_host(&config.server.public_url) {
+    if config.websub.subscribe
+        && crate::net::check_url(
+            &config.poller,
+            &config.server.public_url,
+            crate::net::Reach::PublicOnly,
+        )
+        .is_err()
+    {
         // Hubs on the internet would call back to a loopback or private
         // address: every subscription would fail verification.
         tracing::warn!(

@@ -34,7 +34,7 @@ pub mod fulltext;
 pub mod host_limits;
 pub mod ingest;
 pub mod metrics;
-pub mod netguard;
+pub mod net;
 pub mod opml;
 pub mod outbox;
 pub mod poller;

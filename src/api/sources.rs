@@ -87,13 +87,13 @@ pub async fn add(
 /// Addresses given through the API reach public networks only, unless the
 /// config allows private ones (SSRF).
 fn refuse_private(state: &AppState, url: &url::Url) -> Result<(), ApiError> {
-    if !state.config.poller.allow_private_networks && crate::netguard::is_private_host(url) {
-        return Err(ApiError::bad(
+    let reach = Reach::for_users(state.config.poller.allow_private_networks);
+    crate::net::check_url(&state.config.poller, url, reach).map_err(|e| {
+        ApiError::bad(
             "url",
-            "points at a loopback or private network address (set poller.allow_private_networks to allow)",
-        ));
-    }
-    Ok(())
+            format!("{e} (set poller.allow_private_networks or poller.allow_addresses to allow)"),
+        )
+    })
 }
 
 /// The feed to subscribe to for `url`, and the page it was found from.
@@ -213,10 +213,11 @@ pub async fn import_opml(
             }
         };
         let url = sub.url.into_url();
-        if !state.config.poller.allow_private_networks && crate::netguard::is_private_host(&url) {
+        let reach = Reach::for_users(state.config.poller.allow_private_networks);
+        if let Err(e) = crate::net::check_url(&state.config.poller, &url, reach) {
             rejected.push(RejectedSource {
                 url: o.url,
-                error: "points at a loopback or private network address".to_owned(),
+                error: e.to_string(),
             });
             continue;
         }

@@ -31,7 +31,7 @@ pub async fn hub_request(
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect();
     let request = hub::parse_request(&state.config, &form).map_err(hub_error)?;
-    hub.accept(request).map_err(hub_error)?;
+    hub.accept(request).await.map_err(hub_error)?;
     Ok(HttpResponse::Accepted().finish())
 }
 
@@ -215,10 +215,12 @@ async fn read_limited(mut payload: web::Payload, limit: u64) -> Result<Vec<u8>, 
 fn hub_error(e: RequestError) -> ApiError {
     match e {
         RequestError::Invalid { field, reason } => ApiError::bad(field, reason),
-        RequestError::RateLimited { wait_secs, .. } => ApiError::RateLimited {
-            detail: e.to_string(),
-            retry_after_secs: wait_secs,
-        },
+        RequestError::RateLimited { wait_secs, .. } | RequestError::Busy { wait_secs } => {
+            ApiError::RateLimited {
+                detail: e.to_string(),
+                retry_after_secs: wait_secs,
+            }
+        }
     }
 }
 

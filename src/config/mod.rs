@@ -103,6 +103,16 @@ pub struct PollerConfig {
     pub max_body_bytes: u64,
     pub user_agent: String,
     pub allow_private_networks: bool,
+    /// Non-public addresses guarded requests may reach anyway.
+    pub allow_addresses: Vec<crate::net::AllowRule>,
+    /// The only proxy outbound requests use (the environment's are ignored).
+    pub proxy: Option<Url>,
+    /// New or changed entries stored from one fetch (the newest first).
+    pub max_entries_per_fetch: usize,
+    /// Items read from one document; the rest is not parsed.
+    pub max_items_per_document: usize,
+    /// How long reading and cleaning one fetched document may take.
+    pub processing_timeout: Duration,
     /// Versions of one story published further apart than this are
     /// different stories unless they share a canonical URL.
     pub story_window: Duration,

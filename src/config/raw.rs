@@ -117,6 +117,12 @@ pub(super) struct RawPoller {
     pub(super) max_body_bytes: u64,
     pub(super) user_agent: String,
     pub(super) allow_private_networks: bool,
+    pub(super) allow_addresses: Vec<String>,
+    pub(super) proxy: Option<String>,
+    pub(super) max_entries_per_fetch: usize,
+    pub(super) max_items_per_document: usize,
+    #[serde(deserialize_with = "duration")]
+    pub(super) processing_timeout: Duration,
     #[serde(deserialize_with = "duration")]
     pub(super) story_window: Duration,
 }
@@ -136,6 +142,11 @@ impl Default for RawPoller {
                 env!("CARGO_PKG_VERSION")
             ),
             allow_private_networks: false,
+            allow_addresses: Vec::new(),
+            proxy: None,
+            max_entries_per_fetch: 1_000,
+            max_items_per_document: 5_000,
+            processing_timeout: Duration::from_secs(60),
             story_window: Duration::from_secs(3 * 24 * 3600),
         }
     }

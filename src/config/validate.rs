@@ -49,6 +49,33 @@ pub(super) fn poller(raw: RawPoller) -> Result<PollerConfig, String> {
     if raw.timeout.is_zero() {
         return Err("poller.timeout must be longer than zero".into());
     }
+    if raw.max_entries_per_fetch == 0 || raw.max_items_per_document == 0 {
+        return Err(
+            "poller.max_entries_per_fetch and poller.max_items_per_document must be at least 1"
+                .into(),
+        );
+    }
+    if raw.processing_timeout.is_zero() {
+        return Err("poller.processing_timeout must be longer than zero".into());
+    }
+    let allow_addresses = raw
+        .allow_addresses
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            crate::net::AllowRule::parse(a).map_err(|e| format!("poller.allow_addresses[{i}]: {e}"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let proxy = raw
+        .proxy
+        .filter(|p| !p.trim().is_empty())
+        .map(|p| {
+            Url::parse(p.trim())
+                .ok()
+                .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+                .ok_or_else(|| format!("poller.proxy: {p:?} is not a proxy URL (e.g. \"http://proxy.example:3128\")"))
+        })
+        .transpose()?;
     Ok(PollerConfig {
         default_interval: raw.default_interval,
         min_interval: raw.min_interval,
@@ -59,6 +86,11 @@ pub(super) fn poller(raw: RawPoller) -> Result<PollerConfig, String> {
         max_body_bytes: raw.max_body_bytes,
         user_agent: raw.user_agent,
         allow_private_networks: raw.allow_private_networks,
+        allow_addresses,
+        proxy,
+        max_entries_per_fetch: raw.max_entries_per_fetch,
+        max_items_per_document: raw.max_items_per_document,
+        processing_timeout: raw.processing_timeout,
         story_window: raw.story_window,
     })
 }

@@ -1,17 +1,20 @@
-//! Fetching a source over HTTP(S) — conditional GET, connect and total
-//! timeouts, at most five redirects followed one by one (so each hop can be
-//! checked and permanent moves noticed), and a body limit enforced while
-//! streaming (after decompression, so a gzip bomb is cut off too) — or from
-//! a `file:` URL, which only the config file may name.
+//! Fetching a source over HTTP(S) through the guarded network path
+//! ([`crate::net`]) — conditional GET, connect and total timeouts, at most
+//! five redirects followed one by one (each hop checked, permanent moves
+//! noticed), and a body limit enforced while streaming (after
+//! decompression, so a gzip bomb is cut off too) — or from a `file:` URL,
+//! which only the config file may name.
 
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
 use chrono::{DateTime, Utc};
 use reqwest::header::{
     CACHE_CONTROL, CONTENT_LOCATION, CONTENT_TYPE, ETAG, EXPIRES, HeaderMap, IF_MODIFIED_SINCE,
-    IF_NONE_MATCH, LAST_MODIFIED, LOCATION, RETRY_AFTER,
+    IF_NONE_MATCH, LAST_MODIFIED, RETRY_AFTER,
 };
 use url::Url;
+
+use crate::net::{NetError, Request, read_body};
 
 use crate::config::PollerConfig;
 
@@ -39,7 +42,7 @@ pub enum FetchError {
     #[error("redirect without a usable Location header")]
     BadRedirect,
     #[error(
-        "{0} is a private or loopback address, which sources added through the API may not reach"
+        "{0} has no public address that Tributary may reach (sources added through the API reach public addresses only)"
     )]
     PrivateAddress(String),
     #[error("cannot read {path}: {message}")]
@@ -87,27 +90,7 @@ pub struct FetchedFeed {
     pub link_header: Option<String>,
 }
 
-/// Whether a fetch may reach private addresses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Reach {
-    /// Sources from the config file or an operator's CLI.
-    Any,
-    /// Sources added through the API or OPML import (unless allowed by config).
-    PublicOnly,
-}
-
-impl Reach {
-    /// Sources added through the API (`origin = "api"`, OPML imports
-    /// included) reach only public addresses unless the config allows
-    /// private networks.
-    pub fn for_origin(origin: &str, allow_private_networks: bool) -> Reach {
-        if origin == "api" && !allow_private_networks {
-            Reach::PublicOnly
-        } else {
-            Reach::Any
-        }
-    }
-}
+pub use crate::net::Reach;
 
 /// Every `Link` header of a response, joined as one list.
 fn link_header(headers: &HeaderMap) -> Option<String> {
@@ -119,48 +102,40 @@ fn link_header(headers: &HeaderMap) -> Option<String> {
     (!all.is_empty()).then(|| all.join(", "))
 }
 
-/// A client error with its source chain, which says what actually failed
-/// (DNS, refused, TLS, a private address refused, ...).
-pub fn describe_reqwest_error(e: &reqwest::Error) -> String {
-    let mut message = e.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        message.push_str(": ");
-        message.push_str(&s.to_string());
-        source = s.source();
-    }
-    message
-}
-
 #[derive(Clone)]
 pub struct Fetcher {
-    open: reqwest::Client,
-    guarded: reqwest::Client,
+    client: crate::net::Client,
     timeout: Duration,
     max_body_bytes: u64,
 }
 
+impl From<NetError> for FetchError {
+    fn from(e: NetError) -> FetchError {
+        match e {
+            NetError::Refused(r) => FetchError::PrivateAddress(r.host),
+            NetError::Timeout(t) => FetchError::Timeout(t),
+            NetError::Network(m) | NetError::Setup(m) => FetchError::Network(m),
+            NetError::TooManyRedirects(_) => FetchError::TooManyRedirects,
+            NetError::RedirectLoop(u) => FetchError::RedirectLoop(u),
+            NetError::BadRedirect => FetchError::BadRedirect,
+            NetError::TooLarge { limit } => FetchError::TooLarge { limit },
+            NetError::UnsupportedScheme(s) => FetchError::UnsupportedScheme(s),
+        }
+    }
+}
+
 impl Fetcher {
     pub fn new(config: &PollerConfig) -> Result<Fetcher, FetchError> {
-        let builder = || {
-            reqwest::Client::builder()
-                .user_agent(config.user_agent.clone())
-                .connect_timeout(config.timeout.min(Duration::from_secs(10)))
-                .read_timeout(config.timeout)
-                // Redirects are followed by hand, hop by hop.
-                .redirect(reqwest::redirect::Policy::none())
-                .gzip(true)
-                .brotli(true)
-                .pool_idle_timeout(Duration::from_secs(30))
-        };
-        let build =
-            |b: reqwest::ClientBuilder| b.build().map_err(|e| FetchError::Network(e.to_string()));
         Ok(Fetcher {
-            open: build(builder())?,
-            guarded: build(builder().dns_resolver(crate::netguard::public_only_resolver()))?,
+            client: crate::net::Client::new(config)?,
             timeout: config.timeout,
             max_body_bytes: config.max_body_bytes,
         })
+    }
+
+    /// The guarded network path this fetcher sends through.
+    pub fn client(&self) -> &crate::net::Client {
+        &self.client
     }
 
     pub async fn fetch(
@@ -187,42 +162,21 @@ impl Fetcher {
         validators: &Validators,
         reach: Reach,
     ) -> Result<FetchResult, FetchError> {
-        let client = match reach {
-            Reach::Any => &self.open,
-            Reach::PublicOnly => &self.guarded,
-        };
-        let mut url = start.clone();
-        let mut visited = vec![url.clone()];
-        let mut all_permanent = true;
-        let mut response = loop {
-            if reach == Reach::PublicOnly && crate::netguard::is_private_host(&url) {
-                return Err(FetchError::PrivateAddress(
-                    url.host_str().unwrap_or("").to_owned(),
-                ));
-            }
-            let response = self.send(client, &url, validators).await?;
-            let status = response.status();
-            if !status.is_redirection() || status == reqwest::StatusCode::NOT_MODIFIED {
-                break response;
-            }
-            all_permanent &= matches!(status.as_u16(), 301 | 308);
-            let next = response
-                .headers()
-                .get(LOCATION)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|l| url.join(l.trim()).ok())
-                .filter(|u| matches!(u.scheme(), "http" | "https"))
-                .ok_or(FetchError::BadRedirect)?;
-            if visited.contains(&next) {
-                return Err(FetchError::RedirectLoop(next.to_string()));
-            }
-            if visited.len() > MAX_REDIRECTS {
-                return Err(FetchError::TooManyRedirects);
-            }
-            visited.push(next.clone());
-            url = next;
-        };
-        let moved_to = (visited.len() > 1 && all_permanent).then(|| url.clone());
+        let mut request = Request::get(start.clone(), self.timeout).header(
+            reqwest::header::ACCEPT,
+            "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.5",
+        );
+        if let Some(etag) = &validators.etag {
+            request = request.header(IF_NONE_MATCH, etag);
+        }
+        if let Some(lm) = &validators.last_modified {
+            request = request.header(IF_MODIFIED_SINCE, lm);
+        }
+        request.max_redirects = MAX_REDIRECTS;
+        let reply = self.client.send(request, reach).await?;
+        let url = reply.url;
+        let response = reply.response;
+        let moved_to = reply.all_permanent.then(|| url.clone());
         let status = response.status();
         let headers = response.headers().clone();
         let hints = cache_hints(&headers);
@@ -232,6 +186,9 @@ impl Fetcher {
                 hints,
                 moved_to,
             });
+        }
+        if status.is_redirection() {
+            return Err(FetchError::BadRedirect);
         }
         if !status.is_success() {
             let retry_after = matches!(status.as_u16(), 429 | 503)
@@ -248,23 +205,7 @@ impl Fetcher {
                 retry_after,
             });
         }
-        if response
-            .content_length()
-            .is_some_and(|n| n > self.max_body_bytes)
-        {
-            return Err(FetchError::TooLarge {
-                limit: self.max_body_bytes,
-            });
-        }
-        let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(|e| self.network_error(e))? {
-            if (body.len() + chunk.len()) as u64 > self.max_body_bytes {
-                return Err(FetchError::TooLarge {
-                    limit: self.max_body_bytes,
-                });
-            }
-            body.extend_from_slice(&chunk);
-        }
+        let body = read_body(response, self.max_body_bytes, self.timeout).await?;
         Ok(FetchResult {
             outcome: FetchOutcome::Fetched(Box::new(FetchedFeed {
                 status: status.as_u16(),
@@ -283,32 +224,6 @@ impl Fetcher {
             hints,
             moved_to,
         })
-    }
-
-    async fn send(
-        &self,
-        client: &reqwest::Client,
-        url: &Url,
-        validators: &Validators,
-    ) -> Result<reqwest::Response, FetchError> {
-        let mut request = client.get(url.clone()).header(
-            reqwest::header::ACCEPT,
-            "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.5",
-        );
-        if let Some(etag) = &validators.etag {
-            request = request.header(IF_NONE_MATCH, etag);
-        }
-        if let Some(lm) = &validators.last_modified {
-            request = request.header(IF_MODIFIED_SINCE, lm);
-        }
-        request.send().await.map_err(|e| self.network_error(e))
-    }
-
-    fn network_error(&self, e: reqwest::Error) -> FetchError {
-        if e.is_timeout() {
-            return FetchError::Timeout(self.timeout);
-        }
-        FetchError::Network(describe_reqwest_error(&e))
     }
 
     /// Files get a validator from their size and modification time, so an

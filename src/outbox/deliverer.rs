@@ -40,9 +40,9 @@ pub enum SendError {
 
 pub struct Deliverer {
     pool: PgPool,
-    open: reqwest::Client,
-    guarded: reqwest::Client,
-    allow_private_networks: bool,
+    client: crate::net::Client,
+    /// Of subscribers' callbacks (webhooks and hubs are the config's).
+    subscriber_reach: crate::net::Reach,
     /// Webhook secrets by (url, channel), from the config.
     secrets: HashMap<(String, String), String>,
     /// Our hub, named in the `Link` header of content distributions.
@@ -54,21 +54,11 @@ pub struct Deliverer {
 impl Deliverer {
     pub fn new(pool: PgPool, config: &Config, wake: Arc<Notify>) -> Result<Deliverer, SendError> {
         let timeout = config.poller.timeout.min(Duration::from_secs(30));
-        let builder = || {
-            reqwest::Client::builder()
-                .user_agent(config.poller.user_agent.clone())
-                .connect_timeout(timeout.min(Duration::from_secs(10)))
-                .timeout(timeout)
-                // A redirect is an answer, not a delivery.
-                .redirect(reqwest::redirect::Policy::none())
-        };
-        let build =
-            |b: reqwest::ClientBuilder| b.build().map_err(|e| SendError::Network(e.to_string()));
         Ok(Deliverer {
             pool,
-            open: build(builder())?,
-            guarded: build(builder().dns_resolver(crate::netguard::public_only_resolver()))?,
-            allow_private_networks: config.poller.allow_private_networks,
+            client: crate::net::Client::new(&config.poller)
+                .map_err(|e| SendError::Network(e.to_string()))?,
+            subscriber_reach: crate::net::Reach::for_users(config.poller.allow_private_networks),
             secrets: config
                 .webhooks
                 .iter()
@@ -184,7 +174,7 @@ impl Deliverer {
             |s: &str| HeaderValue::from_str(s).map_err(|e| SendError::Network(e.to_string()));
         headers.insert(CONTENT_TYPE, value(&claimed.content_type)?);
         headers.insert(DELIVERY_HEADER, value(&claimed.delivery_key)?);
-        let client = match endpoint.kind() {
+        let reach = match endpoint.kind() {
             EndpointKind::Webhook => {
                 let secret = self
                     .secrets
@@ -198,7 +188,7 @@ impl Deliverer {
                         &claimed.body,
                     ))?,
                 );
-                &self.open
+                crate::net::Reach::Any
             }
             EndpointKind::Subscriber => {
                 if let Some(secret) = &endpoint.secret {
@@ -220,22 +210,26 @@ impl Deliverer {
                         ))?,
                     );
                 }
-                if self.allow_private_networks {
-                    &self.open
-                } else {
-                    &self.guarded
-                }
+                self.subscriber_reach
             }
-            EndpointKind::Hub => &self.open,
+            EndpointKind::Hub => crate::net::Reach::Any,
         };
-        let response = client
-            .post(&endpoint.url)
-            .headers(headers)
-            .body(claimed.body.clone())
-            .send()
+        let url = url::Url::parse(&endpoint.url).map_err(|e| SendError::Network(e.to_string()))?;
+        // A redirect is an answer, not a delivery (max_redirects 0).
+        let request = crate::net::Request {
+            method: reqwest::Method::POST,
+            url,
+            headers,
+            body: Some(claimed.body.clone().into()),
+            max_redirects: 0,
+            timeout: self.timeout,
+        };
+        let reply = self
+            .client
+            .send(request, reach)
             .await
-            .map_err(|e| SendError::Network(crate::ingest::fetch::describe_reqwest_error(&e)))?;
-        let status = response.status().as_u16();
+            .map_err(|e| SendError::Network(e.to_string()))?;
+        let status = reply.response.status().as_u16();
         match status {
             200..=299 => Ok(()),
             410 if endpoint.kind() == EndpointKind::Subscriber => Err(SendError::Gone),

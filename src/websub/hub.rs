@@ -15,8 +15,15 @@ use super::rate::HostRate;
 use crate::config::Config;
 use crate::publish::FeedFormat;
 
-/// Subscription requests answered per callback host per minute.
-const REQUESTS_PER_HOST_PER_MINUTE: u32 = 30;
+/// Subscription requests answered per callback address per minute
+/// (addresses, not names: any number of names can point at one victim).
+const REQUESTS_PER_ADDRESS_PER_MINUTE: u32 = 30;
+/// Verifications sent at once, and accepted but not yet sent: past that,
+/// requests are answered 429 instead of queued without bound.
+const VERIFYING_AT_ONCE: usize = 8;
+const VERIFICATIONS_PENDING: usize = 256;
+/// How long a callback has to answer a verification.
+const VERIFY_TIMEOUT: Duration = Duration::from_secs(10);
 /// The shortest lease granted: shorter asks get this (renewals every few
 /// seconds would only load both sides).
 const MIN_LEASE: Duration = Duration::from_secs(300);
@@ -58,6 +65,8 @@ pub enum RequestError {
     Invalid { field: &'static str, reason: String },
     #[error("too many subscription requests for callbacks on {host}; try again in {wait_secs} s")]
     RateLimited { host: String, wait_secs: u64 },
+    #[error("too many verifications are waiting; try again in {wait_secs} s")]
+    Busy { wait_secs: u64 },
 }
 
 fn invalid(field: &'static str, reason: impl Into<String>) -> RequestError {
@@ -102,15 +111,9 @@ pub fn parse_request(config: &Config, form: &[(String, String)]) -> Result<Reque
                 format!("{callback_text:?} is not an http(s) URL"),
             )
         })?;
-    if !config.poller.allow_private_networks && crate::netguard::is_private_host(&callback) {
-        return Err(invalid(
-            "hub.callback",
-            format!(
-                "{} is a private or loopback address",
-                callback.host_str().unwrap_or("")
-            ),
-        ));
-    }
+    let reach = crate::net::Reach::for_users(config.poller.allow_private_networks);
+    crate::net::check_url(&config.poller, &callback, reach)
+        .map_err(|e| invalid("hub.callback", e.to_string()))?;
     let topic = field("hub.topic").ok_or_else(|| invalid("hub.topic", "missing"))?;
     let channel = our_channel(config, topic).ok_or_else(|| {
         invalid(
@@ -157,44 +160,53 @@ fn our_channel(config: &Config, topic: &str) -> Option<String> {
 /// stores what was verified.
 pub struct Hub {
     pool: PgPool,
-    open: reqwest::Client,
-    guarded: reqwest::Client,
-    allow_private_networks: bool,
+    client: crate::net::Client,
+    reach: crate::net::Reach,
     rate: HostRate,
+    pending: Arc<tokio::sync::Semaphore>,
+    sending: Arc<tokio::sync::Semaphore>,
 }
 
 impl Hub {
-    pub fn new(pool: PgPool, config: &Config) -> Result<Hub, reqwest::Error> {
-        let builder = || {
-            reqwest::Client::builder()
-                .user_agent(config.poller.user_agent.clone())
-                .timeout(Duration::from_secs(10))
-                .redirect(reqwest::redirect::Policy::none())
-        };
+    pub fn new(pool: PgPool, config: &Config) -> Result<Hub, crate::net::NetError> {
         Ok(Hub {
             pool,
-            open: builder().build()?,
-            guarded: builder()
-                .dns_resolver(crate::netguard::public_only_resolver())
-                .build()?,
-            allow_private_networks: config.poller.allow_private_networks,
-            rate: HostRate::new(REQUESTS_PER_HOST_PER_MINUTE, Duration::from_secs(60)),
+            client: crate::net::Client::new(&config.poller)?,
+            reach: crate::net::Reach::for_users(config.poller.allow_private_networks),
+            rate: HostRate::new(REQUESTS_PER_ADDRESS_PER_MINUTE, Duration::from_secs(60)),
+            pending: Arc::new(tokio::sync::Semaphore::new(VERIFICATIONS_PENDING)),
+            sending: Arc::new(tokio::sync::Semaphore::new(VERIFYING_AT_ONCE)),
         })
     }
 
-    /// Accepts a checked request: counted against its callback's host,
-    /// then verified in the background (the subscriber is answered 202
-    /// first, WebSub §5.2).
-    pub fn accept(self: &Arc<Self>, request: Request) -> Result<(), RequestError> {
-        let host = request.callback.host_str().unwrap_or("").to_owned();
-        self.rate
-            .check(&host, Instant::now())
-            .map_err(|wait| RequestError::RateLimited {
-                host,
-                wait_secs: wait.as_secs().max(1),
-            })?;
+    /// Accepts a checked request: counted against every address its
+    /// callback resolves to, then verified in the background (the
+    /// subscriber is answered 202 first, WebSub §5.2).
+    pub async fn accept(self: &Arc<Self>, request: Request) -> Result<(), RequestError> {
+        let Ok(pending) = self.pending.clone().try_acquire_owned() else {
+            return Err(RequestError::Busy { wait_secs: 10 });
+        };
+        let addresses = self
+            .client
+            .addresses(&request.callback, self.reach)
+            .await
+            .map_err(|e| invalid("hub.callback", e.to_string()))?;
+        let now = Instant::now();
+        for ip in &addresses {
+            let key = rate_key(*ip);
+            self.rate
+                .check(&key, now)
+                .map_err(|wait| RequestError::RateLimited {
+                    host: request.callback.host_str().unwrap_or("").to_owned(),
+                    wait_secs: wait.as_secs().max(1),
+                })?;
+        }
         let hub = self.clone();
         tokio::spawn(async move {
+            let _pending = pending;
+            let Ok(_sending) = hub.sending.clone().acquire_owned().await else {
+                return;
+            };
             let mode = request.mode;
             let callback = request.callback.clone();
             match hub.verify_and_store(request).await {
@@ -245,25 +257,35 @@ impl Hub {
                 q.append_pair("hub.lease_seconds", &request.lease.as_secs().to_string());
             }
         }
-        let client = if self.allow_private_networks {
-            &self.open
-        } else {
-            &self.guarded
-        };
-        let Ok(mut response) = client.get(url).send().await else {
+        // No redirects: the callback a subscriber named is the one asked.
+        let Ok(reply) = self
+            .client
+            .send(crate::net::Request::get(url, VERIFY_TIMEOUT), self.reach)
+            .await
+        else {
             return false;
         };
-        if !response.status().is_success() {
+        if !reply.response.status().is_success() {
             return false;
         }
-        let mut body = Vec::new();
-        while let Ok(Some(chunk)) = response.chunk().await {
-            body.extend_from_slice(&chunk);
-            if body.len() > MAX_CHALLENGE_ANSWER {
-                return false;
-            }
+        let read =
+            crate::net::read_body(reply.response, MAX_CHALLENGE_ANSWER as u64, VERIFY_TIMEOUT);
+        match tokio::time::timeout(VERIFY_TIMEOUT, read).await {
+            Ok(Ok(body)) => String::from_utf8_lossy(&body).trim() == challenge,
+            _ => false,
         }
-        String::from_utf8_lossy(&body).trim() == challenge
+    }
+}
+
+/// What the per-address limit counts: an IPv4 address, or an IPv6 /64
+/// (one host is given a whole /64 to pick addresses from).
+fn rate_key(ip: std::net::IpAddr) -> String {
+    match ip {
+        std::net::IpAddr::V4(v4) => v4.to_string(),
+        std::net::IpAddr::V6(v6) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
     }
 }
 

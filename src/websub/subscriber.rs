@@ -45,23 +45,16 @@ struct Due {
 pub struct Subscriber {
     pool: PgPool,
     config: Arc<Config>,
-    open: reqwest::Client,
-    guarded: reqwest::Client,
+    client: crate::net::Client,
 }
 
+/// Redirects a hub's answer may take (each hop checked by the guard).
+const HUB_REDIRECTS: usize = 3;
+
 impl Subscriber {
-    pub fn new(pool: PgPool, config: Arc<Config>) -> Result<Subscriber, reqwest::Error> {
-        let builder = || {
-            reqwest::Client::builder()
-                .user_agent(config.poller.user_agent.clone())
-                .timeout(config.poller.timeout.min(Duration::from_secs(30)))
-                .redirect(reqwest::redirect::Policy::limited(3))
-        };
+    pub fn new(pool: PgPool, config: Arc<Config>) -> Result<Subscriber, crate::net::NetError> {
         Ok(Subscriber {
-            open: builder().build()?,
-            guarded: builder()
-                .dns_resolver(crate::netguard::public_only_resolver())
-                .build()?,
+            client: crate::net::Client::new(&config.poller)?,
             pool,
             config,
         })
@@ -208,39 +201,47 @@ impl Subscriber {
                 self.config.websub.lease.as_secs().to_string(),
             ));
         }
-        let client = match due.origin.as_deref() {
-            Some(origin)
-                if crate::ingest::fetch::Reach::for_origin(
-                    origin,
-                    self.config.poller.allow_private_networks,
-                ) == crate::ingest::fetch::Reach::PublicOnly =>
-            {
-                &self.guarded
-            }
-            _ => &self.open,
-        };
-        let response = client
-            .post(&due.hub)
-            .form(&form)
-            .send()
+        // The hub is named by the feed: it reaches what the source may.
+        let reach = crate::net::Reach::for_origin(
+            due.origin.as_deref().unwrap_or("api"),
+            self.config.poller.allow_private_networks,
+        );
+        let hub =
+            url::Url::parse(&due.hub).map_err(|e| format!("the hub URL is not valid: {e}"))?;
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(form.iter().map(|(k, v)| (*k, v.as_str())))
+            .finish();
+        let request = crate::net::Request {
+            method: reqwest::Method::POST,
+            url: hub,
+            headers: reqwest::header::HeaderMap::new(),
+            body: Some(body.into()),
+            max_redirects: HUB_REDIRECTS,
+            timeout: self.config.poller.timeout.min(Duration::from_secs(30)),
+        }
+        .header(
+            reqwest::header::CONTENT_TYPE,
+            "application/x-www-form-urlencoded",
+        );
+        let reply = self
+            .client
+            .send(request, reach)
             .await
-            .map_err(|e| {
-                format!(
-                    "cannot reach the hub: {}",
-                    crate::ingest::fetch::describe_reqwest_error(&e)
-                )
-            })?;
-        let status = response.status();
+            .map_err(|e| format!("cannot reach the hub: {e}"))?;
+        let status = reply.response.status();
         if status.is_success() {
             return Ok(());
         }
-        let body = response.text().await.unwrap_or_default();
-        let said: String = body.trim().chars().take(200).collect();
-        Err(if said.is_empty() {
-            format!("the hub answered HTTP {}", status.as_u16())
-        } else {
-            format!("the hub answered HTTP {}: {said}", status.as_u16())
-        })
+        // The status alone: what a hub says in its body is not ours to
+        // show (a hub URL can point anywhere a feed's author likes).
+        Err(format!(
+            "the hub answered HTTP {}{}",
+            status.as_u16(),
+            status
+                .canonical_reason()
+                .map(|r| format!(" {r}"))
+                .unwrap_or_default()
+        ))
     }
 
     /// Polling only until it is asked again, later each time.

@@ -16,6 +16,7 @@ mod discovery;
 mod feeds;
 mod fulltext;
 mod fuzz;
+mod hardening;
 mod ingest;
 mod leases;
 mod lifecycle;

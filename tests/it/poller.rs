@@ -205,7 +205,9 @@ async fn api_sources_may_not_reach_private_addresses_unless_allowed() {
     let config = test_config("");
     let reports = poll_all(&db.pool, &config).await;
     match &reports[0].outcome {
-        PollOutcome::Failed { error, .. } => assert!(error.contains("private"), "{error}"),
+        PollOutcome::Failed { error, .. } => {
+            assert!(error.contains("no public address"), "{error}")
+        }
         other => panic!("an API source must not reach localhost: {other:?}"),
     }
     assert!(

@@ -102,6 +102,15 @@ impl FeedServer {
         format!("http://{}{path}", self.addr)
     }
 
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Every request received, whatever its path.
+    pub fn all_requests(&self) -> Vec<RecordedRequest> {
+        self.state.lock().unwrap().log.clone()
+    }
+
     pub fn route(&self, path: &str, route: Route) {
         self.state
             .lock()

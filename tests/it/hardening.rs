@@ -1,0 +1,276 @@
+//! Tributary tried as an attacker would: requests a feed or an API user
+//! steers toward internal services, floods, oversized and endless input.
+//!
+//! Every server here is on 127.0.0.1, so "public" has to be simulated: the
+//! fixture origin that stands for a site on the internet is let through
+//! the guard by `[poller] allow_addresses = ["127.0.0.1:PORT"]` (an
+//! address with a port opens that port alone); any other port of
+//! 127.0.0.1 is the internal service an attacker aims at, and must never
+//! receive a request.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use reqwest::Method;
+use tributary::startup::Role;
+
+use crate::support::{FeedServer, Route, TestApp, test_config};
+
+const WAIT: Duration = Duration::from_secs(30);
+const SECRET: &str = "INTERNAL-ADMIN-SECRET: db_password=mật-khẩu-nội-bộ";
+
+/// An RSS feed naming `hub`, whose self link is `topic`.
+fn feed_naming_hub(hub: &str, topic: &str) -> Vec<u8> {
+    let when = (Utc::now() - chrono::Duration::minutes(30)).to_rfc2822();
+    format!(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\
+         <rss version=\"2.0\" xmlns:atom=\"http://www.w3.org/2005/Atom\"><channel>\
+         <title>Tin Hải Phòng</title><link>https://baomoi.example/</link><description>Tin mới</description>\
+         <atom:link rel=\"hub\" href=\"{}\"/><atom:link rel=\"self\" href=\"{topic}\"/>\
+         <item><guid>{topic}#1</guid><title>Hải Phòng mở rộng cảng Lạch Huyện</title>\
+         <link>https://baomoi.example/hp-cang.html</link><pubDate>{when}</pubDate>\
+         <description>Cảng nước sâu Lạch Huyện đón thêm hai bến mới.</description></item>\
+         </channel></rss>",
+        hub.replace('&', "&amp;")
+    )
+    .into_bytes()
+}
+
+/// The internal service: answers anything with its secrets.
+async fn internal_service() -> FeedServer {
+    let internal = FeedServer::start().await;
+    let mut answer = Route::status(403);
+    answer.body = SECRET.as_bytes().to_vec();
+    internal.route("/internal/admin?action=dump", answer);
+    internal
+}
+
+async fn wait_for<F, Fut>(what: &str, check: F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let started = std::time::Instant::now();
+    while started.elapsed() < WAIT {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{what}: not within {WAIT:?}");
+}
+
+async fn add_source(app: &TestApp, url: &str) -> u16 {
+    app.authed(Method::POST, "/api/v1/sources")
+        .json(&serde_json::json!({ "url": url }))
+        .send()
+        .await
+        .expect("add source")
+        .status()
+        .as_u16()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_hub_named_by_a_feed_is_asked_only_at_public_addresses_and_its_answer_is_never_shown() {
+    let internal = internal_service().await;
+    let port = internal.addr().port();
+    let origin = FeedServer::start().await;
+    let target = format!("127.0.0.1:{port}/internal/admin?action=dump");
+    // Every spelling of the internal address the attack used, and a
+    // "public" hub that answers 307 to it.
+    let hubs = [
+        format!("http://{target}"),
+        format!("http://2130706433:{port}/internal/admin?action=dump"),
+        format!("http://[::ffff:7f00:1]:{port}/internal/admin?action=dump"),
+        format!("http://[::127.0.0.1]:{port}/internal/admin?action=dump"),
+        origin.url("/hub-redirects"),
+        origin.url("/hub-refuses"),
+    ];
+    origin.route(
+        "/hub-redirects",
+        Route::redirect(307, &format!("http://{target}")),
+    );
+    let mut refusal = Route::status(403);
+    refusal.body = b"HUB-BODY: internal details of the hub".to_vec();
+    origin.route("/hub-refuses", refusal);
+    for (i, hub) in hubs.iter().enumerate() {
+        let path = format!("/f{i}.rss");
+        origin.route(
+            &path,
+            Route::feed(
+                feed_naming_hub(hub, &origin.url(&path)),
+                "application/rss+xml",
+            ),
+        );
+    }
+    let config = test_config(&format!(
+        "[poller]\nmin_interval = \"1s\"\nallow_addresses = [\"127.0.0.1:{}\"]\n[websub]\nsubscribe = true\n",
+        origin.addr().port()
+    ));
+    let app = TestApp::spawn_as(config, Role::All).await;
+    for i in 0..hubs.len() {
+        assert_eq!(
+            add_source(&app, &origin.url(&format!("/f{i}.rss"))).await,
+            201
+        );
+    }
+    async fn failed(app: &TestApp) -> Vec<serde_json::Value> {
+        {
+            let list = app
+                .authed(Method::GET, "/api/v1/websub")
+                .send()
+                .await
+                .expect("websub")
+                .json::<serde_json::Value>()
+                .await
+                .expect("json");
+            list["items"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|s| s["role"] == "subscriber" && s["state"] == "failed")
+                .collect::<Vec<_>>()
+        }
+    }
+    wait_for("every subscription attempt recorded", || async {
+        failed(&app).await.len() == hubs.len()
+    })
+    .await;
+    let subscriptions = failed(&app).await;
+    assert!(
+        internal.all_requests().is_empty(),
+        "the internal service was reached: {:?}",
+        internal.all_requests()
+    );
+    for s in &subscriptions {
+        let error = s["last_error"].as_str().unwrap_or("");
+        assert!(
+            !error.contains("SECRET") && !error.contains("HUB-BODY"),
+            "{s}"
+        );
+        if s["hub"] == origin.url("/hub-refuses") {
+            assert_eq!(error, "the hub answered HTTP 403 Forbidden", "{s}");
+        } else {
+            assert!(error.contains("no public address"), "{s}");
+        }
+    }
+    // The redirecting hub was asked; its redirect was not followed.
+    assert_eq!(origin.requests("/hub-redirects").len(), 1);
+    app.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sources_and_pages_an_api_user_names_are_refused_at_every_internal_spelling() {
+    let internal = internal_service().await;
+    let port = internal.addr().port();
+    let origin = FeedServer::start().await;
+    origin.route(
+        "/moved.rss",
+        Route::redirect(
+            302,
+            &format!("http://[::ffff:127.0.0.1]:{port}/internal/admin?action=dump"),
+        ),
+    );
+    let config = test_config(&format!(
+        "[poller]\nallow_addresses = [\"127.0.0.1:{}\"]\n",
+        origin.addr().port()
+    ));
+    let app = TestApp::spawn_as(config, Role::Web).await;
+    for url in [
+        format!("http://127.0.0.1:{port}/internal/admin?action=dump"),
+        format!("http://2130706433:{port}/internal/admin?action=dump"),
+        format!("http://0x7f.0.0.1:{port}/internal/admin?action=dump"),
+        format!("http://[::ffff:7f00:1]:{port}/internal/admin?action=dump"),
+        format!("http://[64:ff9b::7f00:1]:{port}/internal/admin?action=dump"),
+        format!("http://localhost:{port}/internal/admin?action=dump"),
+    ] {
+        let r = app
+            .authed(Method::POST, "/api/v1/sources")
+            .json(&serde_json::json!({ "url": url }))
+            .send()
+            .await
+            .expect("add");
+        let status = r.status().as_u16();
+        let text = r.text().await.unwrap_or_default();
+        assert!((400..500).contains(&status), "{url}: {status} {text}");
+        assert!(!text.contains("SECRET"), "{url}: {text}");
+        assert!(!text.contains("resolves"), "no DNS probe: {url}: {text}");
+    }
+    // A "public" feed that redirects inward is added, and its polls fail
+    // at the hop that turns inward.
+    assert_eq!(add_source(&app, &origin.url("/moved.rss")).await, 201);
+    app.poll_all().await;
+    let source = app.get_json("/api/v1/sources/1").await;
+    let error = source["last_error"].as_str().unwrap_or("");
+    assert!(error.contains("no public address"), "{source}");
+    assert!(
+        internal.all_requests().is_empty(),
+        "{:?}",
+        internal.all_requests()
+    );
+    app.shutdown().await;
+}
+
+/// `HTTP_PROXY` and its kin would have the proxy resolve names the guard
+/// never sees: they are ignored; `[poller] proxy` is the one way.
+#[tokio::test(flavor = "multi_thread")]
+async fn proxies_come_from_the_config_never_from_the_environment() {
+    let origin = FeedServer::start().await;
+    origin.route(
+        "/hp.rss",
+        Route::feed(
+            feed_naming_hub("", &origin.url("/hp.rss")),
+            "application/rss+xml",
+        ),
+    );
+    let proxy = FeedServer::start().await;
+    let db = crate::support::TestDb::new().await;
+    let run = |extra: &str| {
+        let config = crate::cli::write_config(&format!(
+            "[poller]\n{extra}\n[[sources]]\nurl = \"{}\"\n",
+            origin.url("/hp.rss")
+        ));
+        let mut cmd = crate::cli::tributary();
+        cmd.arg("--config")
+            .arg(&*config)
+            .args(["poll", "--once", "--all"])
+            .env("DATABASE_URL", db.url());
+        for var in [
+            "HTTP_PROXY",
+            "http_proxy",
+            "HTTPS_PROXY",
+            "https_proxy",
+            "ALL_PROXY",
+            "all_proxy",
+        ] {
+            cmd.env(var, proxy.url(""));
+        }
+        cmd.env_remove("NO_PROXY").env_remove("no_proxy");
+        let out = cmd.output().expect("run tributary");
+        drop(config);
+        out
+    };
+    let out = run("");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(origin.requests("/hp.rss").len(), 1, "fetched directly");
+    assert!(
+        proxy.all_requests().is_empty(),
+        "{:?}",
+        proxy.all_requests()
+    );
+
+    let out = run(&format!("proxy = \"{}\"", proxy.url("")));
+    let _ = out;
+    let through: Vec<String> = proxy.all_requests().into_iter().map(|r| r.path).collect();
+    assert_eq!(
+        through,
+        vec![origin.url("/hp.rss")],
+        "the configured proxy carried it"
+    );
+    assert_eq!(origin.requests("/hp.rss").len(), 1, "and not directly");
+}
