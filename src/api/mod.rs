@@ -2,6 +2,7 @@
 //! Handlers parse the request, call one function, render the answer.
 
 pub mod auth;
+pub mod body;
 pub mod channels;
 pub mod entries;
 pub mod error;
@@ -75,19 +76,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/websub/callback/{id}",
             web::post().to(websub::callback_push),
         )
-        .service(
-            web::resource("/websub/hub")
-                .app_data(web::PayloadConfig::new(websub::MAX_HUB_REQUEST_BYTES))
-                .route(web::post().to(websub::hub_request)),
-        )
+        .route("/websub/hub", web::post().to(websub::hub_request))
         .route("/opml", web::get().to(sources::opml))
         .route("/api/openapi.json", web::get().to(openapi::openapi_json))
-        .service(
-            web::resource("/api/v1/opml")
-                // Subscription lists of thousands of feeds run to megabytes.
-                .app_data(web::PayloadConfig::new(8 * 1024 * 1024))
-                .route(web::post().to(sources::import_opml)),
-        );
+        .route("/api/v1/opml", web::post().to(sources::import_opml));
 }
 
 /// Whether the request's `If-None-Match` names `etag` (weak or strong, or `*`).

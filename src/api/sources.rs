@@ -57,10 +57,11 @@ pub struct AddSource {
         (status = 409, description = "Already there; the detail names its id", body = super::responses::Problem, content_type = "application/problem+json"), (status = 422, description = "A web page that links to no feed; the detail names the URL", body = super::responses::Problem, content_type = "application/problem+json"), (status = 503, description = "The database is unavailable", body = super::responses::Problem, content_type = "application/problem+json")))]
 pub async fn add(
     req: HttpRequest,
-    body: web::Bytes,
+    payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     require_token(&req, &state.config)?;
+    let body = super::body::read(&req, payload, super::body::MAX_JSON_BYTES).await?;
     let input: AddSource = serde_json::from_slice(&body)
         .map_err(|e| ApiError::BadRequest(format!("invalid JSON body: {e}")))?;
     let sub = Subscription::parse(&input.url, input.title.as_deref(), &input.tags)?;
@@ -125,10 +126,11 @@ pub struct DiscoverRequest {
         (status = 422, description = "The page cannot be fetched, or links to no feed; the detail names the URL", body = super::responses::Problem, content_type = "application/problem+json")))]
 pub async fn discover(
     req: HttpRequest,
-    body: web::Bytes,
+    payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     require_token(&req, &state.config)?;
+    let body = super::body::read(&req, payload, super::body::MAX_JSON_BYTES).await?;
     let input: DiscoverRequest = serde_json::from_slice(&body)
         .map_err(|e| ApiError::BadRequest(format!("invalid JSON body: {e}")))?;
     let url = crate::domain::SourceUrl::parse(&input.url)?.into_url();
@@ -186,10 +188,11 @@ pub async fn opml(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> 
     responses((status = 200, description = "What was added, already there, or rejected", body = OpmlReport), (status = 400, description = "Not OPML", body = super::responses::Problem, content_type = "application/problem+json"), (status = 401, description = "Missing or wrong bearer token", body = super::responses::Problem, content_type = "application/problem+json"), (status = 403, description = "Write endpoints are disabled (no token configured)", body = super::responses::Problem, content_type = "application/problem+json"), (status = 503, description = "The database is unavailable", body = super::responses::Problem, content_type = "application/problem+json")))]
 pub async fn import_opml(
     req: HttpRequest,
-    body: web::Bytes,
+    payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     require_token(&req, &state.config)?;
+    let body = super::body::read(&req, payload, super::body::MAX_OPML_BYTES).await?;
     let text = std::str::from_utf8(&body)
         .map_err(|_| ApiError::BadRequest("the OPML document is not UTF-8".into()))?;
     let outlines = crate::opml::parse(text).map_err(|e| ApiError::BadRequest(e.to_string()))?;

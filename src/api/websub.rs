@@ -19,14 +19,16 @@ pub const MAX_HUB_REQUEST_BYTES: usize = 16 * 1024;
 /// `POST /websub/hub`: 202 once the request is read; intent is verified
 /// against the callback afterwards (WebSub §5.2).
 pub async fn hub_request(
+    req: HttpRequest,
     state: web::Data<AppState>,
-    body: web::Bytes,
+    payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let Some(hub) = &state.hub else {
         return Err(ApiError::NotFound(
             "this server is not a WebSub hub ([websub] hub = \"builtin\" makes it one)".into(),
         ));
     };
+    let body = super::body::read(&req, payload, MAX_HUB_REQUEST_BYTES as u64).await?;
     let form: Vec<(String, String)> = url::form_urlencoded::parse(&body)
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect();
@@ -116,7 +118,9 @@ pub async fn callback_push(
     let Some(source_id) = sub.source_id else {
         return Ok(HttpResponse::Gone().finish());
     };
-    let body = read_limited(payload, state.config.poller.max_body_bytes).await?;
+    let body = super::body::read(&req, payload, state.config.poller.max_body_bytes)
+        .await?
+        .to_vec();
     let signature = req
         .headers()
         .get("x-hub-signature")
@@ -193,23 +197,6 @@ fn count_push(pushed: Option<&crate::poller::PollReport>) {
         }
         None => crate::metrics::record_push("busy"),
     }
-}
-
-/// The request body, refused past `limit` bytes with a 413.
-async fn read_limited(mut payload: web::Payload, limit: u64) -> Result<Vec<u8>, ApiError> {
-    use futures_util::StreamExt;
-    let mut body = Vec::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk =
-            chunk.map_err(|e| ApiError::BadRequest(format!("cannot read the body: {e}")))?;
-        if (body.len() + chunk.len()) as u64 > limit {
-            return Err(ApiError::TooLarge(format!(
-                "the body is larger than the {limit}-byte limit (poller.max_body_bytes)"
-            )));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
 }
 
 fn hub_error(e: RequestError) -> ApiError {

@@ -81,6 +81,8 @@ pub struct ServerConfig {
     pub api_token_env: String,
     /// How long in-flight polls and requests get to finish on SIGTERM.
     pub shutdown_timeout: Duration,
+    /// How long a client may take to send a request body.
+    pub body_timeout: Duration,
     /// The bearer token for write endpoints; `None` disables them.
     pub api_token: Option<String>,
 }

@@ -72,6 +72,8 @@ pub(super) struct RawServer {
     pub(super) api_token_env: String,
     #[serde(deserialize_with = "duration")]
     pub(super) shutdown_timeout: Duration,
+    #[serde(deserialize_with = "duration")]
+    pub(super) body_timeout: Duration,
 }
 
 impl Default for RawServer {
@@ -81,6 +83,7 @@ impl Default for RawServer {
             public_url: "http://localhost:8080".into(),
             api_token_env: "TRIBUTARY_API_TOKEN".into(),
             shutdown_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(30),
         }
     }
 }

@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use chrono_tz::Tz;
 use regex::Regex;
@@ -35,6 +36,7 @@ pub(super) fn server(raw: RawServer, env: &EnvOverrides) -> Result<ServerConfig,
         public_url,
         api_token_env: raw.api_token_env,
         shutdown_timeout: raw.shutdown_timeout,
+        body_timeout: raw.body_timeout.max(Duration::from_secs(1)),
         api_token,
     })
 }
@@ -174,7 +176,7 @@ pub(super) fn websub(raw: RawWebSub) -> Result<WebSubConfig, String> {
                 })?,
         ),
     };
-    if raw.lease < std::time::Duration::from_secs(3600) {
+    if raw.lease < Duration::from_secs(3600) {
         return Err("websub.lease: shorter than an hour".into());
     }
     Ok(WebSubConfig {

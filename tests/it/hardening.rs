@@ -274,3 +274,112 @@ async fn proxies_come_from_the_config_never_from_the_environment() {
     );
     assert_eq!(origin.requests("/hp.rss").len(), 1, "and not directly");
 }
+
+/// Sends a request head announcing `length` bytes of body and a few of
+/// them, then waits for the answer without sending the rest.
+async fn stalled_upload(address: &str, path: &str, length: u64, token: Option<&str>) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let host = address.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(host).await.expect("connect");
+    let auth = token
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: text/x-opml\r\n{auth}Content-Length: {length}\r\n\r\n<?xml version=\"1.0\"?><opml"
+    );
+    stream.write_all(head.as_bytes()).await.expect("send head");
+    let mut answer = vec![0u8; 4096];
+    let n = tokio::time::timeout(WAIT, stream.read(&mut answer))
+        .await
+        .expect("an answer before the body is sent")
+        .expect("read");
+    String::from_utf8_lossy(&answer[..n]).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn uploads_are_refused_before_their_body_is_read_and_a_stalled_body_times_out() {
+    let mut config = test_config("[websub]\nhub = \"builtin\"\n");
+    config.server.body_timeout = Duration::from_secs(2);
+    let app = TestApp::spawn_with(config).await;
+    // No token: 401 at once, whatever the announced size; the body is
+    // never waited for (a hundred of them at once).
+    let answers = futures_util::future::join_all(
+        (0..100).map(|_| stalled_upload(&app.address, "/api/v1/opml", 8_388_608, None)),
+    )
+    .await;
+    for a in &answers {
+        assert!(a.starts_with("HTTP/1.1 401"), "{a}");
+    }
+    // Announced past the limit: 413 before a byte of it is read, with or
+    // without a token, and on the hub, which takes no token.
+    for (path, length, token) in [
+        ("/api/v1/opml", 9_000_000, Some(crate::support::TOKEN)),
+        ("/api/v1/sources", 1_000_000, Some(crate::support::TOKEN)),
+        ("/websub/hub", 1_000_000, None),
+    ] {
+        let a = stalled_upload(&app.address, path, length, token).await;
+        assert!(a.starts_with("HTTP/1.1 413"), "{path}: {a}");
+    }
+    // Within the limit but never finished: 408 after body_timeout.
+    let a = stalled_upload(
+        &app.address,
+        "/api/v1/opml",
+        100_000,
+        Some(crate::support::TOKEN),
+    )
+    .await;
+    assert!(a.starts_with("HTTP/1.1 408"), "{a}");
+    assert!(a.contains("not received within 2 s"), "{a}");
+    let a = stalled_upload(&app.address, "/websub/hub", 1_000, None).await;
+    assert!(a.starts_with("HTTP/1.1 408"), "{a}");
+    app.shutdown().await;
+}
+
+/// The attack: many callback names that all resolve to one victim. Here
+/// the names are `localhost` and the address itself, spelled three ways.
+#[tokio::test(flavor = "multi_thread")]
+async fn hub_verifications_are_limited_per_resolved_address_whatever_the_name() {
+    let victim = crate::support::Receiver::start().await;
+    let port = victim
+        .url("")
+        .trim_start_matches("http://127.0.0.1:")
+        .to_owned();
+    let app =
+        TestApp::spawn("[poller]\nallow_private_networks = true\n[websub]\nhub = \"builtin\"\n")
+            .await;
+    let spellings = [
+        format!("http://127.0.0.1:{port}"),
+        format!("http://localhost:{port}"),
+        format!("http://2130706433:{port}"),
+        format!("http://127.1:{port}"),
+    ];
+    let mut statuses = Vec::new();
+    for i in 0..60 {
+        let callback = format!("{}/cb{i}", spellings[i % spellings.len()]);
+        let r = app
+            .http
+            .post(format!("{}/websub/hub", app.address))
+            .form(&[
+                ("hub.mode", "subscribe"),
+                ("hub.topic", "http://tributary.test/feeds/all.rss"),
+                ("hub.callback", callback.as_str()),
+            ])
+            .send()
+            .await
+            .expect("hub request");
+        statuses.push(r.status().as_u16());
+    }
+    let accepted = statuses.iter().filter(|s| **s == 202).count();
+    assert_eq!(accepted, 30, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 30);
+    victim
+        .wait_until(WAIT, "the accepted verifications", |r| r.len() >= 30)
+        .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        victim.received().len(),
+        30,
+        "one GET per accepted request, no more"
+    );
+    app.shutdown().await;
+}
