@@ -521,6 +521,28 @@ pub fn describe_config(c: &Config) -> String {
     let _ = writeln!(out, "         user agent: {}", p.user_agent);
     let _ = writeln!(
         out,
+        "         per document: {} items read, {} entries stored, {} to read and clean",
+        p.max_items_per_document,
+        p.max_entries_per_fetch,
+        humantime::format_duration(p.processing_timeout)
+    );
+    if !p.allow_addresses.is_empty() {
+        let allowed: Vec<String> = p.allow_addresses.iter().map(ToString::to_string).collect();
+        let _ = writeln!(
+            out,
+            "         private addresses allowed: {}",
+            allowed.join(", ")
+        );
+    }
+    if let Some(proxy) = &p.proxy {
+        let mut shown = proxy.clone();
+        if shown.password().is_some() {
+            let _ = shown.set_password(Some("…"));
+        }
+        let _ = writeln!(out, "         proxy: {shown}");
+    }
+    let _ = writeln!(
+        out,
         "[retention] max_age_days = {}",
         c.retention.max_age_days
     );

@@ -52,7 +52,9 @@ pub enum DiscoverError {
 
 /// The feeds `html`, a page fetched from `page_url`, links to.
 pub fn alternates(html: &str, page_url: &Url) -> Vec<FoundFeed> {
-    let doc = Document::from(html);
+    // Deep nesting costs html5ever quadratic time (crate::html_nesting).
+    let doc =
+        Document::from(crate::html_nesting::bounded(html, crate::html_nesting::MAX_DEPTH).as_ref());
     let base = doc
         .select("base[href]")
         .attr("href")

@@ -32,6 +32,7 @@ pub mod domain;
 pub mod entries;
 pub mod fulltext;
 pub mod host_limits;
+pub mod html_nesting;
 pub mod ingest;
 pub mod metrics;
 pub mod net;

@@ -11,11 +11,18 @@ pub enum LogFormat {
 
 static FORMAT: std::sync::OnceLock<LogFormat> = std::sync::OnceLock::new();
 
+/// What is logged unless `RUST_LOG` says otherwise. actix-http logs a
+/// client's malformed request (a URI too long, a bad header) at ERROR as
+/// "stream error" after answering it 400/431: the client's mistake, not
+/// the server's, and a way for anyone to fill the log: not logged.
+const DEFAULT_FILTER: &str =
+    "info,sqlx=warn,actix_server=warn,html5ever=error,actix_http::h1::dispatcher=off";
+
 /// Installs the global subscriber; later calls are no-ops (tests call it often).
 pub fn init(format: LogFormat) {
     let _ = FORMAT.set(format);
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,actix_server=warn,html5ever=error"));
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);

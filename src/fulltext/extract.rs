@@ -54,7 +54,9 @@ pub enum ExtractError {
 
 /// The main article of `html`, a page fetched from `url`.
 pub fn extract(html: &str, url: &Url) -> Result<Extracted, ExtractError> {
-    let doc = Document::from(html);
+    // Deep nesting costs html5ever quadratic time (crate::html_nesting).
+    let doc =
+        Document::from(crate::html_nesting::bounded(html, crate::html_nesting::MAX_DEPTH).as_ref());
     if doc.select("*").length() > MAX_ELEMENTS {
         return Err(ExtractError::TooComplex);
     }

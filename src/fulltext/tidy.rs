@@ -55,7 +55,9 @@ const MAX_LINK_DENSITY: f64 = 0.5;
 
 /// Tidies an extracted article's HTML.
 pub fn tidy(html: &str) -> String {
-    let doc = Document::from(html);
+    // Deep nesting costs html5ever quadratic time (crate::html_nesting).
+    let doc =
+        Document::from(crate::html_nesting::bounded(html, crate::html_nesting::MAX_DEPTH).as_ref());
     let total = visible_chars(&doc.select("body").text()).max(1);
     drop_link_lines(&doc);
     cut_tail(&doc, total);

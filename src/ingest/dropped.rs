@@ -13,11 +13,14 @@ pub struct Dropped {
     pub empty: u32,
     /// The same entry listed again in the same document (stored once).
     pub duplicate: u32,
+    /// Past `max_items_per_document` or `max_entries_per_fetch` (the
+    /// newest are kept; the rest come in later fetches if still listed).
+    pub over_limit: u32,
 }
 
 impl Dropped {
     pub fn total(&self) -> u32 {
-        self.unreadable + self.empty + self.duplicate
+        self.unreadable + self.empty + self.duplicate + self.over_limit
     }
 
     /// Each reason with its count, the ones that happened only.
@@ -26,6 +29,7 @@ impl Dropped {
             ("unreadable", self.unreadable),
             ("empty", self.empty),
             ("duplicate", self.duplicate),
+            ("over_limit", self.over_limit),
         ]
         .into_iter()
         .filter(|(_, n)| *n > 0)
@@ -63,6 +67,7 @@ mod tests {
             unreadable: 1,
             empty: 2,
             duplicate: 0,
+            over_limit: 0,
         };
         assert_eq!(some.total(), 3);
         assert_eq!(some.to_string(), "1 unreadable, 2 empty");

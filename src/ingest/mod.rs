@@ -12,6 +12,7 @@ pub mod dialect;
 pub mod dropped;
 pub mod fetch;
 pub mod identity;
+pub mod limits;
 pub mod normalize;
 pub mod parse;
 pub mod salvage;
@@ -115,6 +116,11 @@ pub enum IngestError {
     Store(#[from] store::StoreError),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// Reading and cleaning the document outlasted `processing_timeout`.
+    #[error(
+        "reading and cleaning the document took longer than {0:?} (poller.processing_timeout); nothing of it was stored"
+    )]
+    TooSlow(std::time::Duration),
     #[error("internal error: {0}")]
     Task(String),
 }
@@ -155,6 +161,25 @@ pub struct Ingestor {
     workers: Arc<Semaphore>,
     /// Article pages, for sources with full text.
     pages: crate::fulltext::Pages,
+    limits: Limits,
+}
+
+/// What one fetched document may cost (`[poller]`).
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_items_per_document: usize,
+    pub max_entries_per_fetch: usize,
+    pub processing_timeout: std::time::Duration,
+}
+
+impl Limits {
+    pub fn of(config: &PollerConfig) -> Limits {
+        Limits {
+            max_items_per_document: config.max_items_per_document,
+            max_entries_per_fetch: config.max_entries_per_fetch,
+            processing_timeout: config.processing_timeout,
+        }
+    }
 }
 
 impl Ingestor {
@@ -166,6 +191,7 @@ impl Ingestor {
             pages: crate::fulltext::Pages::new(fetcher.clone(), config),
             fetcher,
             workers: Arc::new(Semaphore::new(WORKERS_PER_CORE * cores)),
+            limits: Limits::of(config),
         })
     }
 
@@ -262,8 +288,12 @@ impl Ingestor {
         let content_type = fetched.content_type.clone();
         let link_header = fetched.link_header.clone();
         let (tz, guid_was_unreliable) = (request.timezone, request.guid_is_unreliable);
+        let limits = self.limits;
+        // Checked between steps and entries: CPU work cannot be cancelled
+        // from outside, so it stops itself.
+        let deadline = std::time::Instant::now() + limits.processing_timeout;
         let Read {
-            prepared,
+            mut prepared,
             feed_hints,
             present,
             hub,
@@ -275,15 +305,18 @@ impl Ingestor {
                 &document_url,
                 tz,
                 guid_was_unreliable,
+                limits.max_items_per_document,
             )
         })
         .await??;
-        let dropped = prepared.dropped;
+        if std::time::Instant::now() > deadline {
+            return Err(IngestError::TooSlow(limits.processing_timeout));
+        }
         if prepared.candidates.is_empty() && present > 0 {
             return Err(IngestError::NothingStored {
                 status: fetched.status,
                 present,
-                dropped,
+                dropped: prepared.dropped,
             });
         }
 
@@ -293,6 +326,9 @@ impl Ingestor {
             .map(|c| c.identity.clone())
             .collect();
         let known = store::existing_entries(&self.pool, request.source_id, &identities).await?;
+        prepared.dropped.over_limit += prepared
+            .keep_newest_changes(|c| needs_cleaning(c, &known), limits.max_entries_per_fetch);
+        let dropped = prepared.dropped;
         let total = prepared.candidates.len() as u64;
         let extractions = if request.full_text {
             // Pages wait on the network: the slot is for CPU work.
@@ -307,9 +343,14 @@ impl Ingestor {
         } else {
             HashMap::new()
         };
-        let (entries, prepared) =
-            run_blocking(move || (clean(&prepared, &known, fetched_at, &extractions), prepared))
-                .await?;
+        let (entries, prepared) = run_blocking(move || {
+            (
+                clean(&prepared, &known, fetched_at, &extractions, deadline),
+                prepared,
+            )
+        })
+        .await?;
+        let entries = entries.ok_or(IngestError::TooSlow(limits.processing_timeout))?;
 
         let stats = store::write_fetch(
             &self.pool,
@@ -376,9 +417,11 @@ fn read(
     document_url: &Url,
     tz: Option<Tz>,
     guid_was_unreliable: bool,
+    max_items: usize,
 ) -> Result<Read, IngestError> {
     let text = decode::decode(body, content_type);
-    let parsed = match parse::parse_feed(&text, tz) {
+    let (capped, over_limit) = limits::cap_items(&text, max_items);
+    let parsed = match parse::parse_feed(&capped, tz) {
         Ok(parsed) => parsed,
         // A page's address given for a feed's (config, OPML): the feeds
         // it links to, for the poller to follow.
@@ -398,7 +441,10 @@ fn read(
             "fields the parser could not read were left out"
         );
     }
-    let (present, unreadable) = (parsed.present, parsed.unreadable() as u32);
+    let (present, unreadable) = (
+        parsed.present + over_limit as usize,
+        parsed.unreadable() as u32,
+    );
     let mut prepared = normalize::prepare(
         parsed.feed,
         document_url,
@@ -406,6 +452,7 @@ fn read(
         &parsed.blank,
     );
     prepared.dropped.unreadable = unreadable;
+    prepared.dropped.over_limit = over_limit;
     Ok(Read {
         prepared,
         feed_hints,
@@ -422,24 +469,28 @@ fn clean(
     known: &HashMap<String, store::Known>,
     fetched_at: DateTime<Utc>,
     extractions: &HashMap<String, Extraction>,
-) -> Vec<NewEntry> {
+    deadline: std::time::Instant,
+) -> Option<Vec<NewEntry>> {
     let sanitizer = Sanitizer::new();
     prepared
         .candidates
         .iter()
         .filter(|c| needs_cleaning(c, known))
         .map(|c| {
+            if std::time::Instant::now() > deadline {
+                return None;
+            }
             let stored_at = match known.get(&c.identity) {
                 Some(store::Known::Entry { sort_at, .. }) => Some(*sort_at),
                 _ => None,
             };
-            prepared.normalize(
+            Some(prepared.normalize(
                 c,
                 &sanitizer,
                 fetched_at,
                 stored_at,
                 extractions.get(&c.identity),
-            )
+            ))
         })
         .collect()
 }

@@ -127,6 +127,47 @@ pub async fn claim_one(
         .await
 }
 
+/// How long a claim holds a source: longer than a fetch can take, short
+/// enough that a dead poller's sources come back soon. A poll that works
+/// longer (a slow document, many article pages) renews it (see
+/// [`held_while`]).
+pub fn duration(config: &crate::config::PollerConfig) -> Duration {
+    config.timeout * 3 + Duration::from_secs(60)
+}
+
+/// Runs `work`, one poll of `source_id`, renewing the source's lease every
+/// third of `lease` until it ends: however long it works, no second poller
+/// claims the source meanwhile. A renewal that fails is retried at the
+/// next tick (the lease still has two thirds to run).
+pub async fn held_while<F: Future>(
+    pool: &PgPool,
+    source_id: i64,
+    lease: Duration,
+    work: F,
+) -> F::Output {
+    tokio::pin!(work);
+    let every = lease / 3;
+    let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    loop {
+        tokio::select! {
+            out = &mut work => return out,
+            _ = ticks.tick() => {
+                let renewed = sqlx::query(
+                    "UPDATE sources SET lease_until = now() + make_interval(secs => $2)
+                     WHERE id = $1 AND lease_until > now()",
+                )
+                .bind(source_id)
+                .bind(lease.as_secs_f64())
+                .execute(pool)
+                .await;
+                if let Err(e) = renewed {
+                    tracing::warn!(source_id, error = %e, "cannot renew a lease; retrying");
+                }
+            }
+        }
+    }
+}
+
 /// Gives sources back before their leases expire (a poller shutting down).
 pub async fn release(pool: &PgPool, ids: &[i64]) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE sources SET lease_until = NULL, lease_holder = NULL WHERE id = ANY($1)")

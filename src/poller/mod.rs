@@ -265,9 +265,7 @@ impl Poller {
         }
     }
 
-    /// Longer than any poll can take, so a lease outlives its poll, short
-    /// enough that a dead poller's sources come back soon.
     fn lease_duration(&self) -> Duration {
-        self.config.timeout * 3 + Duration::from_secs(60)
+        lease::duration(&self.config)
     }
 }

@@ -27,9 +27,14 @@ pub async fn poll(
     target: &PollTarget,
 ) -> PollReport {
     let span = tracing::info_span!("poll", source_id = target.id, url = %target.url);
-    poll_in_span(ingestor, config, grouping, target)
-        .instrument(span)
-        .await
+    let work = poll_in_span(ingestor, config, grouping, target).instrument(span);
+    super::lease::held_while(
+        ingestor.pool(),
+        target.id,
+        super::lease::duration(config),
+        work,
+    )
+    .await
 }
 
 async fn poll_in_span(

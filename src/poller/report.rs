@@ -72,7 +72,9 @@ pub fn outcome_of(
             let kind = match e {
                 IngestError::Fetch(FetchError::Status { .. }) => PollKind::HttpError,
                 IngestError::Fetch(_) => PollKind::NetworkError,
-                IngestError::Parse(_) | IngestError::WebPage { .. } => PollKind::ParseError,
+                IngestError::Parse(_) | IngestError::WebPage { .. } | IngestError::TooSlow(_) => {
+                    PollKind::ParseError
+                }
                 IngestError::NothingStored { .. } => PollKind::NothingStored,
                 IngestError::Store(_) | IngestError::Database(_) | IngestError::Task(_) => {
                     PollKind::DatabaseError

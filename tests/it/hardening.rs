@@ -383,3 +383,261 @@ async fn hub_verifications_are_limited_per_resolved_address_whatever_the_name() 
     );
     app.shutdown().await;
 }
+
+/// An RSS feed of `n` items, newest first, an hour apart.
+fn big_feed(n: usize, description: &str) -> Vec<u8> {
+    let now = Utc::now();
+    let items: String = (0..n)
+        .map(|i| {
+            format!(
+                "<item><guid>tin-{i}</guid><title>Tin Trường Sa số {i}</title>\
+                 <link>https://baomoi.example/tin-{i}.html</link>\
+                 <pubDate>{}</pubDate><description>{description}</description></item>",
+                (now - chrono::Duration::hours(i as i64 + 1)).to_rfc2822()
+            )
+        })
+        .collect();
+    format!(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?><rss version=\"2.0\"><channel>\
+         <title>Báo lớn</title><link>https://baomoi.example/</link><description>x</description>{items}</channel></rss>"
+    )
+    .into_bytes()
+}
+
+async fn source_with(
+    feed: Vec<u8>,
+    poller: &str,
+) -> (
+    FeedServer,
+    crate::support::TestDb,
+    tributary::config::Config,
+) {
+    let server = FeedServer::start().await;
+    server.route("/big.rss", Route::feed(feed, "application/rss+xml"));
+    let (db, config) = crate::support::db_with_sources(&format!(
+        "[poller]\n{poller}\n[[sources]]\nurl = \"{}\"\n",
+        server.url("/big.rss")
+    ))
+    .await;
+    (server, db, config)
+}
+
+async fn titles_stored(db: &crate::support::TestDb) -> Vec<String> {
+    sqlx::query_scalar("SELECT title FROM entries ORDER BY published_at DESC")
+        .fetch_all(&db.pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_fetch_reads_and_stores_at_most_its_limits_newest_first_and_counts_the_rest() {
+    use tributary::poller::PollOutcome;
+    let (_server, db, config) = source_with(
+        big_feed(2_000, "Cảng Lạch Huyện đón tàu."),
+        "max_items_per_document = 300\nmax_entries_per_fetch = 100",
+    )
+    .await;
+    let reports = crate::support::poll_all(&db.pool, &config).await;
+    match &reports[0].outcome {
+        PollOutcome::Fetched { new, dropped, .. } => {
+            assert_eq!(*new, 100);
+            // 1,700 never read, 200 read but not stored in this fetch.
+            assert_eq!(dropped.over_limit, 1_900, "{dropped:?}");
+        }
+        other => panic!("{other:?}"),
+    }
+    let titles = titles_stored(&db).await;
+    assert_eq!(
+        titles.first().map(String::as_str),
+        Some("Tin Trường Sa số 0")
+    );
+    assert_eq!(
+        titles.last().map(String::as_str),
+        Some("Tin Trường Sa số 99")
+    );
+    let reasons: serde_json::Value =
+        sqlx::query_scalar("SELECT dropped_reasons FROM fetch_log ORDER BY id DESC LIMIT 1")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!(reasons, serde_json::json!({ "over_limit": 1_900 }));
+    // The next fetch takes the next hundred of those it reads.
+    crate::support::poll_all(&db.pool, &config).await;
+    let titles = titles_stored(&db).await;
+    assert_eq!(titles.len(), 200);
+    assert_eq!(
+        titles.last().map(String::as_str),
+        Some("Tin Trường Sa số 199")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_million_empty_items_fail_the_poll_clearly_after_reading_only_the_first_ones() {
+    use tributary::poller::PollOutcome;
+    let doc = format!(
+        "<rss version=\"2.0\"><channel><title>Rỗng</title>{}</channel></rss>",
+        "<item/>".repeat(1_000_000)
+    );
+    let (_server, db, config) = source_with(doc.into_bytes(), "").await;
+    let reports = crate::support::poll_all(&db.pool, &config).await;
+    match &reports[0].outcome {
+        PollOutcome::Failed { error, .. } => {
+            assert!(error.contains("none could be stored"), "{error}");
+            assert!(error.contains("995000 over_limit"), "{error}");
+            assert!(error.contains("5000 empty"), "{error}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(titles_stored(&db).await.is_empty(), "nothing is stored");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn deeply_nested_html_is_cleaned_in_linear_time_and_its_text_kept() {
+    let nested = format!(
+        "{}Hải Phòng mở rộng cảng{}",
+        "<div>".repeat(100_000),
+        "</div>".repeat(100_000)
+    );
+    let escaped = nested.replace('<', "&lt;").replace('>', "&gt;");
+    let (_server, db, config) = source_with(big_feed(1, &escaped), "").await;
+    // 25 s of CPU per item before the depth bound (quadratic); no timing
+    // is asserted here, a regression shows as a test that runs for minutes.
+    let reports = crate::support::poll_all(&db.pool, &config).await;
+    assert!(
+        matches!(
+            reports[0].outcome,
+            tributary::poller::PollOutcome::Fetched { new: 1, .. }
+        ),
+        "{:?}",
+        reports[0].outcome
+    );
+    let html: String = sqlx::query_scalar("SELECT content_html FROM entries")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert!(html.contains("Hải Phòng mở rộng cảng"));
+    assert!(html.matches("<div>").count() <= tributary::html_nesting::MAX_DEPTH);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_document_that_outlasts_the_processing_budget_fails_the_poll_and_stores_nothing() {
+    use tributary::poller::PollOutcome;
+    let (_server, db, config) = source_with(
+        big_feed(
+            2_000,
+            "&lt;p&gt;Đảng ủy thành phố &lt;b&gt;họp&lt;/b&gt;&lt;/p&gt;",
+        ),
+        "processing_timeout = \"1ms\"",
+    )
+    .await;
+    let reports = crate::support::poll_all(&db.pool, &config).await;
+    match &reports[0].outcome {
+        PollOutcome::Failed { error, .. } => {
+            assert!(error.contains("poller.processing_timeout"), "{error}")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(titles_stored(&db).await.is_empty(), "nothing is stored");
+    let error: Option<String> = sqlx::query_scalar("SELECT last_error FROM sources")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert!(error.is_some_and(|e| e.contains("took longer than")));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_poll_that_works_past_its_lease_keeps_the_source_from_other_pollers() {
+    use tributary::poller::{Selection, lease};
+    let (_server, db, _config) = source_with(big_feed(1, "x"), "").await;
+    let lease_for = Duration::from_secs(3);
+    let claimed = lease::claim(&db.pool, Selection::AllEnabled, 10, lease_for, None)
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 1);
+    let pool = db.pool.clone();
+    let work = async move {
+        // Longer than the lease: without renewals it would lapse at 3 s.
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        lease::claim(&pool, Selection::AllEnabled, 10, lease_for, None)
+            .await
+            .unwrap()
+            .len()
+    };
+    let claimed_meanwhile = lease::held_while(&db.pool, claimed[0].id, lease_for, work).await;
+    assert_eq!(
+        claimed_meanwhile, 0,
+        "a second poller claimed a source being polled"
+    );
+}
+
+/// Malformed requests are answered 4xx and leave no ERROR in the log (a
+/// client's mistake, and a way for anyone to fill the log).
+#[tokio::test(flavor = "multi_thread")]
+async fn malformed_requests_are_answered_and_not_logged_as_errors() {
+    use std::io::{BufRead, BufReader};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let db = crate::support::TestDb::new().await;
+    let config = crate::cli::write_config("[server]\nlisten = \"127.0.0.1:0\"\n");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tributary"))
+        .env_remove("RUST_LOG")
+        .env("DATABASE_URL", db.url())
+        .arg("--config")
+        .arg(&*config)
+        .args(["serve", "--role", "web"])
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let (tx, rx) = std::sync::mpsc::channel();
+    let seen = lines.clone();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Some(rest) = line.split("serving on http://").nth(1) {
+                let _ = tx.send(rest.split(' ').next().unwrap_or("").to_owned());
+            }
+            seen.lock().unwrap().push(line);
+        }
+    });
+    let address = rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("serve started");
+    let long_uri = format!(
+        "GET /feeds/{}.rss HTTP/1.1\r\nHost: x\r\n\r\n",
+        "a".repeat(40_000)
+    );
+    for request in [
+        long_uri.as_str(),
+        "GET /feeds/all.rss HTTP/1.1\r\nHost: x\r\nBad Header Line\r\n\r\n",
+        "GET /feeds/all.rss HTTP/1.1\r\nHost: x\r\nX-Nul: a\0b\r\n\r\n",
+        "BREW /\u{1}\u{2} HTCPCP/1.0\r\n\r\n",
+    ] {
+        let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+        let _ = stream.write_all(request.as_bytes()).await;
+        let mut answer = vec![0u8; 1024];
+        let n = tokio::time::timeout(WAIT, stream.read(&mut answer))
+            .await
+            .expect("an answer")
+            .unwrap_or(0);
+        let answer = String::from_utf8_lossy(&answer[..n]).into_owned();
+        assert!(
+            answer.is_empty() || answer.starts_with("HTTP/1.1 4"),
+            "{request:.60}: {answer}"
+        );
+    }
+    // A request after them is served: the log has had time to be written.
+    let ok = reqwest::get(format!("http://{address}/healthz"))
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let _ = child.kill();
+    let _ = child.wait();
+    let logged = lines.lock().unwrap().clone();
+    assert!(
+        !logged.iter().any(|l| l.contains("ERROR")),
+        "{}",
+        logged.join("\n")
+    );
+}

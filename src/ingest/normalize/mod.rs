@@ -254,6 +254,37 @@ pub fn prepare(
 }
 
 impl PreparedFeed {
+    /// Keeps at most `max` of the candidates `changed` picks (new or
+    /// changed entries), the newest by date (undated ones count as newest,
+    /// as they are stored at the fetch time), in document order among
+    /// equals; the rest leave `candidates`. Returns how many left.
+    pub fn keep_newest_changes(&mut self, changed: impl Fn(&Candidate) -> bool, max: usize) -> u32 {
+        let mut changes: Vec<usize> = (0..self.candidates.len())
+            .filter(|i| changed(&self.candidates[*i]))
+            .collect();
+        if changes.len() <= max {
+            return 0;
+        }
+        let date = |i: usize| {
+            let e = &self.feed.entries[self.candidates[i].index];
+            e.published.or(e.updated)
+        };
+        changes.sort_by(|a, b| match (date(*a), date(*b)) {
+            (None, None) => a.cmp(b),
+            (None, Some(_)) => std::cmp::Ordering::Less,
+            (Some(_), None) => std::cmp::Ordering::Greater,
+            (Some(x), Some(y)) => y.cmp(&x).then(a.cmp(b)),
+        });
+        let dropped: std::collections::HashSet<usize> = changes[max..].iter().copied().collect();
+        let mut i = 0;
+        self.candidates.retain(|_| {
+            let keep = !dropped.contains(&i);
+            i += 1;
+            keep
+        });
+        dropped.len() as u32
+    }
+
     /// When the feed's entries were published, for adaptive scheduling.
     pub fn publish_times(&self) -> Vec<DateTime<Utc>> {
         self.feed
