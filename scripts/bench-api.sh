@@ -39,6 +39,9 @@ cleanup() {
 }
 trap cleanup EXIT
 printf '[server]\nlisten = "127.0.0.1:%s"\npublic_url = "http://127.0.0.1:%s"\n' "$PORT" "$PORT" > "$WORK/bench.toml"
+# A channel of half the sources, for searches within a channel (one
+# version per story) beside the same searches unscoped.
+printf '[[channels]]\nname = "vi"\ntags_any = ["vi"]\n' >> "$WORK/bench.toml"
 
 export RUST_LOG=warn
 "$BIN" --config "$WORK/bench.toml" migrate >/dev/null
@@ -86,15 +89,19 @@ add "q=thanh pho (common words)"       "/api/v1/entries?q=thanh+pho&limit=50"
 add "q=lua gao (mostly in bodies)"     "/api/v1/entries?q=lua+gao&limit=50"
 add "q=singapore, page 3"              "/api/v1/entries?q=singapore&limit=50&cursor=$qcursor"
 add "q=dang uy&tag=vi&since"           "/api/v1/entries?q=dang+uy&tag=vi&since=$SINCE&limit=50"
+add "q=nomatch (no entry has it)"      "/api/v1/entries?q=khongcotu&limit=50"
+add "channel=vi&q=nomatch"             "/api/v1/entries?channel=vi&q=khongcotu&limit=50"
+add "channel=vi&q=singapore (none in it)" "/api/v1/entries?channel=vi&q=singapore&limit=50"
+add "channel=vi&q=hai phong"           "/api/v1/entries?channel=vi&q=hai+phong&limit=50"
 
 echo "$COUNT entries; wrk -c$CONNECTIONS -d$DURATION; $(nproc) cores"
-printf '%-34s %10s %9s %9s   %10s %9s %9s\n' query "req/s" p50 p99 "uncached" p50 p99
+printf '%-38s %10s %9s %9s   %10s %9s %9s\n' query "req/s" p50 p99 "uncached" p50 p99
 summary() { awk '/Requests\/sec/ {rps=$2} /^ +50%/ {p50=$2} /^ +99%/ {p99=$2} END {printf "%10s %9s %9s", rps, p50, p99}'; }
 for i in "${!NAMES[@]}"; do
     curl -fs -o /dev/null "$BASE${URLS[$i]}" || { echo "failed: ${URLS[$i]}" >&2; exit 1; }
     cached=$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency "$BASE${URLS[$i]}" | summary)
     uncached=$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency -s "$ROOT/scripts/wrk-uncached.lua" "$BASE${URLS[$i]}" | summary)
-    printf '%-34s %s   %s\n' "${NAMES[$i]}" "$cached" "$uncached"
+    printf '%-38s %s   %s\n' "${NAMES[$i]}" "$cached" "$uncached"
 done
 
 echo
