@@ -641,3 +641,48 @@ async fn malformed_requests_are_answered_and_not_logged_as_errors() {
         logged.join("\n")
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn hub_verifications_run_a_few_at_a_time_however_many_are_accepted() {
+    // Each callback takes a second to answer (a slow or tarpitting victim).
+    let slow = FeedServer::start().await;
+    let mut answer = Route::status(404);
+    answer.delay = Duration::from_secs(1);
+    slow.fallback(answer);
+    let app =
+        TestApp::spawn("[poller]\nallow_private_networks = true\n[websub]\nhub = \"builtin\"\n")
+            .await;
+    for i in 0..24 {
+        let r = app
+            .http
+            .post(format!("{}/websub/hub", app.address))
+            .form(&[
+                ("hub.mode", "subscribe"),
+                ("hub.topic", "http://tributary.test/feeds/all.rss"),
+                ("hub.callback", slow.url(&format!("/cb{i}")).as_str()),
+            ])
+            .send()
+            .await
+            .expect("hub request");
+        assert_eq!(r.status(), 202);
+    }
+    wait_for("every verification sent", || async {
+        slow.all_requests().len() == 24
+    })
+    .await;
+    let arrivals: Vec<std::time::Instant> = slow.all_requests().iter().map(|r| r.at).collect();
+    // Within any half second, at most 8 verifications start: the 9th waits
+    // for one of the first 8 to end, a second later.
+    let most = arrivals
+        .iter()
+        .map(|a| {
+            arrivals
+                .iter()
+                .filter(|b| **b >= *a && b.duration_since(*a) < Duration::from_millis(500))
+                .count()
+        })
+        .max()
+        .unwrap_or(0);
+    assert!((1..=8).contains(&most), "{most} verifications at once");
+    app.shutdown().await;
+}

@@ -68,11 +68,15 @@ impl Route {
 pub struct RecordedRequest {
     pub path: String,
     pub headers: HashMap<String, String>,
+    /// When the request head had arrived.
+    pub at: std::time::Instant,
 }
 
 #[derive(Default)]
 struct State {
     routes: HashMap<String, Route>,
+    /// Answers paths no route names, when set.
+    fallback: Option<Route>,
     log: Vec<RecordedRequest>,
 }
 
@@ -104,6 +108,11 @@ impl FeedServer {
 
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// Answers every path no route names (queries vary: WebSub challenges).
+    pub fn fallback(&self, route: Route) {
+        self.state.lock().unwrap().fallback = Some(route);
     }
 
     /// Every request received, whatever its path.
@@ -163,8 +172,9 @@ async fn handle(mut stream: TcpStream, state: Arc<Mutex<State>>) {
         st.log.push(RecordedRequest {
             path: path.clone(),
             headers: headers.clone(),
+            at: std::time::Instant::now(),
         });
-        st.routes.get(&path).cloned()
+        st.routes.get(&path).or(st.fallback.as_ref()).cloned()
     };
     let Some(route) = route else {
         let _ = stream
