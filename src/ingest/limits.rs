@@ -16,7 +16,12 @@ pub fn cap_items(text: &str, max: usize) -> (Cow<'_, str>, u32) {
         if text.bytes().filter(|b| *b == b'{').count() <= max {
             return (Cow::Borrowed(text), 0);
         }
-        return cap_json(text, max).map_or((Cow::Borrowed(text), 0), |(t, n)| (Cow::Owned(t), n));
+        // Re-serialized only when something was cut: the text as written
+        // is what the parser should see otherwise.
+        return match cap_json(text, max) {
+            Some((capped, over)) if over > 0 => (Cow::Owned(capped), over),
+            _ => (Cow::Borrowed(text), 0),
+        };
     }
     if element_starts(text, "item") + element_starts(text, "entry") <= max {
         return (Cow::Borrowed(text), 0);
@@ -248,5 +253,10 @@ mod tests {
         assert_eq!(v["items"].as_array().unwrap().len(), 3);
         assert_eq!(v["items"][2]["title"], "Đảng ủy 2");
         assert_eq!(v["home_page_url"], "https://baomoi.example/");
+        // More objects than the bound, but not more items: as written.
+        let nested = "{\"items\":[{\"id\":\"1\",\"author\":{\"name\":\"Lê\"}},{\"id\":\"2\",\"author\":{\"name\":\"Hà\"}}]}";
+        let (out, over) = cap_items(nested, 3);
+        assert!(matches!(out, Cow::Borrowed(_)));
+        assert_eq!(over, 0);
     }
 }

@@ -155,7 +155,10 @@ impl Poller {
                 let limits = self.limits.clone();
                 async move {
                     let _permit = limits.acquire(&t.url).await;
-                    one::poll(&self.ingestor, &self.config, &self.grouping, &t).await
+                    // Boxed: every waiting poll would otherwise be as large
+                    // as a running one (a future is the size of its largest
+                    // state), and `--all` keeps thousands waiting.
+                    Box::pin(one::poll(&self.ingestor, &self.config, &self.grouping, &t)).await
                 }
             })
             .collect();
