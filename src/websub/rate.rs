@@ -1,6 +1,7 @@
-//! Requests per host per minute: the built-in hub answers at most so many
-//! subscription requests for callbacks on one host, so that it cannot be
-//! made to send a flood of verification requests to a third party.
+//! Requests per key per minute: the built-in hub answers at most so many
+//! subscription requests for callbacks on one address (the key, see
+//! `hub::rate_key`), so that it cannot be made to send a flood of
+//! verification requests to a third party, whatever names point there.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -21,7 +22,7 @@ impl HostRate {
         }
     }
 
-    /// Counts a request for `host` at `now`: `Err(wait)` when it is over
+    /// Counts a request for `host` (a key: an address) at `now`: `Err(wait)` when it is over
     /// the limit, with how long until the window turns.
     pub fn check(&self, host: &str, now: Instant) -> Result<(), Duration> {
         // A poisoned lock only means another request panicked mid-count.
