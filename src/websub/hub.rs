@@ -22,6 +22,8 @@ const REQUESTS_PER_ADDRESS_PER_MINUTE: u32 = 30;
 /// requests are answered 429 instead of queued without bound.
 const VERIFYING_AT_ONCE: usize = 8;
 const VERIFICATIONS_PENDING: usize = 256;
+/// How long a callback's name may take to resolve.
+const RESOLVE_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long a callback has to answer a verification.
 const VERIFY_TIMEOUT: Duration = Duration::from_secs(10);
 /// The shortest lease granted: shorter asks get this (renewals every few
@@ -186,11 +188,19 @@ impl Hub {
         let Ok(pending) = self.pending.clone().try_acquire_owned() else {
             return Err(RequestError::Busy { wait_secs: 10 });
         };
-        let addresses = self
-            .client
-            .addresses(&request.callback, self.reach)
-            .await
-            .map_err(|e| invalid("hub.callback", e.to_string()))?;
+        // The subscriber waits for this answer: a name that takes long to
+        // resolve is refused rather than waited for.
+        let addresses = tokio::time::timeout(
+            RESOLVE_TIMEOUT,
+            self.client.addresses(&request.callback, self.reach),
+        )
+        .await
+        .unwrap_or_else(|_| {
+            Err(crate::net::NetError::Refused(crate::net::Refusal {
+                host: request.callback.host_str().unwrap_or("").to_owned(),
+            }))
+        })
+        .map_err(|e| invalid("hub.callback", e.to_string()))?;
         let now = Instant::now();
         for ip in &addresses {
             let key = rate_key(*ip);
