@@ -51,7 +51,14 @@ fn cap_xml(text: &str, max: usize) -> Option<(String, u32)> {
     let mut cut_at: Option<(usize, Vec<String>)> = None;
     let mut over = 0u32;
     loop {
-        match reader.read_event().ok()? {
+        let event = match reader.read_event() {
+            Ok(event) => event,
+            // Broken past the cut: what is kept was read.
+            Err(_) if cut_at.is_some() => break,
+            // Broken before it: cut where the markup says the items end.
+            Err(_) => return cut_by_text(text, max),
+        };
+        match event {
             Event::Start(e) => {
                 let local = e.local_name();
                 if is_entry(local.as_ref(), depth, &open) && cut_at.is_some() {
@@ -98,6 +105,24 @@ fn cap_xml(text: &str, max: usize) -> Option<(String, u32)> {
         out.push('>');
     }
     Some((out, over))
+}
+
+/// For markup too broken to read: cut after the `max`-th item or entry
+/// end tag as written, leaving the root unclosed (the parser's salvage
+/// reads what it can, entry by entry). `None` when there are not that many.
+fn cut_by_text(text: &str, max: usize) -> Option<(String, u32)> {
+    let ends = ["</item>", "</entry>", "<item/>", "<entry/>"];
+    let mut positions: Vec<usize> = ends
+        .iter()
+        .flat_map(|e| text.match_indices(e).map(|(i, m)| i + m.len()))
+        .collect();
+    if max == 0 || positions.len() <= max {
+        return None;
+    }
+    positions.sort_unstable();
+    let at = positions[max - 1];
+    let over = (positions.len() - max).min(u32::MAX as usize) as u32;
+    Some((text.get(..at)?.to_owned(), over))
 }
 
 /// `item`/`entry` whose parent is the root or an RSS `channel`.
@@ -236,6 +261,21 @@ mod tests {
         let (out, over) = cap_items(nested, 1);
         assert_eq!(over, 1);
         assert_eq!(out, "<feed><entry><x><entry/><entry/></x></entry></feed>");
+    }
+
+    #[test]
+    fn markup_too_broken_to_read_is_still_cut_after_the_last_item_kept() {
+        let items: String = (0..50)
+            .map(|i| format!("<item><title>Tin {i}</title><!x></item>"))
+            .collect();
+        let doc =
+            format!("<rss version=\"2.0\"><channel><title>Hỏng</title>{items}</channel></rss>");
+        let (out, over) = cap_items(&doc, 10);
+        assert_eq!(over, 40);
+        assert!(out.ends_with("<title>Tin 9</title><!x></item>"), "{out}");
+        // What the parser's salvage makes of it: the first ten at most.
+        let parsed = crate::ingest::parse::parse_feed(&out, None);
+        assert!(parsed.map_or(0, |p| p.feed.entries.len()) <= 10);
     }
 
     #[test]
