@@ -471,6 +471,19 @@ where
 /// What `check-config` prints: the configuration as understood.
 pub fn describe_config(c: &Config) -> String {
     let mut out = String::new();
+    describe_server(&mut out, c);
+    describe_poller(&mut out, &c.poller);
+    let _ = writeln!(
+        out,
+        "[retention] max_age_days = {}",
+        c.retention.max_age_days
+    );
+    describe_sources(&mut out, c);
+    out
+}
+
+/// The config file, the server and the database.
+fn describe_server(out: &mut String, c: &Config) {
     let _ = writeln!(out, "config file: {}", c.path.display());
     let _ = writeln!(
         out,
@@ -501,7 +514,10 @@ pub fn describe_config(c: &Config) -> String {
             );
         }
     }
-    let p = &c.poller;
+}
+
+/// The poller, its limits and what it may reach.
+fn describe_poller(out: &mut String, p: &crate::config::PollerConfig) {
     let _ = writeln!(
         out,
         "[poller] interval {} (min {}, max {}), timeout {}, concurrency {} ({} per host), max body {} bytes, private networks {}",
@@ -535,17 +551,12 @@ pub fn describe_config(c: &Config) -> String {
         );
     }
     if let Some(proxy) = &p.proxy {
-        let mut shown = proxy.clone();
-        if shown.password().is_some() {
-            let _ = shown.set_password(Some("…"));
-        }
-        let _ = writeln!(out, "         proxy: {shown}");
+        let _ = writeln!(out, "         proxy: {}", mask_password(proxy.as_str()));
     }
-    let _ = writeln!(
-        out,
-        "[retention] max_age_days = {}",
-        c.retention.max_age_days
-    );
+}
+
+/// The sources, real time and channels.
+fn describe_sources(out: &mut String, c: &Config) {
     let _ = writeln!(out, "{} sources:", c.sources.len());
     for s in &c.sources {
         let mut extra = Vec::new();
@@ -595,7 +606,6 @@ pub fn describe_config(c: &Config) -> String {
             ch.limit
         );
     }
-    out
 }
 
 fn mask_password(url: &str) -> String {

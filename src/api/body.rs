@@ -21,10 +21,8 @@ pub async fn read(
     req: &actix_web::HttpRequest,
     payload: web::Payload,
     limit: u64,
+    timeout: Duration,
 ) -> Result<web::Bytes, ApiError> {
-    let timeout = req
-        .app_data::<web::Data<super::AppState>>()
-        .map_or(Duration::from_secs(30), |s| s.config.server.body_timeout);
     let too_large =
         || ApiError::TooLarge(format!("the body is larger than the {limit}-byte limit"));
     let announced = req

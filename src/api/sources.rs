@@ -61,7 +61,13 @@ pub async fn add(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     require_token(&req, &state.config)?;
-    let body = super::body::read(&req, payload, super::body::MAX_JSON_BYTES).await?;
+    let body = super::body::read(
+        &req,
+        payload,
+        super::body::MAX_JSON_BYTES,
+        state.config.server.body_timeout,
+    )
+    .await?;
     let input: AddSource = serde_json::from_slice(&body)
         .map_err(|e| ApiError::BadRequest(format!("invalid JSON body: {e}")))?;
     let sub = Subscription::parse(&input.url, input.title.as_deref(), &input.tags)?;
@@ -130,7 +136,13 @@ pub async fn discover(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     require_token(&req, &state.config)?;
-    let body = super::body::read(&req, payload, super::body::MAX_JSON_BYTES).await?;
+    let body = super::body::read(
+        &req,
+        payload,
+        super::body::MAX_JSON_BYTES,
+        state.config.server.body_timeout,
+    )
+    .await?;
     let input: DiscoverRequest = serde_json::from_slice(&body)
         .map_err(|e| ApiError::BadRequest(format!("invalid JSON body: {e}")))?;
     let url = crate::domain::SourceUrl::parse(&input.url)?.into_url();
@@ -192,7 +204,13 @@ pub async fn import_opml(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     require_token(&req, &state.config)?;
-    let body = super::body::read(&req, payload, super::body::MAX_OPML_BYTES).await?;
+    let body = super::body::read(
+        &req,
+        payload,
+        super::body::MAX_OPML_BYTES,
+        state.config.server.body_timeout,
+    )
+    .await?;
     let text = std::str::from_utf8(&body)
         .map_err(|_| ApiError::BadRequest("the OPML document is not UTF-8".into()))?;
     let outlines = crate::opml::parse(text).map_err(|e| ApiError::BadRequest(e.to_string()))?;

@@ -187,9 +187,6 @@ impl Fetcher {
                 moved_to,
             });
         }
-        if status.is_redirection() {
-            return Err(FetchError::BadRedirect);
-        }
         if !status.is_success() {
             let retry_after = matches!(status.as_u16(), 429 | 503)
                 .then(|| {

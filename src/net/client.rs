@@ -75,9 +75,7 @@ pub struct Reply {
     pub response: reqwest::Response,
     /// Where the answer came from.
     pub url: Url,
-    /// Whether any redirect was followed, and whether all were permanent
-    /// (301/308).
-    pub redirected: bool,
+    /// Whether redirects were followed and all were permanent (301/308).
     pub all_permanent: bool,
 }
 
@@ -158,18 +156,23 @@ impl Client {
         match url.host() {
             Some(url::Host::Ipv4(ip)) => Ok(vec![ip.into()]),
             Some(url::Host::Ipv6(ip)) => Ok(vec![ip.into()]),
+            Some(url::Host::Domain(d)) if reach == Reach::PublicOnly => Ok(self
+                .guard
+                .resolve(d, Some(port))
+                .await?
+                .into_iter()
+                .map(|a| a.ip())
+                .collect()),
             Some(url::Host::Domain(d)) => {
-                let found = tokio::net::lookup_host((d, port))
+                let found: Vec<_> = tokio::net::lookup_host((d, port))
                     .await
-                    .map_err(|_| refused())?;
-                let ok: Vec<_> = found
-                    .filter(|a| reach == Reach::Any || self.guard.permits(*a))
+                    .map_err(|_| refused())?
                     .map(|a| a.ip())
                     .collect();
-                if ok.is_empty() {
+                if found.is_empty() {
                     Err(refused())
                 } else {
-                    Ok(ok)
+                    Ok(found)
                 }
             }
             None => Err(refused()),
@@ -211,7 +214,6 @@ impl Client {
                 return Ok(Reply {
                     response,
                     url,
-                    redirected: visited.len() > 1,
                     all_permanent: visited.len() > 1 && all_permanent,
                 });
             }

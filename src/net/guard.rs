@@ -142,6 +142,39 @@ impl Guard {
     }
 }
 
+impl Guard {
+    /// The addresses `host` resolves to that the guard permits: judged
+    /// with `port` when the caller knows it (a resolver is not told, so
+    /// rules with a port do not apply then). The configured proxy's name
+    /// is resolved without judging it.
+    pub async fn resolve(&self, host: &str, port: Option<u16>) -> Result<Vec<SocketAddr>, Refusal> {
+        let refusal = || Refusal {
+            host: host.to_owned(),
+        };
+        let trusted = self
+            .trusted_names
+            .iter()
+            .any(|t| t.eq_ignore_ascii_case(host));
+        if !trusted && is_local_name(host) {
+            return Err(refusal());
+        }
+        let permitted = |a: &SocketAddr| match port {
+            _ if trusted => true,
+            Some(_) => self.permits(*a),
+            None => self.permits_resolved(a.ip()),
+        };
+        let found: Vec<SocketAddr> = match tokio::net::lookup_host((host, port.unwrap_or(0))).await
+        {
+            Ok(found) => found.filter(permitted).collect(),
+            Err(_) => Vec::new(),
+        };
+        if found.is_empty() {
+            return Err(refusal());
+        }
+        Ok(found)
+    }
+}
+
 /// Names that mean this machine or its local network whatever DNS says.
 fn is_local_name(name: &str) -> bool {
     let d = name.trim_end_matches('.').to_ascii_lowercase();
@@ -173,25 +206,7 @@ impl reqwest::dns::Resolve for GuardedResolver {
         let host = name.as_str().to_owned();
         let guard = self.guard.clone();
         Box::pin(async move {
-            let refusal = || -> Box<dyn std::error::Error + Send + Sync> {
-                Box::new(Refusal { host: host.clone() })
-            };
-            let trusted = guard
-                .trusted_names
-                .iter()
-                .any(|t| t.eq_ignore_ascii_case(&host));
-            if !trusted && is_local_name(&host) {
-                return Err(refusal());
-            }
-            let addrs: Vec<SocketAddr> = match tokio::net::lookup_host((host.as_str(), 0)).await {
-                Ok(found) => found
-                    .filter(|a| trusted || guard.permits_resolved(a.ip()))
-                    .collect(),
-                Err(_) => Vec::new(),
-            };
-            if addrs.is_empty() {
-                return Err(refusal());
-            }
+            let addrs = guard.resolve(&host, None).await?;
             let iter: reqwest::dns::Addrs = Box::new(addrs.into_iter());
             Ok(iter)
         })

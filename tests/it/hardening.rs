@@ -335,6 +335,22 @@ async fn uploads_are_refused_before_their_body_is_read_and_a_stalled_body_times_
     app.shutdown().await;
 }
 
+/// Asks our hub to send `all.rss` to `callback`: the answer's status.
+async fn subscribe_at_hub(app: &TestApp, callback: &str) -> u16 {
+    app.http
+        .post(format!("{}/websub/hub", app.address))
+        .form(&[
+            ("hub.mode", "subscribe"),
+            ("hub.topic", "http://tributary.test/feeds/all.rss"),
+            ("hub.callback", callback),
+        ])
+        .send()
+        .await
+        .expect("hub request")
+        .status()
+        .as_u16()
+}
+
 /// The attack: many callback names that all resolve to one victim. Here
 /// the names are `localhost` and the address itself, spelled three ways.
 #[tokio::test(flavor = "multi_thread")]
@@ -356,18 +372,7 @@ async fn hub_verifications_are_limited_per_resolved_address_whatever_the_name() 
     let mut statuses = Vec::new();
     for i in 0..60 {
         let callback = format!("{}/cb{i}", spellings[i % spellings.len()]);
-        let r = app
-            .http
-            .post(format!("{}/websub/hub", app.address))
-            .form(&[
-                ("hub.mode", "subscribe"),
-                ("hub.topic", "http://tributary.test/feeds/all.rss"),
-                ("hub.callback", callback.as_str()),
-            ])
-            .send()
-            .await
-            .expect("hub request");
-        statuses.push(r.status().as_u16());
+        statuses.push(subscribe_at_hub(&app, &callback).await);
     }
     let accepted = statuses.iter().filter(|s| **s == 202).count();
     assert_eq!(accepted, 30, "{statuses:?}");
@@ -653,18 +658,10 @@ async fn hub_verifications_run_a_few_at_a_time_however_many_are_accepted() {
         TestApp::spawn("[poller]\nallow_private_networks = true\n[websub]\nhub = \"builtin\"\n")
             .await;
     for i in 0..24 {
-        let r = app
-            .http
-            .post(format!("{}/websub/hub", app.address))
-            .form(&[
-                ("hub.mode", "subscribe"),
-                ("hub.topic", "http://tributary.test/feeds/all.rss"),
-                ("hub.callback", slow.url(&format!("/cb{i}")).as_str()),
-            ])
-            .send()
-            .await
-            .expect("hub request");
-        assert_eq!(r.status(), 202);
+        assert_eq!(
+            subscribe_at_hub(&app, &slow.url(&format!("/cb{i}"))).await,
+            202
+        );
     }
     wait_for("every verification sent", || async {
         slow.all_requests().len() == 24

@@ -275,14 +275,13 @@ impl PreparedFeed {
             (Some(_), None) => std::cmp::Ordering::Greater,
             (Some(x), Some(y)) => y.cmp(&x).then(a.cmp(b)),
         });
-        let dropped: std::collections::HashSet<usize> = changes[max..].iter().copied().collect();
-        let mut i = 0;
-        self.candidates.retain(|_| {
-            let keep = !dropped.contains(&i);
-            i += 1;
-            keep
-        });
-        dropped.len() as u32
+        let mut keep = vec![true; self.candidates.len()];
+        for &i in &changes[max..] {
+            keep[i] = false;
+        }
+        let mut keep = keep.into_iter();
+        self.candidates.retain(|_| keep.next().unwrap_or(true));
+        (changes.len() - max) as u32
     }
 
     /// When the feed's entries were published, for adaptive scheduling.
