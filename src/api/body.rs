@@ -44,6 +44,18 @@ pub async fn read(
     }
 }
 
+/// A JSON body (at most [`MAX_JSON_BYTES`]), as `T`; 400 naming what is
+/// wrong with it.
+pub async fn read_json<T: serde::de::DeserializeOwned>(
+    req: &actix_web::HttpRequest,
+    payload: web::Payload,
+    timeout: Duration,
+) -> Result<T, ApiError> {
+    let body = read(req, payload, MAX_JSON_BYTES, timeout).await?;
+    serde_json::from_slice(&body)
+        .map_err(|e| ApiError::BadRequest(format!("invalid JSON body: {e}")))
+}
+
 async fn collect(mut payload: web::Payload, limit: u64) -> Result<Option<web::Bytes>, ApiError> {
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {

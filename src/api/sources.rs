@@ -61,15 +61,8 @@ pub async fn add(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     require_token(&req, &state.config)?;
-    let body = super::body::read(
-        &req,
-        payload,
-        super::body::MAX_JSON_BYTES,
-        state.config.server.body_timeout,
-    )
-    .await?;
-    let input: AddSource = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::BadRequest(format!("invalid JSON body: {e}")))?;
+    let input: AddSource =
+        super::body::read_json(&req, payload, state.config.server.body_timeout).await?;
     let sub = Subscription::parse(&input.url, input.title.as_deref(), &input.tags)?;
     let url = sub.url.into_url();
     refuse_private(&state, &url)?;
@@ -136,15 +129,8 @@ pub async fn discover(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     require_token(&req, &state.config)?;
-    let body = super::body::read(
-        &req,
-        payload,
-        super::body::MAX_JSON_BYTES,
-        state.config.server.body_timeout,
-    )
-    .await?;
-    let input: DiscoverRequest = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::BadRequest(format!("invalid JSON body: {e}")))?;
+    let input: DiscoverRequest =
+        super::body::read_json(&req, payload, state.config.server.body_timeout).await?;
     let url = crate::domain::SourceUrl::parse(&input.url)?.into_url();
     refuse_private(&state, &url)?;
     let reach = Reach::for_origin("api", state.config.poller.allow_private_networks);
